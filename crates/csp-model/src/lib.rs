@@ -1,0 +1,4 @@
+//! `csp-model`: see the crate README.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]

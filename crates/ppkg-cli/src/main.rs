@@ -1,0 +1,5 @@
+//! The `ppkg` command-line tool.
+
+fn main() {
+    eprintln!("ppkg: under construction");
+}
