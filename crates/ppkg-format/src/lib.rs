@@ -19,5 +19,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod xpress;
 
 pub use error::{Error, ErrorKind, Result};
