@@ -14,10 +14,29 @@
 //!
 //! - [`decompress`] decodes one chunk into a caller-sized buffer and rejects malformed input
 //!   with an [`ErrorKind::Xpress`](crate::ErrorKind::Xpress) error at a byte offset.
+//! - [`Compressor`] (reusable) and [`compress`] encode one chunk: hash-chain match finder with
+//!   lazy matching, Huffman codes from the chunk's real symbol frequencies.
+//!
+//! ```
+//! use ppkg_format::xpress;
+//!
+//! let text = b"<parm name=\"UPN\"/><parm name=\"UPN\"/><parm name=\"UPN\"/>".repeat(100);
+//! let mut c = xpress::Compressor::new();
+//! let mut chunk = Vec::new();
+//! let n = c.compress(&text, &mut chunk);
+//! assert!(n < text.len()); // else WIM stores the chunk raw
+//! let mut back = vec![0; text.len()];
+//! xpress::decompress(&chunk, &mut back)?;
+//! assert_eq!(back, text);
+//! # Ok::<(), ppkg_format::Error>(())
+//! ```
 
 mod decode;
+mod encode;
+mod huffman;
 
 pub use decode::decompress;
+pub use encode::{compress, Compressor};
 
 /// Largest uncompressed chunk WIM uses with XPRESS: 32768 bytes (the WIM header's chunk size).
 pub const MAX_CHUNK: usize = 32768;
