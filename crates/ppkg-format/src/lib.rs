@@ -19,6 +19,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod xml;
 pub mod xpress;
 
 pub use error::{Error, ErrorKind, Result};
