@@ -14,10 +14,12 @@
 //! - [`layout`]: the package layout (elements, index files, DataAsset naming) and the package
 //!   builder/reader on top of [`wim`].
 //! - [`metadata`]: the WIM XML data (`<IMAGE>`: NAME, VERSION, PACKAGEID, ALTITUDE, …).
+//! - [`crypt`]: password encryption of whole packages (AES-128-CBC + HMAC-SHA256).
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod crypt;
 mod error;
 pub mod xml;
 pub mod xpress;
