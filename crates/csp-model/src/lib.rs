@@ -1,4 +1,16 @@
-//! `csp-model`: see the crate README.
+//! `csp-model`: what Windows provisioning settings mean.
+//!
+//! - [`catalog`]: every setting of Windows Configuration Designer's settings store (all seven
+//!   editions): kind, constraints, enumeration labels, CSP path, registry mapping, atomic root,
+//!   SettingsGroup GUID and apply level, plus an overlay learned from newer real packages.
+//!
+//! See `shared/DESIGN.md` and `shared/FORMAT.md` §4 for the facts these modules encode.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod catalog;
+mod error;
+
+pub use catalog::{Catalog, Edition, EditionSet, Setting, SettingKind};
+pub use error::{Error, Result};

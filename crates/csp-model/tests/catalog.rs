@@ -1,0 +1,314 @@
+//! The built-in settings catalog against the facts of WCD's store (`wcd-store/`) and the real
+//! sample packages (`SAMPLE-CHECK.md`).
+
+use std::time::Instant;
+
+use csp_model::catalog::{
+    Catalog, CspAction, Edition, EditionSet, Origin, OverlayEntry, SettingKind,
+};
+
+#[test]
+fn builtin_parses_quickly_and_covers_every_edition() {
+    let start = Instant::now();
+    let catalog = Catalog::from_table(include_str!("../data/catalog.tsv")).unwrap();
+    let took = start.elapsed();
+    eprintln!(
+        "catalog table parsed in {took:?} ({} entries)",
+        catalog.len()
+    );
+    // Budget is 50 ms in release; a debug test build gets ten times that.
+    assert!(took.as_millis() < 500, "parse took {took:?}");
+
+    // Setting counts per edition from wcd-store/SOURCES.md.
+    let want = [
+        (Edition::Common, 951),
+        (Edition::Desktop, 1614),
+        (Edition::HoloLens, 158),
+        (Edition::Holographic, 161),
+        (Edition::IoTUAP, 1072),
+        (Edition::Mobile, 2001),
+        (Edition::Team, 1107),
+    ];
+    for (edition, count) in want {
+        assert_eq!(
+            catalog.settings_for_edition(edition).count(),
+            count,
+            "{edition}"
+        );
+    }
+    // Sequence entries: 2478 distinct paths over all editions (TYPES.md: 2478 distinct uuids).
+    assert_eq!(catalog.sequence_entries().len(), 2478);
+    assert_eq!(catalog.paths().count(), 2609);
+}
+
+#[test]
+fn list_and_map_items_follow_the_samples() {
+    let c = Catalog::builtin();
+    let users = c.get("/Accounts/Users").unwrap();
+    assert_eq!(users.kind, SettingKind::Map);
+    assert_eq!(users.key_attribute.as_deref(), Some("UserName"));
+    assert_eq!(users.item_element.as_deref(), Some("User"));
+
+    let commands = c
+        .get("/ProvisioningCommands/PrimaryContext/Command")
+        .unwrap();
+    assert_eq!(commands.kind, SettingKind::List);
+    assert_eq!(commands.key_attribute.as_deref(), Some("Name"));
+    assert_eq!(commands.item_element.as_deref(), Some("CommandConfig"));
+
+    let enrollments = c.get("Workplace/Enrollments").unwrap();
+    assert_eq!(enrollments.key_attribute.as_deref(), Some("UPN"));
+    assert_eq!(enrollments.item_element.as_deref(), Some("UPN"));
+    assert_eq!(
+        enrollments.apply.after,
+        ["AutomaticTime", "WLAN", "Certificates"]
+    );
+}
+
+#[test]
+fn acer_sample_facts() {
+    let c = Catalog::builtin();
+    let group = c.get("/Accounts/Users/User/UserGroup").unwrap();
+    assert_eq!(group.kind, SettingKind::Int);
+    assert_eq!(group.value_for_label("Administrators"), Some("2"));
+    assert_eq!(group.value_for_label("2"), Some("2"));
+    assert_eq!(group.label_for_value("1"), Some("Standard Users"));
+    assert_eq!(group.value_for_label("Admins"), None);
+    assert_eq!(group.atomic_root.as_deref(), Some("/Accounts/Users/User"));
+    let csp = group.csp.as_ref().unwrap();
+    assert_eq!(
+        csp.path,
+        "./Vendor/MSFT/Accounts/Users/~UserName~/LocalUserGroup"
+    );
+    assert_eq!(csp.action, CspAction::Set);
+    assert_eq!(group.default, ["1"]);
+
+    assert_eq!(
+        c.settings_group("/Accounts/Users/User"),
+        Some("316e2a31-250a-5f09-a0e1-d2e5c6b03559")
+    );
+    let trusted = c
+        .get("/Policies/ApplicationManagement/AllowAllTrustedApps")
+        .unwrap();
+    assert_eq!(
+        trusted.settings_group.as_deref(),
+        Some("1d06ee0e-b4a8-559b-b253-c7f645eb1b9c")
+    );
+    assert_eq!(trusted.value_for_label("Yes"), Some("1"));
+    assert_eq!(trusted.constraints.min, Some(0));
+    assert_eq!(trusted.constraints.max, Some(1));
+
+    let hide = c.get("/OOBE/Desktop/HideOobe").unwrap();
+    assert_eq!(hide.kind, SettingKind::Bool);
+    assert!(hide.csp.is_none());
+    assert_eq!(
+        hide.registry.as_ref().unwrap().path,
+        r"HKLM\Software\Microsoft\Windows\CurrentVersion\OOBE\@SkipMachineOOBE"
+    );
+    assert_eq!(hide.apply.after, ["/CleanPC"]);
+    assert_eq!(hide.editions, EditionSet::only(Edition::Desktop));
+    assert_eq!(
+        hide.settings_group.as_deref(),
+        Some("b786dbf1-ec31-5be5-aa49-934e4489fae9")
+    );
+
+    let file = c
+        .get("/ProvisioningCommands/PrimaryContext/Command/CommandConfig/CommandFile")
+        .unwrap();
+    assert_eq!(file.kind, SettingKind::Asset);
+    assert!(file.csp.is_none() && file.registry.is_none());
+    assert_eq!(
+        file.file_path.as_deref(),
+        Some("Temporary Runtime Package Command Files")
+    );
+}
+
+#[test]
+fn enrollment_certificates_and_levels() {
+    let c = Catalog::builtin();
+    let upn = c.get("/Workplace/Enrollments/UPN").unwrap();
+    assert_eq!(upn.apply_level(Edition::Desktop), Some(2));
+    assert_eq!(
+        upn.settings_group.as_deref(),
+        Some("98718529-c71c-5bdc-91de-8be418006c2e")
+    );
+    let auth = c.get("/Workplace/Enrollments/UPN/AuthPolicy").unwrap();
+    assert_eq!(auth.value_for_label("OnPremise"), Some("0"));
+    assert_eq!(auth.value_for_label("Certificate"), Some("2"));
+    let root = c
+        .get("/Certificates/RootCertificates/RootCertificate/CertificatePath")
+        .unwrap();
+    assert_eq!(
+        root.csp.as_ref().unwrap().path,
+        "RootCATrustedCertificates!scope=Device/Root/@CertificateHash@/EncodedCertificate"
+    );
+    assert_eq!(root.validation_subkeys[0].name, "cer");
+    let key = c
+        .get("/Certificates/ClientCertificates/ClientCertificate/KeyLocation")
+        .unwrap();
+    assert_eq!(key.value_for_label("Software only"), Some("3"));
+    assert!(key.required);
+    // Dependency names of ApplyAfterSetting are sequence entries without a leading '/'.
+    assert_eq!(
+        c.settings_group("Certificates"),
+        Some("f70c721e-74da-5a38-bd60-2e6a87eca388")
+    );
+    let security = c
+        .get("/ConnectivityProfiles/WLAN/WLANSetting/WLANConfig/WLANXmlSettings/SecurityKey")
+        .unwrap();
+    assert_eq!(security.conditions.len(), 2);
+    assert_eq!(security.conditions[1].value, "WPA2-Personal");
+    assert_eq!(security.conditions[0].setting, "../SecurityType");
+}
+
+#[test]
+fn per_edition_variants_are_kept_apart() {
+    let c = Catalog::builtin();
+    // The store maps this setting to different CSP paths in different editions.
+    let variants: Vec<_> = c
+        .variants("/Policies/Privacy/AllowInputPersonalization")
+        .collect();
+    assert!(variants.len() >= 2, "{variants:?}");
+    let mut union = EditionSet::EMPTY;
+    for v in &variants {
+        assert!(!v.editions.is_empty());
+        for e in v.editions.iter() {
+            assert!(!union.contains(e), "editions overlap");
+        }
+        union = union.union(v.editions);
+    }
+    assert_eq!(
+        c.editions_of("/Policies/Privacy/AllowInputPersonalization"),
+        union
+    );
+    // Apply levels differ per edition too: /Accounts/Azure is level 1 on Holographic only.
+    let azure = c.get("/Accounts/Azure").unwrap();
+    assert_eq!(azure.apply_level(Edition::Desktop), Some(2));
+    assert_eq!(c.sequence("/Accounts/Azure").unwrap().levels[3], Some(1));
+}
+
+#[test]
+fn children_and_nearest() {
+    let c = Catalog::builtin();
+    let names: Vec<_> = c
+        .children("/Workplace/Enrollments/UPN")
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "AuthPolicy",
+            "DiscoveryServiceFullUrl",
+            "EnrollmentServiceFullUrl",
+            "PolicyServiceFullUrl",
+            "Secret"
+        ]
+    );
+    assert!(c.children("/").any(|s| s.path == "/Workplace"));
+    assert_eq!(
+        c.nearest("/Workplace/Enrollments/UPN/AuthPolicyy", 3)[0],
+        "/Workplace/Enrollments/UPN/AuthPolicy"
+    );
+    assert_eq!(
+        c.nearest("/Workplace/Enrollments/UPN/secret", 1),
+        ["/Workplace/Enrollments/UPN/Secret"]
+    );
+    // Right name, wrong parent: found globally.
+    assert!(c
+        .nearest("/ApplicationManagement/AllowAllTrustedApps", 5)
+        .contains(&"/Policies/ApplicationManagement/AllowAllTrustedApps"));
+    assert!(c.nearest("/Workplace/Zzzzzzzzzzzzzzzzzz", 5).is_empty());
+}
+
+#[test]
+fn overlay_from_start_pins_and_added_entries() {
+    let c = Catalog::builtin();
+    let pins = c.get("/Policies/Start/ConfigureStartPins").unwrap();
+    assert_eq!(pins.kind, SettingKind::Text);
+    assert_eq!(
+        pins.csp.as_ref().unwrap().path,
+        "./Vendor/MSFT/Policy/Config/Start/ConfigureStartPins"
+    );
+    assert_eq!(
+        pins.settings_group.as_deref(),
+        Some("d66ea0fd-afd5-5f17-a853-597f25399be1")
+    );
+    assert!(matches!(pins.origin, Origin::Overlay(_)));
+    assert!(c
+        .children("/Policies/Start")
+        .any(|s| s.name == "ConfigureStartPins"));
+
+    let extended = Catalog::with_overlay([OverlayEntry {
+        path: "/Policies/NewArea/NewPolicy".into(),
+        kind: SettingKind::Int,
+        csp_path: Some("./Vendor/MSFT/Policy/Config/NewArea/NewPolicy".into()),
+        registry_mapped: false,
+        settings_group: Some("00000000-0000-5000-8000-000000000001".into()),
+        atomic_root: None,
+        editions: EditionSet::only(Edition::Desktop),
+        source: "test".into(),
+    }]);
+    assert_eq!(extended.len(), c.len() + 2);
+    assert_eq!(
+        extended.get("/Policies/NewArea").unwrap().kind,
+        SettingKind::Tree
+    );
+    assert!(extended.children("/Policies").any(|s| s.name == "NewArea"));
+    assert_eq!(
+        extended.settings_group("/Policies/NewArea/NewPolicy"),
+        Some("00000000-0000-5000-8000-000000000001")
+    );
+    assert!(c.get("/Policies/NewArea").is_none());
+}
+
+/// Every record of the store dump is in the catalog with the same kind, CSP path, registry path,
+/// key and enumeration size, for its edition.
+#[test]
+fn every_store_record_is_in_the_catalog() {
+    let Some(store) = ppkg_testdata::reference_file("wcd-store") else {
+        return;
+    };
+    let c = Catalog::builtin();
+    let mut checked = 0;
+    for e in Edition::ALL {
+        let text =
+            std::fs::read_to_string(store.join(format!("settings-{}.jsonl", e.name()))).unwrap();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let path = v["path"].as_str().unwrap();
+            let s = c
+                .get_in(path, e)
+                .unwrap_or_else(|| panic!("{path} missing in {e}"));
+            assert_eq!(
+                u64::from(s.kind.code()),
+                v["type"].as_u64().unwrap(),
+                "{path}"
+            );
+            assert_eq!(
+                s.csp.as_ref().map(|c| c.path.as_str()),
+                v["csp"]["path"].as_str(),
+                "{path}"
+            );
+            assert_eq!(
+                s.registry.as_ref().map(|r| r.path.as_str()),
+                v["registry"]["path"].as_str(),
+                "{path}"
+            );
+            if s.kind == SettingKind::Map {
+                assert_eq!(s.key_attribute.as_deref(), v["key"].as_str(), "{path}");
+            }
+            assert_eq!(
+                s.values.len(),
+                v["values"].as_array().map_or(0, Vec::len),
+                "{path}"
+            );
+            assert_eq!(
+                s.atomic_root.as_deref(),
+                v["atomic_root"].as_str(),
+                "{path}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 951 + 1614 + 158 + 161 + 1072 + 2001 + 1107);
+}
