@@ -1,0 +1,226 @@
+//! Command-line arguments (clap derive). Each subcommand's `after_help` carries an example.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Build, read, validate and explain Windows provisioning packages (.ppkg) on any OS.
+#[derive(Debug, Parser)]
+#[command(name = "ppkg", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Examples:
+  ppkg build -o bulk-enrollment.ppkg          build the shipped bulk-enrollment example
+  ppkg build profile.toml -o out.ppkg         build a package from a TOML profile
+  ppkg inspect out.ppkg                       show metadata, settings and payloads
+  ppkg validate customizations.xml --edition desktop")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Build a .ppkg from a TOML/JSON profile or a customizations.xml.
+    #[command(after_help = "Examples:
+  ppkg build -o bulk-enrollment.ppkg                 (the shipped example profile)
+  ppkg build profile.toml -o out.ppkg --package-id 5b1f6a52-3b2d-4a8e-9d2c-0f1e2d3c4b5a
+  ppkg build customizations.xml -o out.ppkg --asset-dir ./payloads --edition desktop
+
+The output is written to a temporary file beside OUT and renamed when complete; on any error the
+exit code is 1, the diagnostics are printed and no output file is left behind.
+SOURCE_DATE_EPOCH (seconds) makes the output reproducible.")]
+    Build(BuildArgs),
+    /// Show a package's metadata, settings (with CSP paths), payloads and warnings.
+    #[command(after_help = "Examples:
+  ppkg inspect out.ppkg
+  ppkg inspect out.ppkg --json | jq .settings
+  ppkg inspect any.wim                     (any WIM the reader supports)")]
+    Inspect(InspectArgs),
+    /// Extract a package's files (like Export-ProvisioningPackage).
+    #[command(after_help = "Examples:
+  ppkg extract out.ppkg -o extracted/
+  ppkg extract out.ppkg -o answer/ --answer-file-only")]
+    Extract(ExtractArgs),
+    /// Validate a .ppkg, customizations.xml or profile; exit 0 valid, 1 invalid, 2 usage or I/O.
+    #[command(after_help = "Examples:
+  ppkg validate customizations.xml --edition desktop
+  ppkg validate profile.toml --json
+  ppkg validate out.ppkg
+
+Diagnostics are printed as `file:line:col: severity code message`.")]
+    Validate(ValidateArgs),
+    /// Compile a customizations.xml into the unpacked package tree, for review and diffing.
+    #[command(after_help = "Example:
+  ppkg compile customizations.xml -o tree/ --asset-dir ./payloads
+  diff -r tree/ <(ppkg extract out.ppkg -o extracted/)")]
+    Compile(CompileArgs),
+    /// Build one package per row of a devices CSV (columns override profile settings).
+    #[command(after_help = "Examples:
+  ppkg bulk profile.toml --devices devices.csv -o packages/
+  ppkg bulk profile.toml --devices devices.csv -o packages.zip
+
+devices.csv has a header row; the column `name` (or `device`) names each package; other columns
+override settings: computer_name, wifi_key, enrollment_secret, upn, or any setting path such as
+/Accounts/ComputerAccount/ComputerName.")]
+    Bulk(BulkArgs),
+    /// Print the provisioning engine's retry timeline (retry-sched).
+    #[command(after_help = "Examples:
+  ppkg schedule                  the default policy when every attempt fails
+  ppkg schedule --fail 4         the 5th attempt succeeds
+  ppkg schedule --json")]
+    Schedule(ScheduleArgs),
+    /// Compare two packages: metadata, settings, and which one wins by precedence.
+    #[command(after_help = "Example:
+  ppkg diff old.ppkg new.ppkg")]
+    Diff(DiffArgs),
+}
+
+/// `ppkg build`.
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// Profile (.toml, .json) or answer file (.xml); the shipped example when absent.
+    pub(crate) input: Option<PathBuf>,
+    /// Output package path.
+    #[arg(short, long, value_name = "OUT.ppkg")]
+    pub(crate) output: PathBuf,
+    /// Folder that relative asset paths (certificates, command files) are resolved against;
+    /// default: the input's folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) asset_dir: Option<PathBuf>,
+    /// Package ID (GUID) to use instead of the input's or a new one.
+    #[arg(long, value_name = "GUID")]
+    pub(crate) package_id: Option<String>,
+    /// Target edition to validate against (common, desktop, mobile, iotuap, team, hololens,
+    /// holographic).
+    #[arg(long, value_name = "NAME", default_value = "desktop")]
+    pub(crate) edition: String,
+    /// Store every file uncompressed.
+    #[arg(long)]
+    pub(crate) no_compress: bool,
+    /// Encrypt the package; the password is generated (and printed once) unless given.
+    #[arg(long)]
+    pub(crate) encrypt: bool,
+    /// Encryption password (8–16 ASCII letters and digits); implies --encrypt.
+    #[arg(long, value_name = "P")]
+    pub(crate) password: Option<String>,
+    /// Sign: write OUT.cat beside the package, signed with this PFX's certificate and key.
+    #[arg(long, value_name = "CERT.pfx")]
+    pub(crate) sign: Option<PathBuf>,
+    /// Password of the signing PFX.
+    #[arg(long, value_name = "P")]
+    pub(crate) sign_password: Option<String>,
+}
+
+/// `ppkg inspect`.
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Package or WIM file.
+    pub(crate) file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Show passwords, keys and tokens instead of masking them.
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
+    /// Password of an encrypted package.
+    #[arg(long, value_name = "P")]
+    pub(crate) password: Option<String>,
+}
+
+/// `ppkg extract`.
+#[derive(Debug, Args)]
+pub(crate) struct ExtractArgs {
+    /// Package or WIM file.
+    pub(crate) file: PathBuf,
+    /// Target folder (created when missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) output: PathBuf,
+    /// Extract only customizations.xml.
+    #[arg(long)]
+    pub(crate) answer_file_only: bool,
+    /// Password of an encrypted package.
+    #[arg(long, value_name = "P")]
+    pub(crate) password: Option<String>,
+}
+
+/// `ppkg validate`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// .ppkg, customizations.xml, or profile (.toml/.json).
+    pub(crate) file: PathBuf,
+    /// Target edition.
+    #[arg(long, value_name = "NAME", default_value = "desktop")]
+    pub(crate) edition: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Password of an encrypted package.
+    #[arg(long, value_name = "P")]
+    pub(crate) password: Option<String>,
+}
+
+/// `ppkg compile`.
+#[derive(Debug, Args)]
+pub(crate) struct CompileArgs {
+    /// The answer file (customizations.xml) or a profile.
+    pub(crate) input: PathBuf,
+    /// Output folder for the unpacked package tree.
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) output: PathBuf,
+    /// Folder that asset paths are resolved against.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) asset_dir: Option<PathBuf>,
+    /// Package ID (GUID) to use when the input has none.
+    #[arg(long, value_name = "GUID")]
+    pub(crate) package_id: Option<String>,
+}
+
+/// `ppkg bulk`.
+#[derive(Debug, Args)]
+pub(crate) struct BulkArgs {
+    /// The profile every package starts from.
+    pub(crate) profile: PathBuf,
+    /// CSV of devices, one package per row.
+    #[arg(long, value_name = "devices.csv")]
+    pub(crate) devices: PathBuf,
+    /// Output folder, or a .zip file.
+    #[arg(short, long, value_name = "DIR|FILE.zip")]
+    pub(crate) output: PathBuf,
+    /// Folder that asset paths are resolved against.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) asset_dir: Option<PathBuf>,
+    /// Target edition.
+    #[arg(long, value_name = "NAME", default_value = "desktop")]
+    pub(crate) edition: String,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub(crate) jobs: Option<usize>,
+    /// Store every file uncompressed.
+    #[arg(long)]
+    pub(crate) no_compress: bool,
+}
+
+/// `ppkg schedule`.
+#[derive(Debug, Args)]
+pub(crate) struct ScheduleArgs {
+    /// How many attempts fail before one succeeds (default: all fail).
+    #[arg(long, value_name = "N")]
+    pub(crate) fail: Option<u32>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `ppkg diff`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// First package (or customizations.xml).
+    pub(crate) a: PathBuf,
+    /// Second package (or customizations.xml).
+    pub(crate) b: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Show secrets instead of masking them.
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
+}
