@@ -19,8 +19,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod answer;
 pub mod crypt;
 mod error;
+pub mod owner;
+pub mod provxml;
+pub mod runtime;
 pub mod xml;
 pub mod xpress;
 
