@@ -22,9 +22,11 @@
 pub mod answer;
 pub mod crypt;
 mod error;
+pub mod metadata;
 pub mod owner;
 pub mod provxml;
 pub mod runtime;
+pub mod wim;
 pub mod xml;
 pub mod xpress;
 

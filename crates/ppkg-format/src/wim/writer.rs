@@ -1,0 +1,586 @@
+//! The streaming WIM writer: [`ImageTree`] + [`write_wim`].
+//!
+//! Output layout, as WCD writes packages (checked against `reference/ppkg/start_pins.ppkg`):
+//! header (v1.13, flags `0x00020082`, chunk size 32768), the file blobs (deduplicated by SHA-1,
+//! XPRESS in 32 KiB chunks, a one-chunk blob stored uncompressed when compression does not shrink
+//! it), the metadata resource (flags METADATA|COMPRESSED), the blob table (flags METADATA, the
+//! metadata blob first), the UTF-16LE XML data; no integrity table; the file ends with the XML.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sha1::{Digest, Sha1};
+use sha2::Sha256;
+
+use super::codec::Compressor;
+use super::dentry::{check_name, write_metadata, OutDentry};
+use super::header::*;
+use super::reader::{BlobEntry, BLOB_ENTRY_SIZE};
+use super::resource::write_resource;
+use crate::error::{Error, Result};
+use crate::metadata::{encode_utf16le, unix_to_filetime, ImageInfo};
+
+/// Chunk size of XPRESS resources (bytes), as WCD and wimlib write them.
+pub const CHUNK_SIZE: u32 = 32 * 1024;
+
+/// How file data is stored.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// No compression: header flags `0x80`, chunk size 0 (as `wimlib-imagex --compress=none`).
+    None,
+    /// XPRESS in 32 KiB chunks: header flags `0x00020082`, as WCD writes packages.
+    #[default]
+    Xpress,
+}
+
+/// Writer options. `Default` = XPRESS, a random GUID, the current time;
+/// [`WriteOptions::deterministic`] fixes GUID and time; [`WriteOptions::from_env`] honours
+/// `SOURCE_DATE_EPOCH` (reproducible builds: <https://reproducible-builds.org/specs/source-date-epoch/>).
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct WriteOptions {
+    /// Compression of file data and metadata (default [`Compression::Xpress`]).
+    pub compression: Compression,
+    /// The WIM header's GUID (default: random, UUID v4 bytes).
+    pub guid: [u8; 16],
+    /// FILETIME (100 ns ticks since 1601) used for every dentry time and, when the image info
+    /// has none, the XML creation and modification times (default: now).
+    pub timestamp: u64,
+    /// Derive the GUID from the content at write time (set by [`WriteOptions::from_env`]).
+    guid_from_content: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| unix_to_filetime(d.as_secs()) + u64::from(d.subsec_nanos() / 100))
+            .unwrap_or(0);
+        Self {
+            compression: Compression::Xpress,
+            guid: *uuid::Uuid::new_v4().as_bytes(),
+            timestamp: now,
+            guid_from_content: false,
+        }
+    }
+}
+
+impl WriteOptions {
+    /// Fixed GUID and FILETIME: the same tree and info then give identical bytes.
+    pub fn deterministic(guid: [u8; 16], timestamp: u64) -> Self {
+        Self {
+            compression: Compression::Xpress,
+            guid,
+            timestamp,
+            guid_from_content: false,
+        }
+    }
+
+    /// Defaults, except when `SOURCE_DATE_EPOCH` holds Unix seconds: then the timestamp is that
+    /// time and the GUID is derived from the content (SHA-256 of the metadata resource and XML
+    /// data, first 16 bytes, marked as a version 8 UUID), so the output is reproducible. An
+    /// unparsable value is ignored.
+    pub fn from_env() -> Self {
+        let epoch = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match epoch {
+            Some(secs) => Self {
+                guid_from_content: true,
+                ..Self::deterministic([0; 16], unix_to_filetime(secs))
+            },
+            None => Self::default(),
+        }
+    }
+
+    /// The same options with another compression.
+    #[must_use]
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+}
+
+/// A file's bytes, re-readable: read once to hash, again to compress. `File` sources are opened
+/// by path at write time and streamed (never whole in memory). `Debug` shows the size or path,
+/// never the bytes (they may hold secrets).
+#[derive(Clone)]
+pub enum Source {
+    /// Bytes in memory.
+    Bytes(Arc<[u8]>),
+    /// A file on disk.
+    File(PathBuf),
+}
+
+impl Source {
+    fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+        Ok(match self {
+            Self::Bytes(b) => Box::new(&b[..]),
+            Self::File(p) => Box::new(File::open(p)?),
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Bytes(b) => format!("{} bytes in memory", b.len()),
+            Self::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Self::File(p) => f.debug_tuple("File").field(p).finish(),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Source {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Bytes(v.into())
+    }
+}
+
+impl From<&[u8]> for Source {
+    fn from(v: &[u8]) -> Self {
+        Self::Bytes(v.into())
+    }
+}
+
+impl From<String> for Source {
+    fn from(v: String) -> Self {
+        Self::Bytes(v.into_bytes().into())
+    }
+}
+
+impl From<&str> for Source {
+    fn from(v: &str) -> Self {
+        Self::Bytes(v.as_bytes().into())
+    }
+}
+
+impl From<PathBuf> for Source {
+    fn from(v: PathBuf) -> Self {
+        Self::File(v)
+    }
+}
+
+impl From<Arc<[u8]>> for Source {
+    fn from(v: Arc<[u8]>) -> Self {
+        Self::Bytes(v)
+    }
+}
+
+/// The tree of an image to write: folders and files by path.
+///
+/// Order: within each folder, files first then subfolders, each in the order they were added.
+/// That is the order WCD's packages have on disk (`start_pins.ppkg`: `Multivariant` before
+/// `CommonSettings`, `Prov/RunTime.xml` before `Prov/RunTime/`), and the order of the dentries
+/// and of the blobs in the file. Names are compared ignoring case, as Windows does.
+#[derive(Clone, Debug, Default)]
+pub struct ImageTree {
+    root: Dir,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Dir {
+    /// Children in insertion order.
+    children: Vec<(String, Node)>,
+    /// Upper-cased name → index in `children`.
+    index: HashMap<String, usize>,
+}
+
+impl Dir {
+    /// Children in write order: files, then folders, each in insertion order.
+    fn ordered(&self) -> impl Iterator<Item = &(String, Node)> {
+        let files = self
+            .children
+            .iter()
+            .filter(|(_, n)| matches!(n, Node::File(_)));
+        let dirs = self
+            .children
+            .iter()
+            .filter(|(_, n)| matches!(n, Node::Dir(_)));
+        files.chain(dirs)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    Dir(Dir),
+    File(Source),
+}
+
+impl ImageTree {
+    /// An empty tree (the root folder only).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a folder (and its missing parents). Adding an existing folder again is fine.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidInput`] when a component is not a valid Windows name (see
+    /// [`super::extract`]), the path is empty or absolute, or a file is in the way.
+    pub fn add_dir(&mut self, path: &str) -> Result<()> {
+        let parts = split_path(path)?;
+        self.dir_mut(&parts, path).map(|_| ())
+    }
+
+    /// Adds a file (and its missing parent folders).
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidInput`] for an invalid path as [`ImageTree::add_dir`], or when
+    /// the path exists already (compared ignoring case, as Windows does).
+    pub fn add_file(&mut self, path: &str, source: impl Into<Source>) -> Result<()> {
+        let parts = split_path(path)?;
+        let (name, parents) = parts
+            .split_last()
+            .ok_or_else(|| Error::invalid_input("empty path"))?;
+        let dir = self.dir_mut(parents, path)?;
+        let key = upper(name);
+        if dir.index.contains_key(&key) {
+            return Err(Error::invalid_input(format!(
+                "'{path}' is already in the tree"
+            )));
+        }
+        dir.index.insert(key, dir.children.len());
+        dir.children
+            .push(((*name).to_owned(), Node::File(source.into())));
+        Ok(())
+    }
+
+    /// Number of files and folders (root not counted).
+    pub fn len(&self) -> usize {
+        fn count(d: &Dir) -> usize {
+            d.children
+                .iter()
+                .map(|(_, n)| match n {
+                    Node::Dir(s) => 1 + count(s),
+                    Node::File(_) => 1,
+                })
+                .sum()
+        }
+        count(&self.root)
+    }
+
+    /// Whether the tree has no file or folder.
+    pub fn is_empty(&self) -> bool {
+        self.root.children.is_empty()
+    }
+
+    fn dir_mut(&mut self, parts: &[&str], path: &str) -> Result<&mut Dir> {
+        let mut dir = &mut self.root;
+        for p in parts {
+            let key = upper(p);
+            let i = match dir.index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    dir.index.insert(key, dir.children.len());
+                    dir.children
+                        .push(((*p).to_owned(), Node::Dir(Dir::default())));
+                    dir.children.len() - 1
+                }
+            };
+            dir = match &mut dir.children[i].1 {
+                Node::Dir(d) => d,
+                Node::File(_) => {
+                    return Err(Error::invalid_input(format!("'{p}' in '{path}' is a file")))
+                }
+            };
+        }
+        Ok(dir)
+    }
+}
+
+fn split_path(path: &str) -> Result<Vec<&str>> {
+    if path.starts_with('/') || path.starts_with('\\') {
+        return Err(Error::invalid_input(format!(
+            "'{path}' is absolute; give a path inside the image"
+        )));
+    }
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    for p in &parts {
+        check_name(p)
+            .map_err(|why| Error::invalid_input(format!("'{path}': component {p:?}: {why}")))?;
+    }
+    Ok(parts)
+}
+
+/// Case-folding key: each character upper-cased when that gives one character (Windows compares
+/// names after an upcase table of single UTF-16 units).
+fn upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut u = c.to_uppercase();
+            match (u.next(), u.next()) {
+                (Some(x), None) => x,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// What [`write_wim`] wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Files in the image.
+    pub files: u64,
+    /// Folders in the image (root not counted).
+    pub dirs: u64,
+    /// Distinct blobs stored (after SHA-1 deduplication; empty files have none).
+    pub blobs: u64,
+    /// Sum of the file sizes in bytes.
+    pub bytes_in: u64,
+    /// Size of the WIM in bytes.
+    pub bytes_out: u64,
+}
+
+/// Streams every file (never whole in memory for [`Source::File`]), dedups blobs by SHA-1, and
+/// writes header, resources, blob table, metadata resource and XML data at the writer's current
+/// position (offsets in the WIM are relative to it). Counts in `info` (`DIRCOUNT`, `FILECOUNT`,
+/// `TOTALBYTES`, `HARDLINKBYTES`) are recomputed; `CREATIONTIME`/`LASTMODIFICATIONTIME` keep
+/// `info`'s values when non-zero and take `opts.timestamp` otherwise.
+///
+/// # Errors
+/// I/O errors of `out` or of a source file (with its path); [`crate::ErrorKind::InvalidInput`]
+/// when a source file changes size or content between the hashing and the writing pass.
+pub fn write_wim<W: Write + Seek>(
+    mut out: W,
+    tree: &ImageTree,
+    info: &ImageInfo,
+    opts: &WriteOptions,
+) -> Result<WriteStats> {
+    let base = out.stream_position()?;
+    out.write_all(&[0u8; HEADER_SIZE])?;
+    let xpress = opts.compression == Compression::Xpress;
+    let mut comp = Compressor::new();
+    let mut stats = WriteStats::default();
+    let mut blobs: Vec<BlobEntry> = Vec::new();
+    let mut by_hash: HashMap<[u8; 20], usize> = HashMap::new();
+    let root = write_dir(
+        &mut out,
+        base,
+        "",
+        &tree.root,
+        &mut Ctx {
+            comp: xpress.then_some(&mut comp),
+            blobs: &mut blobs,
+            by_hash: &mut by_hash,
+            stats: &mut stats,
+        },
+    )?;
+    let root = OutDentry {
+        name: Vec::new(),
+        is_dir: true,
+        hash: [0; 20],
+        children: root,
+    };
+
+    // Metadata resource.
+    let meta = write_metadata(&root, opts.timestamp);
+    let meta_pos = out.stream_position()? - base;
+    let mut meta_src: &[u8] = &meta;
+    let mw = write_resource(
+        &mut out,
+        meta_pos,
+        &mut meta_src,
+        meta.len() as u64,
+        if xpress { Some(&mut comp) } else { None },
+        RESHDR_METADATA,
+        "metadata resource",
+    )?;
+    let meta_entry = BlobEntry {
+        resource: mw.header,
+        part_number: 1,
+        ref_count: 1,
+        sha1: mw.sha1,
+    };
+
+    // Blob table: the metadata blob first, then the data blobs in file order (as WCD).
+    let table_pos = out.stream_position()? - base;
+    let mut table = Vec::with_capacity((blobs.len() + 1) * BLOB_ENTRY_SIZE);
+    for b in std::iter::once(&meta_entry).chain(blobs.iter()) {
+        table.extend_from_slice(&b.to_bytes()?);
+    }
+    out.write_all(&table)?;
+
+    // XML data.
+    let xml_pos = out.stream_position()? - base;
+    let mut info = info.clone();
+    info.dir_count = stats.dirs;
+    info.file_count = stats.files;
+    info.total_bytes = stats.bytes_in;
+    info.hard_link_bytes = 0;
+    if info.creation_time == 0 {
+        info.creation_time = opts.timestamp;
+    }
+    if info.last_modification_time == 0 {
+        info.last_modification_time = opts.timestamp;
+    }
+    let xml = encode_utf16le(&info.to_wim_xml(xml_pos));
+    out.write_all(&xml)?;
+    let end = out.stream_position()?;
+
+    let guid = if opts.guid_from_content {
+        let mut h = Sha256::new();
+        h.update(&meta);
+        h.update(&xml);
+        let d = h.finalize();
+        let mut g = [0u8; 16];
+        g.copy_from_slice(&d[..16]);
+        g[6] = (g[6] & 0x0F) | 0x80; // UUID version 8 (custom)
+        g[8] = (g[8] & 0x3F) | 0x80; // RFC 4122 variant
+        g
+    } else {
+        opts.guid
+    };
+    let header = Header {
+        version: VERSION_1_13,
+        flags: if xpress {
+            FLAG_COMPRESSION | FLAG_RP_FIX | FLAG_XPRESS
+        } else {
+            FLAG_RP_FIX
+        },
+        chunk_size: if xpress { CHUNK_SIZE } else { 0 },
+        guid,
+        part_number: 1,
+        total_parts: 1,
+        image_count: 1,
+        blob_table: ResourceHeader {
+            size_in_wim: table.len() as u64,
+            flags: RESHDR_METADATA,
+            offset: table_pos,
+            original_size: table.len() as u64,
+        },
+        xml_data: ResourceHeader {
+            size_in_wim: xml.len() as u64,
+            flags: 0,
+            offset: xml_pos,
+            original_size: xml.len() as u64,
+        },
+        boot_metadata: ResourceHeader::default(),
+        boot_index: 0,
+        integrity: ResourceHeader::default(),
+    };
+    out.seek(SeekFrom::Start(base))?;
+    out.write_all(&header.to_bytes()?)?;
+    out.seek(SeekFrom::Start(end))?;
+    out.flush()?;
+    stats.blobs = blobs.len() as u64;
+    stats.bytes_out = end - base;
+    Ok(stats)
+}
+
+struct Ctx<'a> {
+    comp: Option<&'a mut Compressor>,
+    blobs: &'a mut Vec<BlobEntry>,
+    by_hash: &'a mut HashMap<[u8; 20], usize>,
+    stats: &'a mut WriteStats,
+}
+
+/// Writes the blobs of `dir`'s files (depth first, in child order) and returns the dentries.
+fn write_dir<W: Write + Seek>(
+    out: &mut W,
+    base: u64,
+    prefix: &str,
+    dir: &Dir,
+    ctx: &mut Ctx<'_>,
+) -> Result<Vec<OutDentry>> {
+    let mut list = Vec::with_capacity(dir.children.len());
+    for (name, node) in dir.ordered() {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let utf16: Vec<u16> = name.encode_utf16().collect();
+        match node {
+            Node::Dir(d) => {
+                ctx.stats.dirs += 1;
+                let children = write_dir(out, base, &path, d, ctx)?;
+                list.push(OutDentry {
+                    name: utf16,
+                    is_dir: true,
+                    hash: [0; 20],
+                    children,
+                });
+            }
+            Node::File(src) => {
+                ctx.stats.files += 1;
+                let (hash, size) = hash_source(src, &path)?;
+                ctx.stats.bytes_in += size;
+                let hash = if size == 0 {
+                    [0; 20]
+                } else if let Some(&i) = ctx.by_hash.get(&hash) {
+                    ctx.blobs[i].ref_count += 1;
+                    hash
+                } else {
+                    let pos = out.stream_position()? - base;
+                    let mut r = src
+                        .open()
+                        .map_err(|e| Error::from(e).in_part(src.describe()))?;
+                    let w = write_resource(
+                        out,
+                        pos,
+                        &mut r,
+                        size,
+                        ctx.comp.as_deref_mut(),
+                        0,
+                        &path,
+                    )?;
+                    if w.sha1 != hash {
+                        return Err(Error::invalid_input(format!(
+                            "'{path}' ({}) changed while it was being written",
+                            src.describe()
+                        )));
+                    }
+                    ctx.by_hash.insert(hash, ctx.blobs.len());
+                    ctx.blobs.push(BlobEntry {
+                        resource: w.header,
+                        part_number: 1,
+                        ref_count: 1,
+                        sha1: hash,
+                    });
+                    hash
+                };
+                list.push(OutDentry {
+                    name: utf16,
+                    is_dir: false,
+                    hash,
+                    children: Vec::new(),
+                });
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// First pass over a source: SHA-1 and size, streaming through a 64 KiB buffer.
+fn hash_source(src: &Source, path: &str) -> Result<([u8; 20], u64)> {
+    let err = |e: io::Error| Error::from(e).in_part(format!("{path} ({})", src.describe()));
+    let mut r = src.open().map_err(err)?;
+    let mut h = Sha1::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        let k = match r.read(&mut buf) {
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(err(e)),
+        };
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((h.finalize().into(), n))
+}

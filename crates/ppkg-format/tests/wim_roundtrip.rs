@@ -1,0 +1,183 @@
+//! Trees written by `write_wim` read back identical, with our reader and with wimlib and 7-Zip.
+
+use std::io::Cursor;
+use std::process::Command;
+
+use ppkg_format::metadata::ImageInfo;
+use ppkg_format::wim::{write_wim, Compression, ImageTree, WimReader, WriteOptions};
+
+const T: u64 = 0x01DC_0D07_2073_7ED1;
+
+fn sample_files() -> Vec<(String, Vec<u8>)> {
+    let text: Vec<u8> = (0..3_000_000u32)
+        .flat_map(|i| format!("line {i} of some text\r\n").into_bytes())
+        .take(3 << 20)
+        .collect();
+    let mut x = 0x1234_5678u32;
+    let random: Vec<u8> = (0..(2 << 20))
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect();
+    vec![
+        ("a/empty".into(), vec![]),
+        ("a/one".into(), vec![b'x']),
+        ("a/b/c/32768".into(), vec![b'q'; 32768]),
+        (
+            "a/b/c/32769".into(),
+            (0..32769u32).map(|i| (i % 251) as u8).collect(),
+        ),
+        ("text.txt".into(), text),
+        ("random.bin".into(), random),
+        ("dup/random-again.bin".into(), Vec::new()), // filled below
+        ("Ünïcödé ファイル/名前.xml".into(), "<x>é</x>".into()),
+    ]
+}
+
+fn build(compression: Compression) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+    let mut files = sample_files();
+    let random = files[5].1.clone();
+    files[6].1 = random;
+    let mut tree = ImageTree::new();
+    tree.add_dir("empty-dir").expect("valid folder");
+    for (p, b) in &files {
+        tree.add_file(p, b.clone()).expect("valid file");
+    }
+    let info = ImageInfo {
+        name: "round trip".into(),
+        version: "1.0".into(),
+        ..ImageInfo::default()
+    };
+    let opts = WriteOptions::deterministic([9; 16], T).with_compression(compression);
+    let mut out = Cursor::new(Vec::new());
+    let stats = write_wim(&mut out, &tree, &info, &opts).expect("write to memory");
+    assert_eq!(stats.files, files.len() as u64);
+    assert_eq!(
+        stats.blobs,
+        files.len() as u64 - 2,
+        "empty file and duplicate have no blob"
+    );
+    (out.into_inner(), files)
+}
+
+#[test]
+fn our_reader_reads_what_we_write() {
+    for c in [Compression::Xpress, Compression::None] {
+        let (wim, files) = build(c);
+        let mut r = WimReader::new(Cursor::new(&wim)).unwrap();
+        assert_eq!(r.image_info().file_count, files.len() as u64);
+        assert_eq!(r.image_info().dir_count, 6);
+        for (p, b) in &files {
+            let e = r.find(p).cloned().unwrap_or_else(|| panic!("{p}"));
+            assert_eq!(e.size, b.len() as u64);
+            assert_eq!(&r.read_to_vec(&e, u64::MAX).unwrap(), b, "{p}");
+            assert_eq!(e.creation_time, T);
+        }
+        assert!(r.find("empty-dir").unwrap().is_dir);
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    assert_eq!(build(Compression::Xpress).0, build(Compression::Xpress).0);
+}
+
+fn write_temp(wim: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.wim");
+    std::fs::write(&path, wim).expect("write temp WIM");
+    (dir, path)
+}
+
+#[test]
+fn wimlib_verifies_and_applies_what_we_write() {
+    if !ppkg_testdata::tool("wimlib-imagex") {
+        return;
+    }
+    for c in [Compression::Xpress, Compression::None] {
+        let (wim, files) = build(c);
+        let (dir, path) = write_temp(&wim);
+        let o = Command::new("wimlib-imagex")
+            .arg("verify")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "verify: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let out = dir.path().join("applied");
+        let o = Command::new("wimlib-imagex")
+            .arg("apply")
+            .arg(&path)
+            .arg("1")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "apply: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for (p, b) in &files {
+            assert_eq!(&std::fs::read(out.join(p)).unwrap(), b, "{p}");
+        }
+        assert!(out.join("empty-dir").is_dir());
+    }
+}
+
+fn seven_zip_tests(c: Compression) {
+    if !ppkg_testdata::tool("7zz") {
+        return;
+    }
+    let (wim, files) = build(c);
+    let (dir, path) = write_temp(&wim);
+    let o = Command::new("7zz")
+        .arg("t")
+        .arg(&path)
+        .output()
+        .expect("run 7zz");
+    assert!(
+        o.status.success(),
+        "7zz t: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = dir.path().join("x");
+    let o = Command::new("7zz")
+        .arg("x")
+        .arg(format!("-o{}", out.display()))
+        .arg(&path)
+        .output()
+        .expect("run 7zz");
+    assert!(
+        o.status.success(),
+        "7zz x: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    for (p, b) in &files {
+        assert_eq!(
+            &std::fs::read(out.join(p)).expect("extracted file"),
+            b,
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn seven_zip_tests_uncompressed_wims() {
+    seven_zip_tests(Compression::None);
+}
+
+/// 7-Zip's XPRESS decoder (XpressDecoder.cpp) requires each chunk to end with the end-of-block
+/// symbol 256 and the input to be used up exactly; `xpress::Compressor` does not write that
+/// symbol yet, so 7-Zip reports "Data Error" (wimlib and our decoder accept the chunks).
+#[test]
+#[ignore = "needs the XPRESS encoder to write the end-of-block symbol 256 (7-Zip requires it)"]
+fn seven_zip_tests_xpress_wims() {
+    seven_zip_tests(Compression::Xpress);
+}
