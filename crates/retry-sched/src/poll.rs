@@ -54,8 +54,9 @@ pub const WP81_MIN_REMAINING_INTERVAL_MIN: u32 = 1440;
 /// "waiting time" long, so every poll follows a wait.
 pub const FIRST_POLL_AFTER_ONE_INTERVAL: bool = true;
 
-/// The `Poll` node's settings. Plain data: every combination is representable, and
-/// [`PollSchedule::check`] reports what the DDF warns about.
+/// The `Poll` node's settings. Plain data with public fields (one per DDF node, so the set is
+/// closed): every combination is representable, and [`PollSchedule::check`] reports what the
+/// DDF warns about.
 ///
 /// ```
 /// use retry_sched::{PollSchedule, Span, Timestamp};
@@ -70,7 +71,6 @@ pub const FIRST_POLL_AFTER_ONE_INTERVAL: bool = true;
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize, serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "PascalCase", default))]
-#[non_exhaustive]
 pub struct PollSchedule {
     /// `IntervalForFirstSetOfRetries`, minutes; 0 disables the first set. Default 15.
     pub interval_for_first_set_of_retries: u32,

@@ -58,6 +58,15 @@ impl Add<Span> for Timestamp {
     }
 }
 
+impl Sub<Span> for Timestamp {
+    type Output = Timestamp;
+
+    /// The instant `rhs` earlier, saturating at the epoch.
+    fn sub(self, rhs: Span) -> Timestamp {
+        Timestamp(self.0.saturating_sub(rhs.0))
+    }
+}
+
 impl Sub<Timestamp> for Timestamp {
     type Output = Span;
 
