@@ -10,7 +10,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod catalog;
+pub mod ddf;
 mod error;
+pub mod validate;
 
 pub use catalog::{Catalog, Edition, EditionSet, Setting, SettingKind};
 pub use error::{Error, Result};

@@ -22,6 +22,7 @@
 pub mod answer;
 pub mod crypt;
 mod error;
+pub mod layout;
 pub mod metadata;
 pub mod owner;
 pub mod provxml;
