@@ -250,7 +250,7 @@ impl Parser<'_> {
         let path = if depth == 0 {
             String::new()
         } else {
-            check_name(&name).map_err(|why| {
+            check_path_component(&name).map_err(|why| {
                 Error::new(ErrorKind::UnsafePath(format!(
                     "dentry name {name:?}: {why}"
                 )))
@@ -309,6 +309,23 @@ impl Parser<'_> {
         }
         Ok(())
     }
+}
+
+/// Why a dentry name cannot be a component of an [`crate::wim::Entry`] path (`Err` holds the
+/// reason): empty, `.`, `..`, or containing `/`, `\` or NUL would make the '/'-joined path
+/// ambiguous or escape its folder. Checked when a WIM is opened; the stricter [`check_name`]
+/// applies when writing and extracting.
+pub(crate) fn check_path_component(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() {
+        return Err("empty name".into());
+    }
+    if name == "." || name == ".." {
+        return Err("'.' and '..' are not names".into());
+    }
+    if let Some(c) = name.chars().find(|&c| matches!(c, '/' | '\\' | '\0')) {
+        return Err(format!("contains {c:?}"));
+    }
+    Ok(())
 }
 
 /// Why a name cannot be a file or folder name in a package (`Err` holds the reason). The rules

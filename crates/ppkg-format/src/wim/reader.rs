@@ -144,6 +144,28 @@ impl<R: Read + Seek> WimReader<R> {
         let header = Header::parse(&hb).map_err(|e| e.in_part("WIM header"))?;
         check_header(&header).map_err(|e| e.in_part("WIM header"))?;
         let compressed_ok = header.flags & FLAG_COMPRESSION != 0;
+        if header.boot_index > header.image_count {
+            return Err(Error::malformed(format!(
+                "boot index {} but {} image(s)",
+                header.boot_index, header.image_count
+            ))
+            .at(120)
+            .in_part("WIM header"));
+        }
+        if (header.boot_index == 0) != header.boot_metadata.is_empty() {
+            return Err(Error::malformed("boot metadata and boot index disagree")
+                .at(96)
+                .in_part("WIM header"));
+        }
+        // Not used by this reader, but a header pointing outside the file is broken.
+        check_res(
+            &header.boot_metadata,
+            file_len,
+            compressed_ok,
+            96,
+            "boot metadata",
+        )?;
+        check_res(&header.integrity, file_len, false, 124, "integrity table")?;
 
         // Blob table.
         let bt = header.blob_table;
@@ -225,6 +247,7 @@ impl<R: Read + Seek> WimReader<R> {
             .in_part("blob table"));
         }
         let metadata_blob = metadata[0];
+        check_no_overlap(&header, &blobs, &metadata)?;
 
         // Metadata resource.
         let mr = metadata_blob.resource;
@@ -458,14 +481,44 @@ fn make_entry(
     })
 }
 
+/// Checks that no two resources (blob table, XML data, metadata and file blobs) share bytes:
+/// a stored size that reaches into the next resource is a sign of corruption even when the
+/// decoder does not need the extra bytes.
+fn check_no_overlap(h: &Header, blobs: &[BlobEntry], metadata: &[BlobEntry]) -> Result<()> {
+    let mut ranges: Vec<(u64, u64)> = blobs
+        .iter()
+        .chain(metadata)
+        .map(|b| &b.resource)
+        .chain([&h.blob_table, &h.xml_data])
+        .filter(|r| r.size_in_wim > 0)
+        .map(|r| (r.offset, r.offset + r.size_in_wim))
+        .collect();
+    ranges.sort_unstable();
+    for w in ranges.windows(2) {
+        if w[1].0 < w[0].1 {
+            return Err(Error::malformed(format!(
+                "resources at {}..{} and {}..{} overlap",
+                w[0].0, w[0].1, w[1].0, w[1].1
+            ))
+            .at(w[1].0)
+            .in_part("blob table"));
+        }
+    }
+    Ok(())
+}
+
 /// Checks version, flags, parts and image count.
 fn check_header(h: &Header) -> Result<()> {
-    match h.version {
-        VERSION_1_13 | VERSION_1_12 => {}
-        VERSION_SOLID => {
-            return Err(Error::unsupported("solid resources (WIM version 3584)").at(12))
-        }
-        v => return Err(Error::unsupported(format!("WIM version {v:#x}")).at(12)),
+    const KNOWN: u32 = 0xFF | 0x0001_0000 | FLAG_XPRESS | FLAG_LZX | FLAG_LZMS | FLAG_XPRESS2;
+    if h.flags & !KNOWN != 0 {
+        return Err(
+            Error::unsupported(format!("unknown header flags {:#010x}", h.flags & !KNOWN)).at(16),
+        );
+    }
+    if h.flags & FLAG_WRITE_IN_PROGRESS != 0 {
+        return Err(
+            Error::malformed("the WIM's writer did not finish (write-in-progress flag)").at(16),
+        );
     }
     if h.flags & FLAG_COMPRESSION != 0 {
         if h.flags & FLAG_LZX != 0 {
@@ -489,6 +542,13 @@ fn check_header(h: &Header) -> Result<()> {
         {
             return Err(Error::unsupported(format!("XPRESS chunk size {}", h.chunk_size)).at(20));
         }
+    }
+    match h.version {
+        VERSION_1_13 | VERSION_1_12 => {}
+        VERSION_SOLID => {
+            return Err(Error::unsupported("solid resources (WIM version 3584)").at(12))
+        }
+        v => return Err(Error::unsupported(format!("WIM version {v:#x}")).at(12)),
     }
     if h.flags & FLAG_SPANNED != 0 || h.total_parts != 1 || h.part_number != 1 {
         return Err(Error::unsupported(format!(
@@ -518,6 +578,13 @@ fn check_res(
 ) -> Result<()> {
     if r.is_empty() {
         return Ok(());
+    }
+    if r.size_in_wim == 0 {
+        return Err(
+            Error::malformed("resource header with size 0 but other fields set")
+                .at(at)
+                .in_part(part.to_owned()),
+        );
     }
     let end = r.end().ok_or_else(|| {
         Error::malformed(format!(

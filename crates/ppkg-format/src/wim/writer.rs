@@ -527,15 +527,8 @@ fn write_dir<W: Write + Seek>(
                     let mut r = src
                         .open()
                         .map_err(|e| Error::from(e).in_part(src.describe()))?;
-                    let w = write_resource(
-                        out,
-                        pos,
-                        &mut r,
-                        size,
-                        ctx.comp.as_deref_mut(),
-                        0,
-                        &path,
-                    )?;
+                    let w =
+                        write_resource(out, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, &path)?;
                     if w.sha1 != hash {
                         return Err(Error::invalid_input(format!(
                             "'{path}' ({}) changed while it was being written",
