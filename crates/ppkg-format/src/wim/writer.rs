@@ -4,7 +4,8 @@
 //! header (v1.13, flags `0x00020082`, chunk size 32768), the file blobs (deduplicated by SHA-1,
 //! XPRESS in 32 KiB chunks, a one-chunk blob stored uncompressed when compression does not shrink
 //! it), the metadata resource (flags METADATA|COMPRESSED), the blob table (flags METADATA, the
-//! metadata blob first), the UTF-16LE XML data; no integrity table; the file ends with the XML.
+//! metadata blob first), the UTF-16LE XML data (flags METADATA); no integrity table; the file
+//! ends with the XML data.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -462,7 +463,8 @@ pub fn write_wim<W: Write + Seek>(
         },
         xml_data: ResourceHeader {
             size_in_wim: xml.len() as u64,
-            flags: 0,
+            // WCD and wimlib both flag the XML data METADATA.
+            flags: RESHDR_METADATA,
             offset: xml_pos,
             original_size: xml.len() as u64,
         },
