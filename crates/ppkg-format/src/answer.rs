@@ -23,6 +23,27 @@
 //! [`AnswerFile`] wraps the [`Document`]: comments, unknown elements and the file's own layout
 //! are kept, and [`AnswerFile::to_bytes`] writes an unchanged file back byte for byte. What each
 //! setting means is not known here (that is `csp-model`).
+//!
+//! ```
+//! use ppkg_format::answer::{AnswerFile, PackageConfig};
+//! use ppkg_format::xml::Element;
+//!
+//! let mut config = PackageConfig::new("Contoso enrollment");
+//! config.id = Some("b84f2c39-eb59-4d4f-8ad1-0f93cec1384e".parse().expect("a GUID"));
+//! let mut answer = AnswerFile::new(&config);
+//! answer
+//!     .common_mut()
+//!     .child_or_insert("OOBE")
+//!     .child_or_insert("Desktop")
+//!     .push(Element::new("HideOobe").with_text("True"));
+//! let bytes = answer.to_bytes(); // BOM, CRLF, 2 spaces, as WCD writes it
+//!
+//! let back = AnswerFile::parse(&bytes)?;
+//! assert_eq!(back.package_config()?, config);
+//! let hide = back.common().and_then(|c| c.descendant("OOBE/Desktop/HideOobe"));
+//! assert_eq!(hide.map(Element::text).as_deref(), Some("True"));
+//! # Ok::<(), ppkg_format::Error>(())
+//! ```
 
 use std::borrow::Borrow;
 

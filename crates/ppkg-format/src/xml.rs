@@ -137,7 +137,10 @@ pub struct Element {
 }
 
 /// An attribute: qualified name, unescaped value, position of its name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the value's length, not the value (values may be secrets, e.g. a `.provxml`
+/// `parm value`).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Attr {
     /// Qualified name as written (`Name`, `xmlns`, `xmlns:x`).
     pub name: String,
@@ -148,7 +151,11 @@ pub struct Attr {
 }
 
 /// One node of the tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the length of text, CDATA, comments and processing instructions, not their
+/// content: answer files hold passwords and enrollment secrets as element text (and sometimes
+/// in commented-out settings). Write the document to see its content.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Node {
     /// A child element.
@@ -175,6 +182,29 @@ impl Node {
     /// Whether this is a text node made only of XML whitespace (space, tab, CR, LF).
     pub fn is_whitespace(&self) -> bool {
         matches!(self, Node::Text(t) if is_xml_whitespace(t))
+    }
+}
+
+impl std::fmt::Debug for Attr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attr")
+            .field("name", &self.name)
+            .field("value", &format_args!("<{} bytes>", self.value.len()))
+            .field("pos", &self.pos)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, len) = match self {
+            Node::Element(e) => return f.debug_tuple("Element").field(e).finish(),
+            Node::Text(t) => ("Text", t.len()),
+            Node::CData(t) => ("CData", t.len()),
+            Node::Comment(t) => ("Comment", t.len()),
+            Node::ProcessingInstruction(t) => ("ProcessingInstruction", t.len()),
+        };
+        write!(f, "{kind}(<{len} bytes>)")
     }
 }
 
@@ -1266,6 +1296,18 @@ mod tests {
             Some("utf-8")
         );
         assert_eq!(d.to_bytes(&s), input);
+    }
+
+    #[test]
+    fn debug_hides_character_data_and_attribute_values() {
+        let d = Document::parse(b"<a k=\"hunter2\"><Password>hunter2</Password><!--hunter2--></a>")
+            .unwrap();
+        let dbg = format!("{d:?}");
+        assert!(!dbg.contains("hunter2"), "{dbg}");
+        assert!(
+            dbg.contains("Password") && dbg.contains("<7 bytes>"),
+            "{dbg}"
+        );
     }
 
     #[test]

@@ -234,3 +234,85 @@ fn edits_keep_comments_and_unknown_elements() {
         "Sunday"
     );
 }
+
+/// Field case B06 (cschneegans/unattend-generator#6): pretty-printing must not change values.
+/// A 250-character command line and an embedded WLAN profile (XML as escaped text) survive
+/// read → edit elsewhere → write → read byte for byte; indentation is only added between
+/// elements.
+#[test]
+fn writer_never_reformats_text_nodes() {
+    let long = format!("cmd.exe /c \"{}\"", "x".repeat(237));
+    assert_eq!(long.len(), 250);
+    let wlan = "<?xml version=\"1.0\"?>\n<WLANProfile xmlns=\"http://www.microsoft.com/networking/WLAN/profile/v1\">\n\t<name>Lab Net</name>\n\t<SSIDConfig><SSID><name>Lab Net</name></SSID></SSIDConfig>\n  <MSM><security><sharedKey><keyMaterial>Lab&amp;Net&lt;2024&gt;</keyMaterial></sharedKey></security></MSM>\n</WLANProfile>";
+    let mut a = AnswerFile::new(PackageConfig::new("b06"));
+    let cmd = a
+        .common_mut()
+        .child_or_insert("ProvisioningCommands")
+        .child_or_insert("DeviceContext");
+    cmd.push(Element::new("CommandLine").with_text(long.clone()));
+    a.common_mut()
+        .child_or_insert("ConnectivityProfiles")
+        .child_or_insert("WLAN")
+        .push(Element::new("WLANXmlSettings").with_text(wlan));
+    let bytes = a.to_bytes();
+    let mut back = AnswerFile::parse(&bytes).unwrap();
+    let common = back.common().unwrap();
+    assert_eq!(
+        common
+            .descendant("ProvisioningCommands/DeviceContext/CommandLine")
+            .unwrap()
+            .text(),
+        long
+    );
+    assert_eq!(
+        common
+            .descendant("ConnectivityProfiles/WLAN/WLANXmlSettings")
+            .unwrap()
+            .text(),
+        wlan
+    );
+    // An unrelated edit, then write and read again: still identical values.
+    let mut cfg = back.package_config().unwrap();
+    cfg.rank = 5;
+    back.set_package_config(&cfg);
+    let again = AnswerFile::parse(&back.to_bytes()).unwrap();
+    assert_eq!(
+        again
+            .common()
+            .unwrap()
+            .descendant("ConnectivityProfiles/WLAN/WLANXmlSettings")
+            .unwrap()
+            .text(),
+        wlan
+    );
+    let text = String::from_utf8(back.to_bytes()).unwrap();
+    // The embedded newlines are written as the file's CRLF, the tab is kept as is.
+    assert!(text.contains("&lt;WLANProfile xmlns=\"http://www.microsoft.com/networking/WLAN/profile/v1\"&gt;\r\n\t&lt;name&gt;Lab Net"));
+    assert!(text.contains("Lab&amp;amp;Net&amp;lt;2024&amp;gt;"));
+}
+
+/// Field case B04 (MicrosoftDocs/windows-itpro-docs#2038): a malformed answer file gives a
+/// position, never a panic or a generic failure.
+#[test]
+fn reader_reports_position_for_malformed_xml() {
+    let unclosed = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<WindowsCustomizations>\r\n  <PackageConfig xmlns=\"urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0\">\r\n    <Name>x</Name>\r\n  </PackageConfig>\r\n  <Settings xmlns=\"urn:schemas-microsoft-com:windows-provisioning\">\r\n    <Customizations>\r\n    </Customizations>\r\n</WindowsCustomizations>";
+    let e = AnswerFile::parse(unclosed.as_bytes()).unwrap_err();
+    let ppkg_format::ErrorKind::Xml { line, column, .. } = e.kind() else {
+        panic!("{e}")
+    };
+    assert_eq!((*line, *column), (9, 1), "{e}");
+    assert!(e.to_string().contains("Settings"), "{e}");
+    let entity = unclosed.replace("<Name>x</Name>", "<Name>&bogus;</Name>");
+    let e = AnswerFile::parse(entity.as_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ppkg_format::ErrorKind::Xml {
+                line: 4,
+                column: 11,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}

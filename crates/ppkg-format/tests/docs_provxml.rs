@@ -14,8 +14,8 @@ fn provxml_files() -> Option<Vec<PathBuf>> {
     let mut v = Vec::new();
     for p in PACKAGES {
         let dir = ppkg_testdata::reference_file(&format!("{p}/Multivariant/0/Prov/RunTime"))?;
-        for e in std::fs::read_dir(dir).unwrap() {
-            v.push(e.unwrap().path());
+        for e in std::fs::read_dir(dir).expect("list the sample folder") {
+            v.push(e.expect("list the sample folder").path());
         }
     }
     v.sort();

@@ -47,16 +47,28 @@ fn tree_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The parts of a package, read from its extracted folder.
 fn parts_from_extracted(dir: &Path) -> PackageParts {
     let mv = dir.join("Multivariant/0");
-    let answer_file = AnswerFile::parse(&std::fs::read(mv.join("customizations.xml")).unwrap())
-        .expect("answer file");
-    let runtime = RunTime::parse(&std::fs::read(mv.join("Prov/RunTime.xml")).unwrap()).unwrap();
+    let answer_file = AnswerFile::parse(
+        &std::fs::read(mv.join("customizations.xml")).expect("read and parse the extracted sample"),
+    )
+    .expect("answer file");
+    let runtime = RunTime::parse(
+        &std::fs::read(mv.join("Prov/RunTime.xml")).expect("read and parse the extracted sample"),
+    )
+    .expect("read and parse the extracted sample");
     let provxml = runtime
         .sets
         .iter()
         .map(|s| {
-            let name = s.file_name().unwrap().to_owned();
-            let b = std::fs::read(mv.join("Prov/RunTime").join(&name)).unwrap();
-            (name, ProvDoc::parse(&b).unwrap())
+            let name = s
+                .file_name()
+                .expect("read and parse the extracted sample")
+                .to_owned();
+            let b = std::fs::read(mv.join("Prov/RunTime").join(&name))
+                .expect("read and parse the extracted sample");
+            (
+                name,
+                ProvDoc::parse(&b).expect("read and parse the extracted sample"),
+            )
         })
         .collect();
     PackageParts {
@@ -240,7 +252,7 @@ fn check_wimlib(ppkg: &Path, expected: &BTreeMap<String, Vec<u8>>, tmp: &Path) {
         .arg("verify")
         .arg(ppkg)
         .output()
-        .unwrap();
+        .expect("run wimlib-imagex");
     assert!(
         v.status.success(),
         "verify: {}",
@@ -248,7 +260,10 @@ fn check_wimlib(ppkg: &Path, expected: &BTreeMap<String, Vec<u8>>, tmp: &Path) {
     );
     let applied = tmp.join(format!(
         "wimlib-{}",
-        ppkg.file_stem().unwrap().to_str().unwrap()
+        ppkg.file_stem()
+            .expect("run wimlib-imagex")
+            .to_str()
+            .expect("run wimlib-imagex")
     ));
     let a = Command::new("wimlib-imagex")
         .arg("apply")
@@ -256,7 +271,7 @@ fn check_wimlib(ppkg: &Path, expected: &BTreeMap<String, Vec<u8>>, tmp: &Path) {
         .arg("1")
         .arg(&applied)
         .output()
-        .unwrap();
+        .expect("run wimlib-imagex");
     assert!(
         a.status.success(),
         "apply: {}",
@@ -270,7 +285,11 @@ fn check_seven_zip(ppkg: &Path, expected: &BTreeMap<String, Vec<u8>>, tmp: &Path
     if !ppkg_testdata::tool("7zz") {
         return;
     }
-    let t = Command::new("7zz").arg("t").arg(ppkg).output().unwrap();
+    let t = Command::new("7zz")
+        .arg("t")
+        .arg(ppkg)
+        .output()
+        .expect("run 7zz");
     let stdout = String::from_utf8_lossy(&t.stdout);
     assert!(
         t.status.success() && stdout.contains("Everything is Ok"),
@@ -278,14 +297,17 @@ fn check_seven_zip(ppkg: &Path, expected: &BTreeMap<String, Vec<u8>>, tmp: &Path
     );
     let out = tmp.join(format!(
         "7z-{}",
-        ppkg.file_stem().unwrap().to_str().unwrap()
+        ppkg.file_stem()
+            .expect("run 7zz")
+            .to_str()
+            .expect("run 7zz")
     ));
     let x = Command::new("7zz")
         .arg("x")
         .arg(format!("-o{}", out.display()))
         .arg(ppkg)
         .output()
-        .unwrap();
+        .expect("run 7zz");
     assert!(
         x.status.success(),
         "7zz x: {}",
@@ -463,4 +485,40 @@ fn package_reads_any_wim() {
     assert!(p.assets().unwrap().is_empty());
     assert!(p.elements().unwrap().is_empty());
     assert!(p.common_settings_xml().unwrap().is_none());
+}
+
+/// Field case B04: a package whose embedded customizations.xml has a bad entity gives an XML
+/// error with line, column and the part's name.
+#[test]
+fn a_bad_answer_file_inside_a_package_is_located() {
+    let mut tree = ppkg_format::wim::ImageTree::new();
+    tree.add_file(
+        "Multivariant/0/customizations.xml",
+        b"<WindowsCustomizations>\r\n  <Settings>&bogus;</Settings>\r\n</WindowsCustomizations>"
+            .to_vec(),
+    )
+    .unwrap();
+    let mut buf = Cursor::new(Vec::new());
+    ppkg_format::wim::write_wim(
+        &mut buf,
+        &tree,
+        &Default::default(),
+        &WriteOptions::deterministic(GUID, TIME),
+    )
+    .unwrap();
+    buf.set_position(0);
+    let mut p = Package::open(WimReader::new(buf).unwrap()).unwrap();
+    let e = p.answer_file().unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ppkg_format::ErrorKind::Xml {
+                line: 2,
+                column: 13,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.part(), Some("Multivariant/0/customizations.xml"));
 }
