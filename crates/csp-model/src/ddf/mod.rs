@@ -38,7 +38,7 @@ mod error;
 mod model;
 pub(crate) mod parse;
 mod tree;
-mod value;
+pub(crate) mod value;
 
 pub use error::{DdfError, DdfErrorKind};
 pub use model::{

@@ -1,0 +1,569 @@
+//! Walking an answer file against the catalog: [`Validator`] and [`validate`].
+
+use std::collections::HashMap;
+
+use ppkg_format::answer::AnswerFile;
+use ppkg_format::xml::{Element, TextPos};
+
+use super::report::{Code, Diagnostic, LineCol, Logger, Report, Severity};
+use super::value::{check_value, PatternCache};
+use crate::catalog::{Catalog, Edition, Setting, SettingKind};
+
+/// Validates an answer file for a target edition and returns every diagnostic at once (see
+/// [`Validator`] for the rules).
+pub fn validate(answer: &AnswerFile, catalog: &Catalog, edition: Edition) -> Report {
+    Validator::new(catalog, edition).validate(answer)
+}
+
+/// Validates answer files against a [`Catalog`] for one target [`Edition`].
+///
+/// What is checked (each finding a [`Diagnostic`], nothing stops the walk):
+/// - structure: `<WindowsCustomizations>` root, `<PackageConfig>` fields (ADK
+///   `PackageConfig.xsd` via `ppkg_format`), `<Settings>/<Customizations>`, and that each
+///   `<Variant>`/`<Profile>` `TargetRef` names a `<Target>` ([`Code::Structure`]); settings put
+///   outside `Customizations/Common` (field case B01) are [`Code::WrongParent`];
+/// - every element under `Common` and under each variant's `Settings` is looked up by its path
+///   (element names joined with `/`, list and map items by their item element):
+///   [`Code::UnknownSetting`] with the nearest valid names, or [`Code::WrongParent`] when the name
+///   exists under another parent; [`Code::NotInEdition`] when the target edition lacks it (field
+///   case B02);
+/// - map items need their key attribute, unique (case-insensitive, as Windows compares user
+///   names and UPNs) among siblings ([`Code::MissingKey`], [`Code::DuplicateKey`]); list items
+///   their `Name` (warnings: the index identifies list items);
+/// - a setting repeated under one parent ([`Code::DuplicateSetting`]); attributes other than the
+///   item key and `Name` ([`Code::UnexpectedAttribute`]); text in a container
+///   ([`Code::UnexpectedText`]); child elements in a value setting ([`Code::WrongType`]);
+///   required children missing from a present parent ([`Code::MissingRequired`]);
+/// - each value, as [`super::validate_value`] does.
+///
+/// Paths in diagnostics are catalog paths with item keys, prefixed by the variant for variant
+/// settings: `/Workplace/Enrollments/UPN[alias@contoso.net]/AuthPolicy`,
+/// `Variant[1]/Policies/AllowBrowser`.
+#[derive(Clone, Copy, Debug)]
+pub struct Validator<'a> {
+    catalog: &'a Catalog,
+    edition: Edition,
+}
+
+impl<'a> Validator<'a> {
+    /// A validator for `edition` over `catalog`.
+    pub fn new(catalog: &'a Catalog, edition: Edition) -> Self {
+        Self { catalog, edition }
+    }
+
+    /// Validates a whole answer file; the diagnostics come back sorted in a [`Report`].
+    pub fn validate(&self, answer: &AnswerFile) -> Report {
+        let mut out = Vec::new();
+        self.validate_into(answer, &mut out);
+        Report::new(out)
+    }
+
+    /// Validates a whole answer file, handing each diagnostic to `logger` as it is found.
+    pub fn validate_into(&self, answer: &AnswerFile, logger: &mut dyn Logger) {
+        let mut w = Walker {
+            v: self,
+            out: Vec::new(),
+            cache: PatternCache::default(),
+            path: String::with_capacity(256),
+            display: String::with_capacity(256),
+            in_edition: true,
+        };
+        w.answer(answer);
+        for d in w.out {
+            logger.log(d);
+        }
+    }
+
+    /// Validates the settings below one settings container (`<Common>` or a variant's
+    /// `<Settings>`), with `prefix` before every diagnostic path.
+    pub fn validate_settings(&self, container: &Element, prefix: &str, logger: &mut dyn Logger) {
+        let mut w = Walker {
+            v: self,
+            out: Vec::new(),
+            cache: PatternCache::default(),
+            path: String::with_capacity(256),
+            display: String::from(prefix),
+            in_edition: true,
+        };
+        w.children(container, None);
+        for d in w.out {
+            logger.log(d);
+        }
+    }
+}
+
+fn pos(p: TextPos) -> Option<LineCol> {
+    p.is_known().then_some(LineCol {
+        line: p.line,
+        column: p.column,
+    })
+}
+
+struct Walker<'v, 'a> {
+    v: &'v Validator<'a>,
+    out: Vec<Diagnostic>,
+    cache: PatternCache,
+    /// Catalog path of the current container (`""` for the top level).
+    path: String,
+    /// Display path of the current container.
+    display: String,
+    /// Whether every setting above the current one exists in the target edition.
+    in_edition: bool,
+}
+
+impl Walker<'_, '_> {
+    fn push(&mut self, code: Code, path: String, at: TextPos, msg: String) {
+        self.out.push(Diagnostic::new(code, path, pos(at), msg));
+    }
+
+    fn answer(&mut self, answer: &AnswerFile) {
+        let doc = answer.document();
+        let root = &doc.root;
+        if root.local_name() != "WindowsCustomizations" {
+            self.push(
+                Code::Structure,
+                root.name.clone(),
+                root.pos,
+                format!(
+                    "root element is <{}>, expected <WindowsCustomizations>",
+                    root.name
+                ),
+            );
+        }
+        match answer.package_config_element() {
+            None => self.push(
+                Code::Structure,
+                "PackageConfig".into(),
+                root.pos,
+                "no <PackageConfig> (package ID, name, version, owner type, rank)".into(),
+            ),
+            Some(el) => {
+                let problem = answer
+                    .package_config()
+                    .and_then(|c| c.validate())
+                    .err()
+                    .map(|e| e.to_string());
+                if let Some(msg) = problem {
+                    self.out.push(
+                        Diagnostic::new(Code::Structure, "PackageConfig", pos(el.pos), msg)
+                            .with_severity(Severity::Error),
+                    );
+                }
+            }
+        }
+        let Some(settings) = answer.settings() else {
+            self.push(
+                Code::Structure,
+                "Settings".into(),
+                root.pos,
+                "no <Settings>: the package carries no setting".into(),
+            );
+            return;
+        };
+        let mut customizations = None;
+        for c in settings.elements() {
+            if c.local_name() == "Customizations" {
+                customizations = Some(c);
+            } else {
+                self.misplaced(c, "Settings");
+            }
+        }
+        let Some(cust) = customizations else {
+            self.push(
+                Code::Structure,
+                "Settings/Customizations".into(),
+                settings.pos,
+                "no <Customizations> in <Settings>".into(),
+            );
+            return;
+        };
+        let mut target_ids: HashMap<String, TextPos> = HashMap::new();
+        for c in cust.elements() {
+            if c.local_name() == "Targets" {
+                self.targets(c, &mut target_ids);
+            }
+        }
+        let mut variant_no = 0usize;
+        for c in cust.elements() {
+            match c.local_name() {
+                "Common" => {
+                    self.display.clear();
+                    self.children(c, None);
+                }
+                "Targets" => {}
+                "Variant" | "Profile" => {
+                    variant_no += 1;
+                    let label = match c.attr("Name") {
+                        Some(n) => format!("{}[{n}]", c.local_name()),
+                        None => format!("{}[{variant_no}]", c.local_name()),
+                    };
+                    for tr in c.child("TargetRefs").into_iter().flat_map(|t| t.elements()) {
+                        match tr.attr("Id") {
+                            Some(id) if target_ids.contains_key(id) => {}
+                            Some(id) => self.push(
+                                Code::Structure,
+                                format!("{label}/TargetRefs"),
+                                tr.pos,
+                                format!("TargetRef {id:?} names no <Target>"),
+                            ),
+                            None => self.push(
+                                Code::MissingKey,
+                                format!("{label}/TargetRefs"),
+                                tr.pos,
+                                "<TargetRef> lacks its Id attribute".into(),
+                            ),
+                        }
+                    }
+                    if let Some(s) = c.child("Settings") {
+                        self.display.clear();
+                        self.display.push_str(&label);
+                        self.path.clear();
+                        self.children(s, None);
+                    }
+                }
+                _ => self.misplaced(c, "Settings/Customizations"),
+            }
+        }
+        self.display.clear();
+        self.path.clear();
+    }
+
+    fn targets(&mut self, targets: &Element, ids: &mut HashMap<String, TextPos>) {
+        for t in targets.elements() {
+            match t.attr("Id") {
+                None => self.push(
+                    Code::MissingKey,
+                    "Targets/Target".into(),
+                    t.pos,
+                    "<Target> lacks its Id attribute".into(),
+                ),
+                Some(id) => {
+                    if let Some(first) = ids.get(id) {
+                        let msg = format!("Target Id {id:?} already used at {first}");
+                        self.push(
+                            Code::DuplicateKey,
+                            format!("Targets/Target[{id}]"),
+                            t.pos,
+                            msg,
+                        );
+                    } else {
+                        ids.insert(id.to_owned(), t.pos);
+                    }
+                    for cond in t.elements().flat_map(Element::elements) {
+                        if cond.attr("Name").is_none() || cond.attr("Value").is_none() {
+                            self.push(
+                                Code::MissingKey,
+                                format!("Targets/Target[{id}]/TargetState/Condition"),
+                                cond.pos,
+                                "<Condition> needs Name and Value attributes".into(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An element where only structure is expected (`Settings`, `Customizations` children).
+    fn misplaced(&mut self, el: &Element, parent: &str) {
+        let name = el.local_name();
+        let top = format!("/{name}");
+        let belongs: Vec<&str> = if self.v.catalog.contains(&top) {
+            vec![top.as_str()]
+        } else {
+            self.v
+                .catalog
+                .nearest(&top, 3)
+                .into_iter()
+                .filter(|p| p.rsplit('/').next() == Some(name))
+                .collect()
+        };
+        if !belongs.is_empty() {
+            self.push(
+                Code::WrongParent,
+                format!("{parent}/{name}"),
+                el.pos,
+                format!(
+                    "setting <{name}> must be inside Settings/Customizations/Common (or a \
+                     variant's Settings), not directly in <{}>; it belongs at {} (target {})",
+                    parent.rsplit('/').next().unwrap_or(parent),
+                    belongs.join(" or "),
+                    self.v.edition.name()
+                ),
+            );
+        } else {
+            self.push(
+                Code::UnknownSetting,
+                format!("{parent}/{name}"),
+                el.pos,
+                format!("<{name}> is not expected in <{parent}>"),
+            );
+        }
+    }
+
+    /// Walks the child elements of a settings container whose catalog entry is `container`
+    /// (`None` for `Common` / a variant's `Settings`).
+    fn children(&mut self, el: &Element, container: Option<&Setting>) {
+        let kind = container.map(|s| s.kind);
+        let item = container.and_then(|s| s.item_element.as_deref());
+        let key_attr = container.and_then(|s| s.key_attribute.as_deref());
+        let mut seen: Vec<(&str, TextPos)> = Vec::new();
+        let mut keys: HashMap<String, TextPos> = HashMap::new();
+        for c in el.elements() {
+            let name = c.local_name();
+            let is_item =
+                matches!(kind, Some(SettingKind::Map | SettingKind::List)) && item == Some(name);
+            if is_item {
+                let strict = kind == Some(SettingKind::Map);
+                let sev = if strict {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let attr = key_attr.unwrap_or("Name");
+                let key = c.attr(attr).filter(|k| !k.trim().is_empty());
+                let item_display = format!("{}/{name}[{}]", self.display, key.unwrap_or("?"));
+                match key {
+                    None => self.out.push(
+                        Diagnostic::new(
+                            Code::MissingKey,
+                            item_display.clone(),
+                            pos(c.pos),
+                            format!("<{name}> lacks its key attribute {attr}"),
+                        )
+                        .with_severity(sev),
+                    ),
+                    Some(k) => {
+                        let folded = k.to_lowercase();
+                        if let Some(first) = keys.get(&folded) {
+                            let msg = format!("{attr}={k:?} is already used at {first}");
+                            self.out.push(
+                                Diagnostic::new(
+                                    Code::DuplicateKey,
+                                    item_display.clone(),
+                                    pos(c.pos),
+                                    msg,
+                                )
+                                .with_severity(sev),
+                            );
+                        } else {
+                            keys.insert(folded, c.pos);
+                        }
+                        if let (true, Some(map)) = (strict, container) {
+                            self.map_key(map, k, &item_display, c.pos);
+                        }
+                    }
+                }
+                self.element(c, name, Some(item_display), &[attr, "Name"]);
+            } else {
+                if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                    let msg = format!("<{name}> already appears at {first}; WCD keeps one");
+                    let p = format!("{}/{name}", self.display);
+                    self.push(Code::DuplicateSetting, p, c.pos, msg);
+                } else {
+                    seen.push((name, c.pos));
+                }
+                self.element(c, name, None, &[]);
+            }
+        }
+    }
+
+    /// Checks one setting element named `name` below the current container path.
+    fn element(&mut self, c: &Element, name: &str, display: Option<String>, attrs_ok: &[&str]) {
+        let path_len = self.path.len();
+        let display_len = self.display.len();
+        self.path.push('/');
+        self.path.push_str(name);
+        let is_item = display.is_some();
+        match display {
+            Some(d) => {
+                self.display.clear();
+                self.display.push_str(&d);
+            }
+            None => {
+                self.display.push('/');
+                self.display.push_str(name);
+            }
+        }
+        self.setting(c, attrs_ok, is_item);
+        self.path.truncate(path_len);
+        self.display.truncate(display_len);
+    }
+
+    fn setting(&mut self, c: &Element, attrs_ok: &[&str], is_item: bool) {
+        let catalog = self.v.catalog;
+        let edition = self.v.edition;
+        let Some(any) = catalog.get(&self.path) else {
+            self.unknown(c);
+            return;
+        };
+        let setting = match catalog.get_in(&self.path, edition) {
+            Some(s) => s,
+            None => {
+                // Reported once, at the outermost setting the edition lacks.
+                if self.in_edition {
+                    let msg = format!(
+                        "{} is not available for the target edition {}; it exists for {}",
+                        self.path,
+                        edition.name(),
+                        catalog.editions_of(&self.path)
+                    );
+                    self.push(Code::NotInEdition, self.display.clone(), c.pos, msg);
+                }
+                any
+            }
+        };
+        let was_in_edition = self.in_edition;
+        self.in_edition &= catalog.get_in(&self.path, edition).is_some();
+        for a in &c.attrs {
+            let n = a.name.as_str();
+            if n == "xmlns" || n.starts_with("xmlns:") || attrs_ok.contains(&n) {
+                continue;
+            }
+            let msg = format!("attribute {n} is not part of the setting; WCD ignores it");
+            self.push(Code::UnexpectedAttribute, self.display.clone(), a.pos, msg);
+        }
+        if setting.kind.is_container() {
+            if c.children.iter().any(|n| {
+                matches!(n, ppkg_format::xml::Node::Text(t) if !t.trim().is_empty())
+                    || matches!(n, ppkg_format::xml::Node::CData(_))
+            }) {
+                let msg = format!("a {} setting holds child settings, not text", setting.kind);
+                self.push(Code::UnexpectedText, self.display.clone(), c.pos, msg);
+            }
+            if setting.kind == SettingKind::Tree {
+                self.required(c, setting);
+            }
+            self.children(c, Some(setting));
+        } else if let Some(child) = c.elements().next() {
+            let msg = format!(
+                "a {} setting takes a value, not child elements (found <{}>)",
+                setting.kind,
+                child.local_name()
+            );
+            self.push(Code::WrongType, self.display.clone(), child.pos, msg);
+        } else {
+            let text = c.text();
+            if is_item && text.trim().is_empty() {
+                // A list or map item whose key is its whole content
+                // (`<Add PackageName="…"></Add>` under /StartupBackgroundTasks/ToAdd).
+                self.in_edition = was_in_edition;
+                return;
+            }
+            check_value(
+                setting,
+                &text,
+                &self.display,
+                pos(c.pos),
+                &mut self.cache,
+                &mut self.out,
+            );
+        }
+        self.in_edition = was_in_edition;
+    }
+
+    fn required(&mut self, c: &Element, setting: &Setting) {
+        let edition = self.v.edition;
+        let missing: Vec<String> = self
+            .v
+            .catalog
+            .children(&setting.path)
+            .filter(|s| s.required && s.editions.contains(edition))
+            .filter(|s| c.child(&s.name).is_none())
+            .filter(|s| visible(c, s))
+            .map(|s| s.name.clone())
+            .collect();
+        for m in missing {
+            let msg = format!("required setting <{m}> is missing");
+            self.push(Code::MissingRequired, self.display.clone(), c.pos, msg);
+        }
+    }
+
+    /// Checks a map item's key against the map's own constraints: the store puts `Pattern`,
+    /// `MinLength` and `MaxLength` on some maps (type 8), and they can only apply to the key
+    /// (`/Calling/CauseCodeRegistrationTable/NetworkDescriptors` `^\d{5,6}$`,
+    /// `/UnifiedWriteFilter/Volumes` length 2, `([a-z]|[A-Z]):`).
+    fn map_key(&mut self, map: &Setting, key: &str, path: &str, at: TextPos) {
+        let c = &map.constraints;
+        let len = key.encode_utf16().count();
+        if c.max_length.is_some_and(|m| len > m as usize)
+            || c.min_length.is_some_and(|m| len < m as usize)
+        {
+            let msg = format!(
+                "key {key:?} has {len} characters; allowed {}..={}",
+                c.min_length.unwrap_or(0),
+                c.max_length
+                    .map_or_else(|| "any".to_owned(), |m| m.to_string())
+            );
+            self.push(Code::TooLong, path.to_owned(), at, msg);
+        }
+        if let Some(p) = c.pattern.as_deref() {
+            match self.cache.get(p) {
+                Some(re) if re.is_match(key) => {}
+                Some(_) => {
+                    let msg = format!("key {key:?} does not match the pattern {p}");
+                    self.push(Code::PatternMismatch, path.to_owned(), at, msg);
+                }
+                None => self.out.push(
+                    Diagnostic::new(
+                        Code::Unchecked,
+                        path,
+                        pos(at),
+                        format!("the key pattern {p} could not be compiled; not checked"),
+                    )
+                    .with_severity(Severity::Info),
+                ),
+            }
+        }
+    }
+
+    fn unknown(&mut self, c: &Element) {
+        let name = c.local_name();
+        let near = self.v.catalog.nearest(&self.path, 3);
+        let same_name: Vec<&str> = near
+            .iter()
+            .copied()
+            .filter(|p| p.rsplit('/').next() == Some(name))
+            .collect();
+        let edition = self.v.edition.name();
+        if !same_name.is_empty() {
+            let msg = format!(
+                "<{name}> is not valid here (target {edition}); it belongs at {}",
+                same_name.join(" or ")
+            );
+            self.push(Code::WrongParent, self.display.clone(), c.pos, msg);
+        } else if near.is_empty() {
+            let msg = format!("unknown setting {} (target {edition})", self.path);
+            self.push(Code::UnknownSetting, self.display.clone(), c.pos, msg);
+        } else {
+            let msg = format!(
+                "unknown setting {} (target {edition}); did you mean {}?",
+                self.path,
+                near.join(", ")
+            );
+            self.push(Code::UnknownSetting, self.display.clone(), c.pos, msg);
+        }
+    }
+}
+
+/// Whether a setting's UI show-conditions hold in its parent element `parent`: some condition
+/// group whose conditions all hold (condition code 1, "equals", the only one in the store,
+/// `TYPES.md`). Only sibling references (`../Name`) are evaluated; a setting with conditions of
+/// another shape counts as not shown, so it is never reported as missing.
+fn visible(parent: &Element, s: &Setting) -> bool {
+    if s.conditions.is_empty() {
+        return true;
+    }
+    let mut groups: Vec<&str> = s.conditions.iter().map(|c| c.group.as_str()).collect();
+    groups.dedup();
+    groups.iter().any(|g| {
+        s.conditions.iter().filter(|c| c.group == *g).all(|c| {
+            c.condition == 1
+                && c.setting
+                    .strip_prefix("../")
+                    .filter(|n| !n.contains('/'))
+                    .and_then(|n| parent.child(n))
+                    .is_some_and(|e| e.text().trim().eq_ignore_ascii_case(c.value.trim()))
+        })
+    })
+}
