@@ -3,6 +3,8 @@
 //! - [`catalog`]: every setting of Windows Configuration Designer's settings store (all seven
 //!   editions): kind, constraints, enumeration labels, CSP path, registry mapping, atomic root,
 //!   SettingsGroup GUID and apply level, plus an overlay learned from newer real packages.
+//! - [`compile`]: answer file → `RunTime.xml` + `.provxml` groups + DataAsset payloads, as WCD
+//!   writes them.
 //!
 //! See `shared/DESIGN.md` and `shared/FORMAT.md` §4 for the facts these modules encode.
 
@@ -10,9 +12,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod catalog;
+pub mod compile;
 pub mod ddf;
 mod error;
 pub mod validate;
 
 pub use catalog::{Catalog, Edition, EditionSet, Setting, SettingKind};
+pub use compile::{
+    answer_settings_xml, compile, AssetResolver, CompileOptions, Compiled, CompiledAsset,
+};
 pub use error::{Error, Result};

@@ -312,3 +312,78 @@ fn every_store_record_is_in_the_catalog() {
     }
     assert_eq!(checked, 951 + 1614 + 158 + 161 + 1072 + 2001 + 1107);
 }
+
+/// Overlay entries learned from the real packages agree with the store where the store knows the
+/// setting, and reproduce the built-in start_pins entry.
+#[test]
+fn learn_overlay_from_real_packages() {
+    use csp_model::catalog::{builtin_overlay, learn_overlay};
+    use ppkg_format::provxml::ProvDoc;
+    use ppkg_format::runtime::RunTime;
+
+    let load = |rel: &str| -> Option<(RunTime, Vec<(String, ProvDoc)>)> {
+        let dir = ppkg_testdata::reference_file(rel)?.join("Multivariant/0/Prov");
+        let runtime = RunTime::parse(&std::fs::read(dir.join("RunTime.xml")).unwrap()).unwrap();
+        let mut docs = Vec::new();
+        for set in &runtime.sets {
+            let name = set.file_name().unwrap().to_owned();
+            let doc =
+                ProvDoc::parse(&std::fs::read(dir.join("RunTime").join(&name)).unwrap()).unwrap();
+            docs.push((name, doc));
+        }
+        Some((runtime, docs))
+    };
+    let Some((runtime, docs)) = load("ppkg/start_pins_extracted") else {
+        return;
+    };
+    let learned = learn_overlay(&runtime, &docs);
+    let builtin = &builtin_overlay()[0];
+    assert_eq!(learned.len(), 1);
+    assert_eq!(learned[0].path, builtin.path);
+    assert_eq!(learned[0].kind, builtin.kind);
+    assert_eq!(learned[0].csp_path, builtin.csp_path);
+    assert_eq!(learned[0].settings_group, builtin.settings_group);
+
+    let Some((runtime, docs)) = load("ppkg/acer_baseconfig_extracted") else {
+        return;
+    };
+    let learned = learn_overlay(&runtime, &docs);
+    let c = Catalog::builtin();
+    let by = |p: &str| learned.iter().find(|e| e.path == p).unwrap();
+    // Plain CSP setting: same CSP path and SettingsGroup as the store.
+    let trusted = by("/Policies/ApplicationManagement/AllowAllTrustedApps");
+    let store = c.get(&trusted.path).unwrap();
+    assert_eq!(
+        trusted.csp_path.as_deref(),
+        store.csp.as_ref().map(|m| m.path.as_str())
+    );
+    assert_eq!(trusted.settings_group, store.settings_group);
+    assert_eq!(trusted.kind, store.kind);
+    // Registry-mapped.
+    assert!(by("/OOBE/Desktop/HideOobe").registry_mapped);
+    // Atomic group: the root carries the SettingsGroup.
+    let user = by("/Accounts/Users/User");
+    assert_eq!(
+        user.settings_group,
+        c.get("/Accounts/Users/User").unwrap().settings_group
+    );
+    assert_eq!(
+        by("/Accounts/Users/User/UserGroup").atomic_root.as_deref(),
+        Some("/Accounts/Users/User")
+    );
+    // Payload references are not CSP nodes.
+    assert!(learned.iter().all(|e| !e.path.ends_with("/CommandFile")));
+    // Repeated groups: the first use gives the SettingsGroup, without the `_0` suffix.
+    let line = by("/ProvisioningCommands/PrimaryContext/Command/CommandConfig/CommandLine");
+    assert_eq!(
+        line.settings_group.as_deref(),
+        Some("56ccb8ff-b5f2-5806-a504-ab9091876608")
+    );
+    // Adding them to the built-in catalog changes nothing the store already knows.
+    let extended = Catalog::with_overlay(learned);
+    assert_eq!(extended.len(), c.len());
+    assert_eq!(
+        extended.get("/OOBE/Desktop/HideOobe"),
+        c.get("/OOBE/Desktop/HideOobe")
+    );
+}

@@ -27,6 +27,7 @@
 //! assert!(auth.editions.contains(Edition::Desktop));
 //! ```
 
+mod learn;
 mod overlay;
 pub(crate) mod table;
 
@@ -35,6 +36,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+pub use learn::learn_overlay;
 pub use overlay::{builtin_overlay, OverlayEntry};
 
 use crate::error::Result;
@@ -607,7 +609,7 @@ impl Catalog {
     }
 
     /// Adds overlay entries (settings learned from newer real packages, see
-    /// `learn_overlay`). A path the catalog lacks becomes a new setting, and
+    /// [`learn_overlay`]). A path the catalog lacks becomes a new setting, and
     /// its missing ancestors become [`SettingKind::Tree`] nodes; for a path it has, the entry only
     /// fills what the catalog lacks (SettingsGroup, CSP path).
     pub fn add_overlay(&mut self, entries: impl IntoIterator<Item = OverlayEntry>) {

@@ -1,0 +1,686 @@
+//! The compiler: an answer file (`customizations.xml`) → `RunTime.xml` + ordered `.provxml`
+//! groups + DataAsset payloads, as Windows Configuration Designer writes them.
+//!
+//! The rules and where each comes from (FORMAT.md §4; "Acer" and "start_pins" are the two real
+//! WCD 2025.416 packages in `shared/reference/ppkg/`; "store" is `shared/reference/wcd-store/`):
+//!
+//! 1. **Walk**: every element below `Settings/Customizations/Common` is a catalog setting, found
+//!    by its path; a map's items carry the map's key attribute (`<User UserName="ICTMSFO5">`), a
+//!    list's items are numbered from 0 (`<CommandConfig Name="cortex">` is item 0) [Acer].
+//! 2. **Values**: enum labels become their stored value (`Administrators` → `2`, `Yes` → `1`),
+//!    booleans `True`/`False` become `true`/`false`, other text is written as is (escaped by the
+//!    writer) [Acer; store `Validation\Values`].
+//! 3. **CSP path**: drop `./Vendor/MSFT/`, replace each `~Key~` with the item's key (maps) or
+//!    index (lists; `~Command~` → `0`), keep `$(__PackageID)` literal, drop `!scope=Device`
+//!    (the device scope is the default of a package; FORMAT.md §4 writes certificate paths
+//!    without it), nest one `characteristic` per segment and end in a `parm` whose `name` is the
+//!    last segment, `datatype` from the kind, `SettingsPath` the setting path without `/`
+//!    [Acer, start_pins].
+//! 4. **Registry-mapped settings** (no CSP path) go under `MCSF` + the setting's instance path
+//!    (HideOobe → `MCSF/OOBE/Desktop`) [Acer].
+//! 5. **Assets** without a CSP path are DataAsset payloads, referenced from
+//!    `Provisioning/Assets/{<package id>}/<instance path>` by a parm named
+//!    `<i>_<base64 SHA-256>\<file>` whose value is the file name; `<i>` counts the payloads of
+//!    one setting name (one DataAsset element, whose folder numbers its files from 0) in RunTime
+//!    order [Acer: `0_…\Cortex…msi`, `1_…\GlobalProtect…msi`; the per-element count is what
+//!    `ppkg_format::layout` writes]. Assets with a CSP path are written inline in base64; certificates
+//!    as DER, and `@CertificateHash@` becomes the certificate's SHA-1 thumbprint [store, FORMAT.md
+//!    §4; no sample].
+//! 6. **Groups**: settings with an `AtomicRoot` share one `.provxml` per root instance (both
+//!    Accounts settings of one user); any other setting gets its own file. The group's
+//!    SettingsGroup is the sequence table's GUID for the group path; its 2nd, 3rd… use in one
+//!    package gets `_0`, `_1`… [Acer, SAMPLE-CHECK.md].
+//! 7. **Order** (FORMAT.md §4 calls it open): groups are sorted by
+//!    (a) the kind of output: CSP settings first, registry-mapped (`MCSF`) settings next, and
+//!    settings inside list items or stored as payloads (provisioning commands) last, then
+//!    (b) document order of the group's first setting.
+//!    Evidence: the Acer answer file lists Accounts, OOBE, Policies, ProvisioningCommands and WCD
+//!    numbered Accounts 0, Policies 1, OOBE 2, then the commands; start_pins has one group.
+//!    The store's apply level is *not* a sort key: HideOobe is level 2 in the Desktop sequence
+//!    table (it waits for `/CleanPC`) yet WCD wrote it before the level-1 commands; the engine
+//!    orders by level itself. This is the simplest rule that fits both samples and the store.
+//! 8. **File names**: `<n>__` + the group's instance path (keys and indexes substituted) with `/`
+//!    → `_` + `.provxml`, numbered from 0 in order; RunTime.xml lists them in that order
+//!    [both samples]. Encoding and layout (BOM, CRLF, 2 spaces) are the `ppkg-format` writers'.
+//!
+//! Only `Customizations/Common` is compiled; multivariant `Variant` settings are not.
+
+mod asset;
+mod wlan;
+
+use std::collections::HashMap;
+
+use ppkg_format::answer::AnswerFile;
+use ppkg_format::provxml::{Parm, ProvDoc};
+use ppkg_format::runtime::{ConfigurationSet, RunTime};
+use ppkg_format::xml::Element;
+
+pub use asset::{
+    data_asset_key, file_name_of, AssetContent, AssetFile, AssetResolver, DirResolver, MapResolver,
+    NoAssets, MAX_INLINE_ASSET,
+};
+
+use crate::catalog::{Catalog, Edition, Setting, SettingKind};
+use crate::error::{Error, Result};
+
+/// Compiler options.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CompileOptions {
+    /// Target edition: chooses the catalog variant of each setting. Default
+    /// [`Edition::Desktop`] (both samples target Desktop).
+    pub edition: Edition,
+    /// Package ID used in `Provisioning/Assets/{…}` references, braced (`{19738506-…}`).
+    /// Default `None`: the answer file's `PackageConfig/ID`, braced lower-case.
+    pub package_id: Option<String>,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self {
+            edition: Edition::Desktop,
+            package_id: None,
+        }
+    }
+}
+
+impl CompileOptions {
+    /// Options for `edition` (other fields default).
+    pub fn for_edition(edition: Edition) -> Self {
+        Self {
+            edition,
+            ..Self::default()
+        }
+    }
+}
+
+/// The compiled documents of a package: what `ppkg_format::layout::PackageParts` needs besides
+/// the answer file.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// `Multivariant/0/Prov/RunTime.xml`.
+    pub runtime: RunTime,
+    /// `Multivariant/0/Prov/RunTime/<name>` documents, in RunTime order
+    /// (`("0__Accounts_Users_ICTMSFO5.provxml", doc)`).
+    pub provxml: Vec<(String, ProvDoc)>,
+    /// DataAsset payloads, in RunTime order (the order `ppkg_format::layout::PackageParts::assets`
+    /// needs: per setting name, key index order).
+    pub assets: Vec<CompiledAsset>,
+}
+
+/// One DataAsset payload.
+#[derive(Clone, Debug)]
+pub struct CompiledAsset {
+    /// The setting's name, `DataAsset.xml`'s `Metadata Key="Name"` (`CommandFile`).
+    pub setting_name: String,
+    /// The setting's instance path with list indexes and map keys
+    /// (`/ProvisioningCommands/PrimaryContext/Command/0/CommandFile`).
+    pub setting_path: String,
+    /// The stored file name (`Cortex_XDR_9_0_0_16757_x64.msi`).
+    pub file_name: String,
+    /// The reference as written in the answer file (`D:\Cortex_XDR_9_0_0_16757_x64.msi`).
+    pub source_ref: String,
+    /// The DataAsset key `<i>_<base64 SHA-256>\<file>`, also the folder + file below
+    /// `DataAsset/2/`.
+    pub key: String,
+    /// SHA-256 of the content.
+    pub sha256: [u8; 32],
+    /// Size in bytes.
+    pub size: u64,
+    /// The content.
+    pub content: AssetContent,
+}
+
+/// Compiles the `Common` settings of `answer`. See the [module documentation](self) for the
+/// rules.
+///
+/// # Errors
+/// - [`Error::UnknownSetting`] for an element that is not a catalog setting at its place, with
+///   its line:column;
+/// - [`Error::InvalidValue`] for a value that cannot be converted (not a boolean, not an integer
+///   or enum label, missing map key attribute, unbound `~Key~`, no SettingsGroup);
+/// - [`Error::Asset`] when the resolver fails or a certificate cannot be read;
+/// - [`Error::AnswerFile`] when payloads need a package ID and none is known.
+pub fn compile(
+    answer: &AnswerFile,
+    catalog: &Catalog,
+    opts: &CompileOptions,
+    assets: &dyn AssetResolver,
+) -> Result<Compiled> {
+    let mut walker = Walker {
+        catalog,
+        edition: opts.edition,
+        leaves: Vec::new(),
+    };
+    if let Some(common) = answer.common() {
+        walker.tree(common, "", &[], &[], false)?;
+    }
+    let leaves = walker.leaves;
+
+    let package_id = || -> Result<String> {
+        if let Some(id) = &opts.package_id {
+            return Ok(id.clone());
+        }
+        let config = answer.package_config()?;
+        config.id_braced().ok_or_else(|| {
+            Error::AnswerFile(
+                "PackageConfig/ID is missing; payloads need a package ID (CompileOptions::package_id)"
+                    .to_owned(),
+            )
+        })
+    };
+
+    // Group the leaves.
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut wlan_slots: HashMap<String, (usize, usize)> = HashMap::new();
+    for (order, leaf) in leaves.iter().enumerate() {
+        let s = leaf.setting;
+        let root = s.atomic_root.as_deref().unwrap_or(&s.path);
+        let depth = segments(root).count();
+        let instance = &leaf.instance[..depth.min(leaf.instance.len())];
+        let key = instance.join("/");
+        let gi = match by_key.get(&key) {
+            Some(&i) => i,
+            None => {
+                let group_path = root.to_owned();
+                let guid = catalog
+                    .settings_group(&group_path)
+                    .ok_or_else(|| {
+                        leaf.invalid("the sequence table has no SettingsGroup for its group")
+                    })?
+                    .to_owned();
+                groups.push(Group {
+                    instance: instance.to_vec(),
+                    guid,
+                    tier: leaf.tier(),
+                    order,
+                    parms: Vec::new(),
+                });
+                by_key.insert(key.clone(), groups.len() - 1);
+                groups.len() - 1
+            }
+        };
+        if let Some(field) = wlan_field(s) {
+            // All WLANXmlSettings of one WLANConfig item become one WlanXml parm.
+            let item = leaf.instance[..leaf.instance.len() - 1].join("/");
+            let slot = match wlan_slots.get(&item) {
+                Some(&slot) => slot,
+                None => {
+                    let ssid = leaf
+                        .binding("SSID")
+                        .ok_or_else(|| leaf.invalid("WLAN settings outside a WLANSetting item"))?
+                        .to_owned();
+                    let parms = &mut groups[gi].parms;
+                    parms.push(Pending::Wlan {
+                        ssid,
+                        settings: wlan::WlanSettings::default(),
+                        pos: leaf.element.pos.line,
+                    });
+                    let slot = (gi, parms.len() - 1);
+                    wlan_slots.insert(item, slot);
+                    slot
+                }
+            };
+            if let Pending::Wlan { settings, .. } = &mut groups[slot.0].parms[slot.1] {
+                let value = leaf.value()?;
+                match field {
+                    WlanField::SecurityType => settings.security_type = Some(value),
+                    WlanField::SecurityKey => settings.security_key = Some(value),
+                    WlanField::AutoConnect => settings.auto_connect = Some(value == "true"),
+                    WlanField::Hidden => settings.hidden = Some(value == "true"),
+                }
+            }
+            continue;
+        }
+        let pending = leaf.pending(assets)?;
+        groups[gi].parms.push(pending);
+    }
+
+    // Order (rule 7) and number (rule 8).
+    groups.sort_by_key(|g| (g.tier, g.order));
+    let mut runtime = RunTime::new();
+    let mut provxml = Vec::with_capacity(groups.len());
+    let mut compiled_assets = Vec::new();
+    let mut guid_uses: HashMap<String, usize> = HashMap::new();
+    for (n, group) in groups.into_iter().enumerate() {
+        let uses = guid_uses.entry(group.guid.clone()).or_insert(0);
+        let settings_group = if *uses == 0 {
+            group.guid.clone()
+        } else {
+            format!("{}_{}", group.guid, *uses - 1)
+        };
+        *uses += 1;
+        let name = format!("{n}__{}.provxml", file_part(&group.instance));
+        let mut doc = ProvDoc::new();
+        for pending in group.parms {
+            match pending {
+                Pending::Ready { path, parm } => {
+                    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                    doc.add_parm(&path, parm);
+                }
+                Pending::Wlan {
+                    ssid,
+                    settings,
+                    pos,
+                } => {
+                    let xml = wlan::profile_xml(&ssid, &settings).map_err(|message| {
+                        Error::InvalidValue {
+                            path: WLAN_XML_SETTINGS.to_owned(),
+                            line: pos,
+                            column: 0,
+                            message,
+                        }
+                    })?;
+                    doc.add_parm(
+                        &["WiFi", "Profile", &ssid],
+                        Parm::new(&WLAN_XML_SETTINGS[1..], "WlanXml", xml, "string"),
+                    );
+                }
+                Pending::DataAsset {
+                    setting_name,
+                    setting_path,
+                    instance_path,
+                    source_ref,
+                    file,
+                    sha256,
+                    size,
+                } => {
+                    let index = compiled_assets
+                        .iter()
+                        .filter(|a: &&CompiledAsset| a.setting_name == setting_name)
+                        .count();
+                    let key = data_asset_key(index, &sha256, &file.file_name);
+                    let pid = package_id()?;
+                    doc.add_parm(
+                        &["Provisioning", "Assets", &pid, &instance_path],
+                        Parm::new(
+                            &setting_path[1..],
+                            key.clone(),
+                            file.file_name.clone(),
+                            "string",
+                        ),
+                    );
+                    compiled_assets.push(CompiledAsset {
+                        setting_name,
+                        setting_path: instance_path,
+                        file_name: file.file_name,
+                        source_ref,
+                        key,
+                        sha256,
+                        size,
+                        content: file.content,
+                    });
+                }
+            }
+        }
+        runtime
+            .sets
+            .push(ConfigurationSet::provxml(settings_group, &name));
+        provxml.push((name, doc));
+    }
+    Ok(Compiled {
+        runtime,
+        provxml,
+        assets: compiled_assets,
+    })
+}
+
+/// `CommonSettings/1/AnswerFile.xml` as WCD writes it: the answer file's `<Settings>` without
+/// comments and without the `Name` attribute of list items, which WCD drops (Acer sample:
+/// `<CommandConfig Name="cortex">` in customizations.xml, `<CommandConfig>` in AnswerFile.xml;
+/// map keys such as `<User UserName=…>` stay). Pass the result as
+/// `ppkg_format::layout::LayoutOptions::common_settings_xml`.
+pub fn answer_settings_xml(answer: &AnswerFile, catalog: &Catalog) -> Vec<u8> {
+    answer.common_settings_xml_with(|path, attr| {
+        if attr.name != "Name" {
+            return true;
+        }
+        let parent = path.rfind('/').map_or("", |i| &path[..i]);
+        !matches!(catalog.get(parent), Some(p) if p.kind == SettingKind::List)
+    })
+}
+
+/// The WCD setting path of the node whose children make a WLAN profile.
+const WLAN_XML_SETTINGS: &str = "/ConnectivityProfiles/WLAN/WLANSetting/WLANConfig/WLANXmlSettings";
+
+#[derive(Clone, Copy)]
+enum WlanField {
+    SecurityType,
+    SecurityKey,
+    AutoConnect,
+    Hidden,
+}
+
+fn wlan_field(s: &Setting) -> Option<WlanField> {
+    let rest = s.path.strip_prefix(WLAN_XML_SETTINGS)?.strip_prefix('/')?;
+    Some(match rest {
+        "SecurityType" => WlanField::SecurityType,
+        "SecurityKey" => WlanField::SecurityKey,
+        "AutoConnect" => WlanField::AutoConnect,
+        "HiddenNetwork" => WlanField::Hidden,
+        _ => return None,
+    })
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// The file-name part of a group: instance segments joined by `_`; a `/` or `\` inside a key
+/// (not seen in samples) is also written `_` so that the name stays one file.
+fn file_part(instance: &[String]) -> String {
+    instance
+        .iter()
+        .map(|s| s.replace(['/', '\\'], "_"))
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+struct Group {
+    instance: Vec<String>,
+    guid: String,
+    tier: u8,
+    order: usize,
+    parms: Vec<Pending>,
+}
+
+/// A parm waiting for the final order (payload indexes are assigned in RunTime order).
+enum Pending {
+    Ready {
+        path: Vec<String>,
+        parm: Parm,
+    },
+    Wlan {
+        ssid: String,
+        settings: wlan::WlanSettings,
+        pos: u32,
+    },
+    DataAsset {
+        setting_name: String,
+        setting_path: String,
+        instance_path: String,
+        source_ref: String,
+        file: AssetFile,
+        sha256: [u8; 32],
+        size: u64,
+    },
+}
+
+/// One value setting found in the answer file.
+struct Leaf<'a> {
+    setting: &'a Setting,
+    element: &'a Element,
+    /// Instance path segments: element names, map keys and list indexes.
+    instance: Vec<String>,
+    /// `~Name~` bindings, outermost first: map key attribute → key, list name → index.
+    bindings: Vec<(String, String)>,
+    in_list: bool,
+}
+
+impl Leaf<'_> {
+    fn invalid(&self, message: &str) -> Error {
+        Error::InvalidValue {
+            path: self.setting.path.clone(),
+            line: self.element.pos.line,
+            column: self.element.pos.column,
+            message: message.to_owned(),
+        }
+    }
+
+    fn binding(&self, name: &str) -> Option<&str> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Rule 7(a): 0 CSP, 1 MCSF, 2 list items and payloads.
+    fn tier(&self) -> u8 {
+        let s = self.setting;
+        if self.in_list || (s.kind == SettingKind::Asset && s.csp.is_none()) {
+            2
+        } else if s.csp.is_none() && s.registry.is_some() {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Rule 2: the value written to provxml.
+    fn value(&self) -> Result<String> {
+        let s = self.setting;
+        let text = self.element.text();
+        if s.is_enum() {
+            if let Some(v) = s.value_for_label(text.trim()) {
+                return Ok(v.to_owned());
+            }
+            if s.kind != SettingKind::Int {
+                return Err(self.invalid("value is not one of the allowed labels"));
+            }
+        }
+        match s.kind {
+            SettingKind::Bool => match text.trim() {
+                t if t.eq_ignore_ascii_case("true") || t == "1" => Ok("true".to_owned()),
+                t if t.eq_ignore_ascii_case("false") || t == "0" => Ok("false".to_owned()),
+                _ => Err(self.invalid("not a boolean (True or False)")),
+            },
+            SettingKind::Int => {
+                let t = text.trim();
+                if t.parse::<i64>().is_ok() {
+                    Ok(t.to_owned())
+                } else if s.is_enum() {
+                    Err(self.invalid("not an allowed label or an integer"))
+                } else {
+                    Err(self.invalid("not an integer"))
+                }
+            }
+            _ => Ok(text),
+        }
+    }
+
+    /// Rule 3: the characteristic path and parm name from the CSP path.
+    fn csp_target(&self, csp: &str, cert_hash: Option<&str>) -> Result<(Vec<String>, String)> {
+        let rest = csp
+            .strip_prefix("./Vendor/MSFT/")
+            .or_else(|| csp.strip_prefix("./Device/Vendor/MSFT/"))
+            .unwrap_or(csp);
+        let mut out = Vec::new();
+        for seg in rest.split('/').filter(|s| !s.is_empty()) {
+            let seg = strip_device_scope(seg);
+            if let Some(name) = seg.strip_prefix('~').and_then(|s| s.strip_suffix('~')) {
+                let v = self.binding(name).ok_or_else(|| {
+                    self.invalid(&format!(
+                        "CSP path placeholder ~{name}~ has no list or map key"
+                    ))
+                })?;
+                out.push(v.to_owned());
+            } else if seg == "@CertificateHash@" {
+                let h = cert_hash.ok_or_else(|| {
+                    self.invalid("@CertificateHash@ outside a certificate setting")
+                })?;
+                out.push(h.to_owned());
+            } else {
+                out.push(seg.to_owned());
+            }
+        }
+        let name = out.pop().ok_or_else(|| self.invalid("empty CSP path"))?;
+        Ok((out, name))
+    }
+
+    fn pending(&self, resolver: &dyn AssetResolver) -> Result<Pending> {
+        let s = self.setting;
+        let settings_path = &s.path[1..];
+        if s.kind == SettingKind::Asset {
+            let reference = self.element.text().trim().to_owned();
+            let asset_err = |message: String| Error::Asset {
+                path: s.path.clone(),
+                reference: reference.clone(),
+                message,
+            };
+            let file = resolver
+                .resolve(&s.path, &reference)
+                .map_err(|e| asset_err(e.to_string()))?;
+            if let Some(csp) = &s.csp {
+                // Rule 5, inline: certificates as DER base64, others base64.
+                let bytes = file
+                    .content
+                    .read_limited()
+                    .map_err(|e| asset_err(e.to_string()))?;
+                let is_cert = csp.path.contains("@CertificateHash@")
+                    || s.validation_subkeys
+                        .iter()
+                        .any(|k| k.name.eq_ignore_ascii_case("cer"));
+                let (value, hash) = if is_cert {
+                    let der = asset::certificate_der(&bytes).map_err(asset_err)?;
+                    let hash = asset::thumbprint(&der);
+                    (asset::b64(&der), Some(hash))
+                } else {
+                    (asset::b64(&bytes), None)
+                };
+                let (path, name) = self.csp_target(&csp.path, hash.as_deref())?;
+                return Ok(Pending::Ready {
+                    path,
+                    parm: Parm::new(settings_path, name, value, s.kind.datatype()),
+                });
+            }
+            let (sha256, size) = file
+                .content
+                .sha256()
+                .map_err(|e| asset_err(e.to_string()))?;
+            return Ok(Pending::DataAsset {
+                setting_name: s.name.clone(),
+                setting_path: s.path.clone(),
+                instance_path: format!("/{}", self.instance.join("/")),
+                source_ref: reference,
+                file,
+                sha256,
+                size,
+            });
+        }
+        let value = self.value()?;
+        if let Some(csp) = &s.csp {
+            let (path, name) = self.csp_target(&csp.path, None)?;
+            return Ok(Pending::Ready {
+                path,
+                parm: Parm::new(settings_path, name, value, s.kind.datatype()),
+            });
+        }
+        if s.registry.is_some() {
+            // Rule 4.
+            let mut path = vec!["MCSF".to_owned()];
+            path.extend(self.instance[..self.instance.len() - 1].iter().cloned());
+            return Ok(Pending::Ready {
+                path,
+                parm: Parm::new(settings_path, s.name.clone(), value, s.kind.datatype()),
+            });
+        }
+        Err(self.invalid(
+            "the store gives this setting no CSP path or registry value; WCD compiles it with a \
+             handler this compiler does not implement",
+        ))
+    }
+}
+
+/// Drops a `!scope=Device` marker from a CSP path segment (rule 3); other scopes stay.
+fn strip_device_scope(seg: &str) -> &str {
+    match seg.find("!scope=") {
+        Some(i) if seg[i + 7..].eq_ignore_ascii_case("device") => &seg[..i],
+        _ => seg,
+    }
+}
+
+/// Collects the value settings of an answer file (rule 1).
+struct Walker<'a> {
+    catalog: &'a Catalog,
+    edition: Edition,
+    leaves: Vec<Leaf<'a>>,
+}
+
+impl<'a> Walker<'a> {
+    fn lookup(&self, parent: &str, el: &Element) -> Result<&'a Setting> {
+        let name = el.local_name();
+        self.catalog
+            .child(parent, name, Some(self.edition))
+            .or_else(|| self.catalog.child(parent, name, None))
+            .ok_or_else(|| Error::UnknownSetting {
+                path: format!("{parent}/{name}"),
+                line: el.pos.line,
+                column: el.pos.column,
+            })
+    }
+
+    /// The children of a tree element at catalog path `path`.
+    fn tree(
+        &mut self,
+        el: &'a Element,
+        path: &str,
+        instance: &[String],
+        bindings: &[(String, String)],
+        in_list: bool,
+    ) -> Result<()> {
+        for child in el.elements() {
+            let s = self.lookup(path, child)?;
+            let mut inst = instance.to_vec();
+            inst.push(child.local_name().to_owned());
+            self.visit(child, s, inst, bindings, in_list)?;
+        }
+        Ok(())
+    }
+
+    fn visit(
+        &mut self,
+        el: &'a Element,
+        s: &'a Setting,
+        instance: Vec<String>,
+        bindings: &[(String, String)],
+        in_list: bool,
+    ) -> Result<()> {
+        match s.kind {
+            SettingKind::Tree => self.tree(el, &s.path, &instance, bindings, in_list),
+            SettingKind::Map | SettingKind::List => {
+                let item_name = s.item_element.as_deref().unwrap_or_default();
+                let key_attr = s.key_attribute.as_deref().unwrap_or("Name");
+                for (index, item) in el.elements().enumerate() {
+                    if item.local_name() != item_name {
+                        return Err(Error::UnknownSetting {
+                            path: format!("{}/{}", s.path, item.local_name()),
+                            line: item.pos.line,
+                            column: item.pos.column,
+                        });
+                    }
+                    let item_setting = self.lookup(&s.path, item)?;
+                    let (key_name, key) = if s.kind == SettingKind::Map {
+                        let key = item.attr(key_attr).ok_or_else(|| Error::InvalidValue {
+                            path: item_setting.path.clone(),
+                            line: item.pos.line,
+                            column: item.pos.column,
+                            message: format!("map item has no {key_attr} attribute"),
+                        })?;
+                        (key_attr.to_owned(), key.to_owned())
+                    } else {
+                        (s.name.clone(), index.to_string())
+                    };
+                    let mut inst = instance.clone();
+                    inst.push(key.clone());
+                    let mut b = bindings.to_vec();
+                    b.push((key_name, key));
+                    let item_in_list = in_list || s.kind == SettingKind::List;
+                    self.visit(item, item_setting, inst, &b, item_in_list)?;
+                }
+                Ok(())
+            }
+            _ => {
+                self.leaves.push(Leaf {
+                    setting: s,
+                    element: el,
+                    instance,
+                    bindings: bindings.to_vec(),
+                    in_list,
+                });
+                Ok(())
+            }
+        }
+    }
+}
