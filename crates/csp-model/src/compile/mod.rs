@@ -51,8 +51,10 @@ mod wlan;
 use std::collections::HashMap;
 
 use ppkg_format::answer::AnswerFile;
+use ppkg_format::layout::{DataAsset, PackageParts};
 use ppkg_format::provxml::{Parm, ProvDoc};
 use ppkg_format::runtime::{ConfigurationSet, RunTime};
+use ppkg_format::wim::Source;
 use ppkg_format::xml::Element;
 
 pub use asset::{
@@ -106,6 +108,32 @@ pub struct Compiled {
     /// DataAsset payloads, in RunTime order (the order `ppkg_format::layout::PackageParts::assets`
     /// needs: per setting name, key index order).
     pub assets: Vec<CompiledAsset>,
+}
+
+impl Compiled {
+    /// The parts `ppkg_format::layout::write_package` lays out: `answer_file` (the compiled
+    /// answer file), the RunTime, the documents and the payloads (in-memory content as
+    /// `Source::Bytes`, files as `Source::File`, streamed by the writer).
+    pub fn into_parts(self, answer_file: AnswerFile) -> PackageParts {
+        PackageParts {
+            answer_file,
+            runtime: self.runtime,
+            provxml: self.provxml,
+            assets: self
+                .assets
+                .into_iter()
+                .map(|a| DataAsset {
+                    setting_name: a.setting_name,
+                    setting_path: a.setting_path,
+                    file_name: a.file_name,
+                    source: match a.content {
+                        AssetContent::Bytes(b) => Source::from(b),
+                        AssetContent::File(p) => Source::from(p),
+                    },
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One DataAsset payload.
