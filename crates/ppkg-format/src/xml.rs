@@ -1052,31 +1052,41 @@ impl Writer<'_> {
 
     fn text(&mut self, s: &str) {
         let nl = self.style.newline.as_str();
-        for c in s.chars() {
-            match c {
-                '&' => self.out.push_str("&amp;"),
-                '<' => self.out.push_str("&lt;"),
-                '>' => self.out.push_str("&gt;"),
-                '\r' => self.out.push_str("&#xD;"),
-                '\n' => self.out.push_str(nl),
-                c => self.out.push(c),
-            }
-        }
+        self.escaped(s, |b| match b {
+            b'&' => Some("&amp;"),
+            b'<' => Some("&lt;"),
+            b'>' => Some("&gt;"),
+            b'\r' => Some("&#xD;"),
+            b'\n' => Some(nl),
+            _ => None,
+        });
     }
 
     fn attr_value(&mut self, s: &str) {
-        for c in s.chars() {
-            match c {
-                '&' => self.out.push_str("&amp;"),
-                '<' => self.out.push_str("&lt;"),
-                '>' => self.out.push_str("&gt;"),
-                '"' => self.out.push_str("&quot;"),
-                '\r' => self.out.push_str("&#xD;"),
-                '\n' => self.out.push_str("&#xA;"),
-                '\t' => self.out.push_str("&#x9;"),
-                c => self.out.push(c),
+        self.escaped(s, |b| match b {
+            b'&' => Some("&amp;"),
+            b'<' => Some("&lt;"),
+            b'>' => Some("&gt;"),
+            b'"' => Some("&quot;"),
+            b'\r' => Some("&#xD;"),
+            b'\n' => Some("&#xA;"),
+            b'\t' => Some("&#x9;"),
+            _ => None,
+        });
+    }
+
+    /// Copy `s`, replacing the ASCII bytes `map` names; runs between them are copied whole (the
+    /// replaced bytes are ASCII, so every cut is on a character boundary).
+    fn escaped<'n>(&mut self, s: &str, map: impl Fn(u8) -> Option<&'n str>) {
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            if let Some(rep) = map(b) {
+                self.out.push_str(&s[start..i]);
+                self.out.push_str(rep);
+                start = i + 1;
             }
         }
+        self.out.push_str(&s[start..]);
     }
 
     fn node(&mut self, n: &Node, depth: usize, pretty: bool) {
