@@ -261,6 +261,17 @@ impl AnswerFile {
         self.style = style;
     }
 
+    /// Drop the file's own whitespace layout and write it from now on as WCD does
+    /// ([`WriteStyle::wcd`]: BOM, CRLF, 2 spaces). Useful after edits to a hand-formatted file
+    /// kept in [`crate::xml::Indent::Preserve`] style, where added elements are not indented.
+    /// Text values are not touched.
+    pub fn normalize_layout(&mut self) {
+        self.doc.root = self.doc.root.without_layout();
+        self.doc.prolog.retain(|n| !n.is_whitespace());
+        self.doc.epilog.retain(|n| !n.is_whitespace());
+        self.style = WriteStyle::wcd();
+    }
+
     /// The file's bytes in its own style (an unchanged parsed file comes back byte for byte).
     pub fn to_bytes(&self) -> Vec<u8> {
         self.doc.to_bytes(&self.style)

@@ -225,6 +225,16 @@ fn edits_keep_comments_and_unknown_elements() {
     assert!(out.contains("<!-- Uncomment this to include the license file"));
     assert!(out.contains("<ActiveHoursEnd>23</ActiveHoursEnd>"));
     let back = AnswerFile::parse(out.as_bytes()).unwrap();
+    // Re-laid out as WCD would write it: BOM, CRLF, the new element indented, comments kept.
+    let mut wcd = a.clone();
+    wcd.normalize_layout();
+    let relaid = String::from_utf8(wcd.to_bytes()).unwrap();
+    assert!(relaid.starts_with("\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"));
+    assert!(
+        relaid.contains("\r\n            <ActiveHoursEnd>23</ActiveHoursEnd>\r\n"),
+        "{relaid}"
+    );
+    assert!(relaid.contains("<!-- Uncomment this to include the license file"));
     assert_eq!(
         back.common()
             .unwrap()
