@@ -1,5 +1,38 @@
-//! The `ppkg` command-line tool.
+//! The `ppkg` command-line tool: build, inspect, extract, validate, compile, bulk, schedule and
+//! diff Windows provisioning packages. See `ppkg --help`.
 
-fn main() {
-    eprintln!("ppkg: under construction");
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod io;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code for "the input is invalid" (validation errors, a failed build).
+const EXIT_INVALID: u8 = 1;
+/// Exit code for usage or I/O errors.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cmd::run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ppkg: error: {e:#}");
+            ExitCode::from(
+                e.downcast_ref::<cmd::Invalid>()
+                    .map_or(EXIT_USAGE, |_| EXIT_INVALID),
+            )
+        }
+    }
 }

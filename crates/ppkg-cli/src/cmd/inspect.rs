@@ -1,0 +1,307 @@
+//! `ppkg inspect`: metadata, settings (answer file and compiled CSP paths), payloads, warnings.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use ppkg_format::owner::OwnerType;
+use ppkg_format::xml::{Element, Node};
+use serde::Serialize;
+
+use crate::cli::InspectArgs;
+use crate::cmd::{hex, mask};
+use crate::io::{is_encrypted, open_package, PackageFile};
+
+/// Everything `inspect` reports; also the input of `diff`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Report {
+    pub(crate) file: String,
+    pub(crate) encrypted: bool,
+    pub(crate) metadata: Metadata,
+    /// Settings of the answer file, in document order.
+    pub(crate) settings: Vec<Setting>,
+    /// Compiled parms, grouped as RunTime.xml lists them.
+    pub(crate) compiled: Vec<Group>,
+    pub(crate) payloads: Vec<Payload>,
+    pub(crate) warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Metadata {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) package_id: Option<String>,
+    pub(crate) owner_type: Option<String>,
+    pub(crate) altitude: Option<u32>,
+    pub(crate) rank: Option<u8>,
+    pub(crate) notes: String,
+    pub(crate) files: u64,
+    pub(crate) folders: u64,
+    pub(crate) total_bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Setting {
+    /// `/Workplace/Enrollments/UPN[UPN=enroll@example.com]/AuthPolicy`.
+    pub(crate) path: String,
+    pub(crate) value: String,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Group {
+    pub(crate) file: String,
+    pub(crate) settings_group: String,
+    pub(crate) parms: Vec<CompiledParm>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CompiledParm {
+    /// The CSP path (`Provisioning/Enrollments/enroll@example.com/AuthPolicy`).
+    pub(crate) csp_path: String,
+    pub(crate) value: String,
+    pub(crate) datatype: Option<String>,
+    pub(crate) settings_path: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Payload {
+    pub(crate) setting_path: String,
+    pub(crate) file_name: String,
+    pub(crate) size: u64,
+    pub(crate) sha256: Option<String>,
+    pub(crate) hash_matches_key: bool,
+}
+
+pub(crate) fn run(args: &InspectArgs) -> Result<u8> {
+    let report = build_report(&args.file, args.password.as_deref(), args.show_secrets)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_text(&mut out, &report)?;
+    }
+    Ok(0)
+}
+
+/// Words that mark a setting as secret (passwords, keys, tokens, PFX blobs). Matched against the
+/// last path segment, case-insensitively. Sources: WCD's settings store names
+/// (`Password`, `Secret`, `PFXCertPassword`, `BPRT`, `KeyMaterial`, `NetworkKey`).
+const SECRET_WORDS: [&str; 7] = [
+    "password",
+    "secret",
+    "bprt",
+    "token",
+    "keymaterial",
+    "networkkey",
+    "pfxcertblob",
+];
+
+/// Whether a setting or parm name holds a secret.
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| n.contains(w))
+}
+
+pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> Result<Report> {
+    let encrypted = is_encrypted(path)?;
+    let mut pkg = open_package(path, password)?;
+    let info = pkg.image_info().clone();
+    let answer = pkg.answer_file()?;
+    let config = answer.as_ref().and_then(|a| a.package_config().ok());
+    let owner = info.altitude.and_then(OwnerType::from_altitude);
+    let metadata = Metadata {
+        name: info.name.clone(),
+        version: info.version.clone(),
+        package_id: info.package_id.clone(),
+        owner_type: owner
+            .map(|o| o.to_string())
+            .or_else(|| config.as_ref().map(|c| c.owner_type.to_string())),
+        altitude: info.altitude,
+        rank: config.as_ref().map(|c| c.rank),
+        notes: info.notes.clone(),
+        files: info.file_count,
+        folders: info.dir_count,
+        total_bytes: info.total_bytes,
+    };
+    let mut settings = Vec::new();
+    if let Some(a) = &answer {
+        if let Some(common) = a.common() {
+            collect_settings(common, "", &mut settings, show);
+        }
+        for v in a.variants() {
+            if let Some(s) = v.settings {
+                let prefix = format!("[variant {}]", v.name.as_deref().unwrap_or("?"));
+                for c in s.elements() {
+                    collect_settings(c, &prefix, &mut settings, show);
+                }
+            }
+        }
+    }
+    let compiled = compiled_groups(&mut pkg, show)?;
+    let payloads = pkg
+        .assets()?
+        .into_iter()
+        .map(|a| Payload {
+            setting_path: a.setting_path,
+            file_name: a.file_name,
+            size: a.size,
+            sha256: a.sha256.as_ref().map(|h| hex(h)),
+            hash_matches_key: a.hash_matches_key,
+        })
+        .collect::<Vec<_>>();
+    let mut warnings = Vec::new();
+    for p in &payloads {
+        if !p.hash_matches_key {
+            warnings.push(format!(
+                "payload {} ({}): its SHA-256 does not match the hash in its DataAsset key",
+                p.file_name, p.setting_path
+            ));
+        }
+    }
+    warnings.extend(crate::cmd::validate::package_warnings(answer.as_ref()));
+    Ok(Report {
+        file: path.display().to_string(),
+        encrypted,
+        metadata,
+        settings,
+        compiled,
+        payloads,
+        warnings,
+    })
+}
+
+fn compiled_groups(
+    pkg: &mut ppkg_format::layout::Package<PackageFile>,
+    show: bool,
+) -> Result<Vec<Group>> {
+    let runtime = pkg.runtime()?;
+    let docs = pkg.provxml()?;
+    let mut groups = Vec::new();
+    for (file, doc) in &docs {
+        let settings_group = runtime
+            .as_ref()
+            .and_then(|r| r.sets.iter().find(|s| s.file_name() == Some(file.as_str())))
+            .map(|s| s.settings_group.clone())
+            .unwrap_or_default();
+        let parms = doc
+            .parms()
+            .into_iter()
+            .map(|(path, parm)| {
+                let mut csp = path.join("/");
+                if !csp.is_empty() {
+                    csp.push('/');
+                }
+                csp.push_str(&parm.name);
+                let secret = is_secret_name(&parm.name)
+                    || parm.settings_path.as_deref().is_some_and(is_secret_name);
+                CompiledParm {
+                    csp_path: csp,
+                    value: mask(parm.value.as_deref().unwrap_or_default(), secret, show),
+                    datatype: parm.datatype.clone(),
+                    settings_path: parm.settings_path.clone(),
+                }
+            })
+            .collect();
+        groups.push(Group {
+            file: file.clone(),
+            settings_group,
+            parms,
+        });
+    }
+    Ok(groups)
+}
+
+/// Walks a settings subtree: every element with text and no child elements is a setting;
+/// list items are written with their key attribute (`UPN[UPN=enroll@example.com]`).
+pub(crate) fn collect_settings(el: &Element, prefix: &str, out: &mut Vec<Setting>, show: bool) {
+    let mut seg = el.local_name().to_owned();
+    if let Some(a) = el.attrs.iter().find(|a| !a.name.starts_with("xmlns")) {
+        seg = format!("{seg}[{}={}]", a.name, a.value);
+    }
+    let path = format!("{prefix}/{seg}");
+    let has_children = el.children.iter().any(|n| matches!(n, Node::Element(_)));
+    if has_children {
+        for c in el.elements() {
+            collect_settings(c, &path, out, show);
+        }
+    } else {
+        let secret = is_secret_name(el.local_name());
+        out.push(Setting {
+            value: mask(&el.text(), secret, show),
+            path,
+            line: el.pos.line,
+            column: el.pos.column,
+        });
+    }
+}
+
+fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
+    let m = &r.metadata;
+    writeln!(out, "Package       {}", r.file)?;
+    writeln!(out, "Name          {}", m.name)?;
+    writeln!(out, "Version       {}", m.version)?;
+    writeln!(
+        out,
+        "Package ID    {}",
+        m.package_id.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "Owner type    {} (altitude {}), rank {}",
+        m.owner_type.as_deref().unwrap_or("?"),
+        m.altitude.map_or_else(|| "-".into(), |a| a.to_string()),
+        m.rank.map_or_else(|| "-".into(), |a| a.to_string())
+    )?;
+    writeln!(
+        out,
+        "Encrypted     {}",
+        if r.encrypted { "yes" } else { "no" }
+    )?;
+    writeln!(out, "Notes         {}", m.notes)?;
+    writeln!(
+        out,
+        "Contents      {} files, {} folders, {} bytes",
+        m.files, m.folders, m.total_bytes
+    )?;
+    writeln!(out, "\nSettings ({})", r.settings.len())?;
+    for s in &r.settings {
+        writeln!(out, "  {} = {}", s.path, s.value)?;
+    }
+    writeln!(out, "\nCompiled ({} groups)", r.compiled.len())?;
+    for g in &r.compiled {
+        writeln!(out, "  {}  [{}]", g.file, g.settings_group)?;
+        for p in &g.parms {
+            writeln!(
+                out,
+                "    {} = {}{}",
+                p.csp_path,
+                p.value,
+                p.datatype
+                    .as_deref()
+                    .map(|d| format!("  ({d})"))
+                    .unwrap_or_default()
+            )?;
+        }
+    }
+    writeln!(out, "\nPayloads ({})", r.payloads.len())?;
+    for p in &r.payloads {
+        writeln!(
+            out,
+            "  {}  {} bytes  sha256 {}  ({})",
+            p.file_name,
+            p.size,
+            p.sha256.as_deref().unwrap_or("-"),
+            p.setting_path
+        )?;
+    }
+    if !r.warnings.is_empty() {
+        writeln!(out, "\nWarnings")?;
+        for w in &r.warnings {
+            writeln!(out, "  warning: {w}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! One module per subcommand; [`run`] dispatches.
+
+mod build;
+mod bulk;
+mod compile;
+mod diff;
+mod extract;
+mod inspect;
+mod schedule;
+mod validate;
+
+use std::fmt;
+
+use anyhow::Result;
+
+use crate::cli::Command;
+
+/// Marker error: the input is invalid (exit code 1), as opposed to usage or I/O errors (2).
+/// The diagnostics were already printed.
+#[derive(Debug)]
+pub(crate) struct Invalid(pub(crate) String);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Runs one subcommand; returns the process exit code.
+pub(crate) fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Build(a) => build::run(&a),
+        Command::Inspect(a) => inspect::run(&a),
+        Command::Extract(a) => extract::run(&a),
+        Command::Validate(a) => validate::run(&a),
+        Command::Compile(a) => compile::run(&a),
+        Command::Bulk(a) => bulk::run(&a),
+        Command::Schedule(a) => schedule::run(&a),
+        Command::Diff(a) => diff::run(&a),
+    }
+}
+
+/// Hex of a hash.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    ::hex::encode(bytes)
+}
+
+/// Masks a secret value unless `show` is set: `••••••• (12 chars)`.
+pub(crate) fn mask(value: &str, secret: bool, show: bool) -> String {
+    if secret && !show && !value.is_empty() {
+        format!("<hidden, {} chars>", value.chars().count())
+    } else {
+        value.to_owned()
+    }
+}

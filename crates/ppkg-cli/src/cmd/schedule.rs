@@ -1,0 +1,22 @@
+//! `ppkg schedule`: the provisioning engine's retry timeline.
+
+use std::io::Write;
+
+use anyhow::Result;
+use retry_sched::{failing_timeline, RetryPolicy, DEFAULT_FAILURE_CODE};
+
+use crate::cli::ScheduleArgs;
+
+pub(crate) fn run(args: &ScheduleArgs) -> Result<u8> {
+    let policy = RetryPolicy::windows_default();
+    let fail = args.fail.unwrap_or(u32::MAX);
+    let timeline = failing_timeline(&policy, fail, DEFAULT_FAILURE_CODE, None);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &timeline)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{timeline}")?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,134 @@
+//! File helpers: opening packages (decrypting when needed) and writing outputs atomically.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use ppkg_format::crypt::{self, Password};
+use ppkg_format::layout::Package;
+use ppkg_format::wim::WimReader;
+
+/// A readable package file: the file itself, or its decrypted copy in an anonymous temp file.
+pub(crate) type PackageFile = BufReader<File>;
+
+/// Opens a `.ppkg` (or any WIM) for reading. An encrypted package is decrypted into an anonymous
+/// temporary file first (streaming, HMAC checked before decrypting), which needs `password`.
+pub(crate) fn open_package(path: &Path, password: Option<&str>) -> Result<Package<PackageFile>> {
+    let wim = open_wim(path, password)?;
+    Package::open(wim).with_context(|| format!("{}: cannot read the package", path.display()))
+}
+
+/// Opens a WIM as [`open_package`] does, without the package view.
+pub(crate) fn open_wim(path: &Path, password: Option<&str>) -> Result<WimReader<PackageFile>> {
+    let (file, encrypted) = open_maybe_decrypted(path, password)?;
+    WimReader::new(file).with_context(|| {
+        if encrypted {
+            format!(
+                "{}: decrypted content is not a readable WIM",
+                path.display()
+            )
+        } else {
+            format!("{}: not a readable package", path.display())
+        }
+    })
+}
+
+/// Whether the file at `path` starts like an encrypted package (not `MSWIM`).
+pub(crate) fn is_encrypted(path: &Path) -> Result<bool> {
+    let mut head = [0u8; 8];
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let n = read_up_to(&mut f, &mut head)?;
+    Ok(n >= 8 && crypt::is_encrypted(&head[..n]))
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        let k = r.read(&mut buf[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    Ok(n)
+}
+
+fn open_maybe_decrypted(path: &Path, password: Option<&str>) -> Result<(PackageFile, bool)> {
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut head = [0u8; 8];
+    let n = read_up_to(&mut f, &mut head)?;
+    f.seek(SeekFrom::Start(0))?;
+    if n < 8 || !crypt::is_encrypted(&head[..n]) {
+        return Ok((BufReader::new(f), false));
+    }
+    let Some(password) = password else {
+        bail!(
+            "{}: the package is encrypted (it does not start with MSWIM); give --password",
+            path.display()
+        );
+    };
+    let password = Password::new(password).context("--password")?;
+    let mut plain = tempfile::tempfile().context("cannot create a temporary file")?;
+    crypt::decrypt(BufReader::new(f), &mut plain, &password)
+        .with_context(|| format!("{}: cannot decrypt", path.display()))?;
+    plain.seek(SeekFrom::Start(0))?;
+    Ok((BufReader::new(plain), true))
+}
+
+/// An output file written to a temporary file beside its final path and renamed into place by
+/// [`AtomicFile::commit`]; dropped without commit, the temporary file is removed, so a failed
+/// build leaves no file.
+pub(crate) struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file in `path`'s folder (which must exist).
+    pub(crate) fn create(path: &Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if path.is_dir() {
+            bail!("{} is a folder, not an output file path", path.display());
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        Ok(Self {
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The open temporary file.
+    pub(crate) fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Flushes, syncs and renames the temporary file to the final path.
+    pub(crate) fn commit(mut self) -> Result<()> {
+        self.tmp.as_file_mut().flush()?;
+        self.tmp.as_file().sync_all().ok();
+        self.tmp
+            .persist(&self.path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` atomically.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    out.file().write_all(bytes)?;
+    out.commit()
+}
