@@ -241,3 +241,31 @@ mod props {
         }
     }
 }
+
+/// Every prefix of every sample, and every sample with one byte changed, parses or fails with
+/// an error; none panics (hostile input, issue 2 item 5).
+#[test]
+fn truncated_and_corrupted_samples_never_panic() {
+    let (Some(wcd), Some(custom)) = (wcd_files(), customization_files()) else {
+        return;
+    };
+    let mut errors = 0usize;
+    for path in wcd.iter().chain(&custom) {
+        let bytes = std::fs::read(path).unwrap();
+        for n in 0..bytes.len() {
+            if Document::parse(&bytes[..n]).is_err() {
+                errors += 1;
+            }
+        }
+        for (i, flip) in (0..bytes.len())
+            .step_by(7)
+            .zip([b'<', b'&', 0, 0xFF, b'"', b'>'].iter().cycle())
+        {
+            let mut m = bytes.clone();
+            m[i] = *flip;
+            let _ = Document::parse(&m);
+        }
+    }
+    // Nearly every prefix is an error (a cut inside the root element is never well formed).
+    assert!(errors > 10_000, "{errors}");
+}
