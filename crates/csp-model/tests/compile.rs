@@ -444,3 +444,195 @@ fn bulk_enrollment_follows_the_catalog_csp_paths() {
         "certificates are inline, not payloads"
     );
 }
+
+/// Gives every reference the same small content (enough to compile any answer file).
+struct AnyFile;
+
+impl csp_model::compile::AssetResolver for AnyFile {
+    fn resolve(
+        &self,
+        _setting_path: &str,
+        reference: &str,
+    ) -> std::io::Result<csp_model::compile::AssetFile> {
+        Ok(csp_model::compile::AssetFile {
+            file_name: file_name_of(reference).to_owned(),
+            content: csp_model::compile::AssetContent::Bytes(b"content".to_vec()),
+        })
+    }
+}
+
+/// Every public answer file compiles or fails with a located error, never a panic.
+#[test]
+fn public_answer_files_compile_or_fail_cleanly() {
+    let Some(dir) = ppkg_testdata::reference_file("customizations") else {
+        return;
+    };
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 8);
+    for path in names {
+        let answer = AnswerFile::parse(&read(&path)).unwrap();
+        let result = compile(
+            &answer,
+            Catalog::builtin(),
+            &CompileOptions::default(),
+            &AnyFile,
+        );
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        match result {
+            Ok(out) => {
+                eprintln!("{name}: {} groups", out.provxml.len());
+                assert_eq!(out.runtime.sets.len(), out.provxml.len());
+            }
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(':') && (msg.contains('/') || msg.contains("asset")),
+                    "{name}: {msg}"
+                );
+            }
+        }
+    }
+}
+
+/// An answer file around a `Common` body.
+fn answer_with(common: &str) -> AnswerFile {
+    let text = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<WindowsCustomizations>
+  <PackageConfig xmlns="urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0">
+    <ID>{{2a7f3b1c-0000-4000-8000-00000000abcd}}</ID>
+    <Name>t</Name>
+    <Version>1.0</Version>
+    <OwnerType>ITAdmin</OwnerType>
+  </PackageConfig>
+  <Settings xmlns="urn:schemas-microsoft-com:windows-provisioning">
+    <Customizations>
+      <Common>
+{common}
+      </Common>
+    </Customizations>
+  </Settings>
+</WindowsCustomizations>"#
+    );
+    AnswerFile::parse(text.as_bytes()).expect("test answer file parses")
+}
+
+#[test]
+fn client_and_ca_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((der, thumbprint)) = openssl_root_certificate(tmp.path()) else {
+        return;
+    };
+    let mut files = MapResolver::new();
+    files.insert("ca.cer", der);
+    files.insert("client.pfx", b"\x30\x82pfx-bytes".to_vec());
+    let answer = answer_with(
+        r#"        <Certificates>
+          <CACertificates>
+            <CACerificate CertificateName="Issuing">
+              <CertificatePath>ca.cer</CertificatePath>
+            </CACerificate>
+          </CACertificates>
+          <ClientCertificates>
+            <ClientCertificate CertificateName="ContosoClient">
+              <CertificatePassword>pfx-Passw0rd</CertificatePassword>
+              <CertificatePath>C:\certs\client.pfx</CertificatePath>
+              <ExportCertificate>False</ExportCertificate>
+              <KeyLocation>Software only</KeyLocation>
+            </ClientCertificate>
+          </ClientCertificates>
+        </Certificates>"#,
+    );
+    let out = compile(
+        &answer,
+        Catalog::builtin(),
+        &CompileOptions::default(),
+        &files,
+    )
+    .unwrap();
+    let parms: Vec<(String, String)> = out
+        .provxml
+        .iter()
+        .flat_map(|(_, d)| {
+            d.parms()
+                .into_iter()
+                .map(|(c, p)| {
+                    (
+                        format!("{}/{}", c.join("/"), p.name),
+                        p.value.clone().unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let paths: Vec<&str> = parms.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            format!("RootCATrustedCertificates/CA/{thumbprint}/EncodedCertificate").as_str(),
+            "ClientCertificateInstall/PFXCertInstall/ContosoClient/PFXCertPassword",
+            "ClientCertificateInstall/PFXCertInstall/ContosoClient/PFXCertBlob",
+            "ClientCertificateInstall/PFXCertInstall/ContosoClient/PFXKeyExportable",
+            "ClientCertificateInstall/PFXCertInstall/ContosoClient/KeyLocation",
+        ]
+    );
+    assert_eq!(parms[2].1, "MIJwZngtYnl0ZXM=");
+    assert_eq!(parms[3].1, "false");
+    assert_eq!(parms[4].1, "3");
+    assert_eq!(out.provxml.len(), 2, "one group per certificate");
+    assert!(!format!("{:?}", out.provxml).contains("pfx-Passw0rd"));
+}
+
+#[test]
+fn bad_values_fail_with_position_and_without_the_value() {
+    let cases = [
+        (
+            "<OOBE><Desktop><HideOobe>Perhaps-Secret</HideOobe></Desktop></OOBE>",
+            "not a boolean",
+        ),
+        (
+            "<Policies><ApplicationManagement><AllowAllTrustedApps>Perhaps-Secret</AllowAllTrustedApps></ApplicationManagement></Policies>",
+            "not an allowed label or an integer",
+        ),
+        (
+            "<Accounts><Users><User><Password>Perhaps-Secret</Password></User></Users></Accounts>",
+            "map item has no UserName attribute",
+        ),
+        (
+            "<Accounts><Users><Person UserName=\"x\"/></Users></Accounts>",
+            "unknown setting /Accounts/Users/Person",
+        ),
+    ];
+    for (body, want) in cases {
+        let err = compile(
+            &answer_with(body),
+            Catalog::builtin(),
+            &CompileOptions::default(),
+            &NoAssets,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(want), "{msg}");
+        assert!(msg.starts_with("12:"), "{msg}");
+        assert!(!msg.contains("Perhaps-Secret"), "{msg}");
+    }
+    // A missing payload names the setting and the reference.
+    let err = compile(
+        &answer_with("<ProvisioningCommands><PrimaryContext><Command><CommandConfig Name=\"a\"><CommandFile>D:\\a.msi</CommandFile></CommandConfig></Command></PrimaryContext></ProvisioningCommands>"),
+        Catalog::builtin(),
+        &CompileOptions::default(),
+        &NoAssets,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("CommandConfig/CommandFile") && msg.contains("a.msi"),
+        "{msg}"
+    );
+}

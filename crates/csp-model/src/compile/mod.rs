@@ -23,9 +23,10 @@
 //!    `<i>_<base64 SHA-256>\<file>` whose value is the file name; `<i>` counts the payloads of
 //!    one setting name (one DataAsset element, whose folder numbers its files from 0) in RunTime
 //!    order [Acer: `0_…\Cortex…msi`, `1_…\GlobalProtect…msi`; the per-element count is what
-//!    `ppkg_format::layout` writes]. Assets with a CSP path are written inline in base64; certificates
-//!    as DER, and `@CertificateHash@` becomes the certificate's SHA-1 thumbprint [store, FORMAT.md
-//!    §4; no sample].
+//!    `ppkg_format::layout` writes]. Assets with a CSP path are written inline (see `Inline`):
+//!    certificates as DER base64 with `@CertificateHash@` their SHA-1 thumbprint, PFX files in
+//!    base64, XML and license files as text [store, FORMAT.md §4; no sample]; app packages and
+//!    the store's placeholder path `Dummy` stay payloads.
 //! 6. **Groups**: settings with an `AtomicRoot` share one `.provxml` per root instance (both
 //!    Accounts settings of one user); any other setting gets its own file. The group's
 //!    SettingsGroup is the sequence table's GUID for the group path; its 2nd, 3rd… use in one
@@ -550,22 +551,24 @@ impl Leaf<'_> {
             let file = resolver
                 .resolve(&s.path, &reference)
                 .map_err(|e| asset_err(e.to_string()))?;
-            if let Some(csp) = &s.csp {
-                // Rule 5, inline: certificates as DER base64, others base64.
+            if let (Some(csp), Some(inline)) = (&s.csp, inline_kind(s)) {
+                // Rule 5, inline content.
                 let bytes = file
                     .content
                     .read_limited()
                     .map_err(|e| asset_err(e.to_string()))?;
-                let is_cert = csp.path.contains("@CertificateHash@")
-                    || s.validation_subkeys
-                        .iter()
-                        .any(|k| k.name.eq_ignore_ascii_case("cer"));
-                let (value, hash) = if is_cert {
-                    let der = asset::certificate_der(&bytes).map_err(asset_err)?;
-                    let hash = asset::thumbprint(&der);
-                    (asset::b64(&der), Some(hash))
-                } else {
-                    (asset::b64(&bytes), None)
+                let (value, hash) = match inline {
+                    Inline::Certificate => {
+                        let der = asset::certificate_der(&bytes).map_err(asset_err)?;
+                        let hash = asset::thumbprint(&der);
+                        (asset::b64(&der), Some(hash))
+                    }
+                    Inline::Base64 => (asset::b64(&bytes), None),
+                    Inline::Text => {
+                        let text = std::str::from_utf8(&bytes)
+                            .map_err(|_| asset_err("not UTF-8 text".to_owned()))?;
+                        (text.trim_start_matches('\u{feff}').to_owned(), None)
+                    }
                 };
                 let (path, name) = self.csp_target(&csp.path, hash.as_deref())?;
                 return Ok(Pending::Ready {
@@ -608,6 +611,48 @@ impl Leaf<'_> {
             "the store gives this setting no CSP path or registry value; WCD compiles it with a \
              handler this compiler does not implement",
         ))
+    }
+}
+
+/// How an asset setting with a CSP path is written inline (rule 5).
+#[derive(Clone, Copy)]
+enum Inline {
+    /// `.cer`: DER in base64; the path's `@CertificateHash@` is its SHA-1 thumbprint
+    /// (RootCATrustedCertificates `EncodedCertificate`, TrustedProvisioners).
+    Certificate,
+    /// `.pfx`: the bytes in base64 (ClientCertificateInstall `PFXCertBlob`).
+    Base64,
+    /// XML and license files: the text itself (AssignedAccess `Configuration`, `AddLicense`,
+    /// `UpgradeEditionWithLicense`, SurfaceHub `LanProfile`).
+    Text,
+}
+
+/// The inline form of an asset setting from its CSP path and allowed extensions (store
+/// `Validation\<ext>` subkeys), or `None` for a payload: app packages (`appx`, `msix`…, which
+/// can be large) and the store's placeholder CSP path `Dummy` (app dependencies) are stored as
+/// DataAsset payloads like command files [store; the inline forms follow the CSP node formats
+/// (b64 for certificates, chr/xml for profiles and licenses); no sample shows them].
+fn inline_kind(s: &Setting) -> Option<Inline> {
+    let csp = s.csp.as_ref()?;
+    if csp.path == "Dummy" {
+        return None;
+    }
+    let has = |ext: &str| {
+        s.validation_subkeys
+            .iter()
+            .any(|k| k.name.eq_ignore_ascii_case(ext))
+    };
+    if has("cer") || csp.path.contains("@CertificateHash@") {
+        Some(Inline::Certificate)
+    } else if has("pfx") {
+        Some(Inline::Base64)
+    } else if ["appx", "appxbundle", "msix", "msixbundle", "xap"]
+        .iter()
+        .any(|e| has(e))
+    {
+        None
+    } else {
+        Some(Inline::Text)
     }
 }
 
