@@ -165,7 +165,7 @@ fn mask_str(mask: u8) -> String {
 }
 
 /// Escapes a simple field: `%`, TAB, CR, LF.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     esc_with(s, "%\t\r\n")
 }
 
@@ -219,7 +219,7 @@ fn int_str(v: &Value, key: &str) -> Result<String, String> {
 }
 
 /// The columns after `S path editions`, in the order `table.rs` reads them.
-fn project(v: &Value) -> Result<String, String> {
+pub(crate) fn project(v: &Value) -> Result<String, String> {
     let empty = Value::Object(Default::default());
     let apply = v.get("apply").unwrap_or(&empty);
     let csp = v.get("csp");

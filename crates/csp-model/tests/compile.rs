@@ -636,3 +636,46 @@ fn bad_values_fail_with_position_and_without_the_value() {
         "{msg}"
     );
 }
+
+mod text_values {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+            )),
+            ..ProptestConfig::default()
+        })]
+
+        /// Field case B06: a text value reaches the provxml unchanged (no trimming, no
+        /// reformatting), whatever printable characters it holds.
+        #[test]
+        fn command_lines_reach_the_provxml_unchanged(line in "[ -~\u{a0}-\u{17f}]{0,250}") {
+            let answer = answer_with(&format!(
+                "<ProvisioningCommands><DeviceContext><CommandLine>{}</CommandLine>\
+                 </DeviceContext></ProvisioningCommands>",
+                escape(&line)
+            ));
+            let out = compile(&answer, Catalog::builtin(), &CompileOptions::default(), &NoAssets)
+                .unwrap();
+            let bytes = out.provxml[0].1.to_bytes();
+            let back = ProvDoc::parse(&bytes).unwrap();
+            let parms = back.parms();
+            prop_assert_eq!(
+                parms[0].0.join("/"),
+                "ProvisioningCommands/DeviceContext/$(__PackageID)/Default"
+            );
+            prop_assert_eq!(parms[0].1.value.as_deref(), Some(line.as_str()));
+        }
+    }
+}
