@@ -157,6 +157,36 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// CPU time of this thread (Linux `/proc/thread-self/schedstat`, nanoseconds), when readable:
+/// the machine may be shared, so wall time alone says little.
+fn cpu_time() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Wall and CPU time of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let (c0, t) = (cpu_time(), Instant::now());
+    let r = f();
+    let wall = t.elapsed();
+    let cpu = cpu_time().zip(c0).map(|(b, a)| b.saturating_sub(a));
+    (r, wall, cpu)
+}
+
+fn speed(bytes: usize, wall: Duration, cpu: Option<Duration>) -> String {
+    let mbs = |d: Duration| bytes as f64 / d.as_secs_f64() / 1e6;
+    match cpu {
+        Some(c) => format!(
+            "{:.3} s CPU ({:.1} MB/s), {:.3} s wall",
+            c.as_secs_f64(),
+            mbs(c),
+            wall.as_secs_f64()
+        ),
+        None => format!("{:.3} s wall ({:.1} MB/s)", wall.as_secs_f64(), mbs(wall)),
+    }
+}
+
 /// WIM-style stored size of a whole folder, with encode and decode timings.
 fn corpus(dir: &Path) {
     let mut paths = Vec::new();
@@ -169,41 +199,40 @@ fn corpus(dir: &Path) {
     let total: usize = data.iter().map(Vec::len).sum();
     let mut comp = Compressor::new();
     let mut buf = Vec::new();
-    let t = Instant::now();
-    let mut stored = 0usize;
-    let mut all_chunks = Vec::new();
-    for d in &data {
-        let mut file = 4 * (d.len().div_ceil(MAX_CHUNK) - 1);
-        for chunk in d.chunks(MAX_CHUNK) {
-            let n = comp.compress(chunk, &mut buf);
-            if n < chunk.len() {
-                file += n;
-                all_chunks.push((buf.clone(), chunk.len()));
-            } else {
-                file += chunk.len();
+    let ((stored, all_chunks), enc_wall, enc_cpu) = timed(|| {
+        let mut stored = 0usize;
+        let mut all_chunks = Vec::new();
+        for d in &data {
+            let mut file = 4 * (d.len().div_ceil(MAX_CHUNK) - 1);
+            for chunk in d.chunks(MAX_CHUNK) {
+                let n = comp.compress(chunk, &mut buf);
+                if n < chunk.len() {
+                    file += n;
+                    all_chunks.push((buf.clone(), chunk.len()));
+                } else {
+                    file += chunk.len();
+                }
             }
+            stored += file.min(d.len());
         }
-        stored += file.min(d.len());
-    }
-    let enc = t.elapsed();
+        (stored, all_chunks)
+    });
     let mut out = vec![0u8; MAX_CHUNK];
-    let t = Instant::now();
-    for (c, n) in &all_chunks {
-        xpress::decompress(c, &mut out[..*n]).expect("our own chunk decodes");
-    }
-    let dec = t.elapsed();
+    let ((), dec_wall, dec_cpu) = timed(|| {
+        for (c, n) in &all_chunks {
+            xpress::decompress(c, &mut out[..*n]).expect("our own chunk decodes");
+        }
+    });
     let dec_bytes: usize = all_chunks.iter().map(|(_, n)| n).sum();
     eprintln!(
-        "corpus {}: {} files, {total} bytes -> {stored} stored ({:.4}); encode {:.3} s ({:.1} MB/s); \
-         decode of {} compressed chunks {:.3} s ({:.1} MB/s)",
+        "corpus {}: {} files, {total} bytes -> {stored} stored ({:.4})\n  encode: {}\n  \
+         decode of {} compressed chunks ({dec_bytes} bytes): {}",
         dir.display(),
         data.len(),
         stored as f64 / total as f64,
-        enc.as_secs_f64(),
-        total as f64 / enc.as_secs_f64() / 1e6,
+        speed(total, enc_wall, enc_cpu),
         all_chunks.len(),
-        dec.as_secs_f64(),
-        dec_bytes as f64 / dec.as_secs_f64() / 1e6,
+        speed(dec_bytes, dec_wall, dec_cpu),
     );
 }
 

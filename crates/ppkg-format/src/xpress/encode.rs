@@ -1,32 +1,46 @@
 //! The XPRESS (LZ77+Huffman) encoder: MS-XCA §2.1, "LZ77+Huffman Compression Algorithm
-//! Details", one block per WIM chunk, no end-of-block symbol (as WIM writes it).
+//! Details", one block per WIM chunk.
 //!
 //! Two passes per chunk: a hash-chain match finder with lazy evaluation turns the input into a
 //! sequence of literals and matches while counting symbol frequencies; then Huffman codes are
-//! built from the real frequencies (limited to 15 bits) and the sequence is written.
+//! built from the real frequencies (limited to 15 bits) and the sequence is written, followed
+//! by the end-of-data symbol 256 that MS-XCA's compressor writes. WIM readers stop when the
+//! chunk's known size is reached and never need that symbol, but wimlib writes it too, for
+//! compatibility with Microsoft's decompressor; it costs a few bits per chunk.
 
 use super::huffman::CodeBuilder;
 use super::{BLOCK_SIZE, MIN_MATCH, NUM_SYMBOLS, TABLE_BYTES};
 
-/// Largest match offset an XPRESS match header can express (15 offset bits after the leading 1).
-const MAX_OFFSET: usize = 65535;
+/// The end-of-data symbol (a match header of length 3, offset 1, written last).
+const END_OF_DATA: usize = 256;
 /// Longest match: header 15, byte 255, then a `u16` of length − 3.
 const MAX_MATCH: usize = 65535 + MIN_MATCH;
-/// Hash table size (log2) for 3-byte prefixes.
-const HASH_BITS: u32 = 15;
-/// End of a hash chain.
-const NIL: u32 = u32::MAX;
+/// Hash table size (log2) for the chains of 4-byte prefixes.
+const HASH4_BITS: u32 = 15;
+/// Hash table size (log2) for the most recent 3-byte prefix.
+const HASH3_BITS: u32 = 12;
+/// Largest offset for a 3-byte match: beyond it the offset bits make the match cost more than
+/// three literals on typical data.
+const MAX_LEN3_OFFSET: usize = 1024;
+/// End of a hash chain. Tables hold position + 1 as `u16`: positions that start a 4-byte
+/// prefix are below 65533 in a block of at most 65536 bytes.
+const NIL: u16 = 0;
 
 /// Search effort: chain steps per position, and the match length that stops the search.
 #[derive(Clone, Copy, Debug)]
 struct Effort {
+    /// Chain candidates examined per search.
     max_depth: u32,
+    /// Chain candidates examined at the position after a match (the lazy evaluation).
+    lazy_depth: u32,
+    /// A match this long is taken without further search or lazy evaluation.
     nice_len: usize,
 }
 
 const DEFAULT_EFFORT: Effort = Effort {
-    max_depth: 24,
-    nice_len: 48,
+    max_depth: 16,
+    lazy_depth: 8,
+    nice_len: 32,
 };
 
 /// A reusable XPRESS compressor for WIM chunks.
@@ -36,9 +50,11 @@ const DEFAULT_EFFORT: Effort = Effort {
 /// Deterministic: the same input always gives the same bytes.
 pub struct Compressor {
     /// Most recent position (or [`NIL`]) for each 3-byte hash.
-    head: Vec<u32>,
-    /// Previous position with the same hash, per position (or [`NIL`]).
-    prev: Vec<u32>,
+    head3: Vec<u16>,
+    /// Most recent position (or [`NIL`]) for each 4-byte hash.
+    head4: Vec<u16>,
+    /// Previous position with the same 4-byte hash, per position (or [`NIL`]).
+    prev: Vec<u16>,
     /// Parsed sequence: a literal is `byte << 16`; a match is `(length − 3) << 16 | offset`
     /// (offset ≥ 1, so the low half tells them apart).
     items: Vec<u32>,
@@ -67,7 +83,8 @@ impl Compressor {
     /// A compressor with empty buffers (they are sized by the first chunk).
     pub fn new() -> Self {
         Self {
-            head: Vec::new(),
+            head3: Vec::new(),
+            head4: Vec::new(),
             prev: Vec::new(),
             items: Vec::new(),
             freq: [0; NUM_SYMBOLS],
@@ -95,111 +112,109 @@ impl Compressor {
             out.extend_from_slice(input);
             return out.len();
         }
-        self.freq.fill(0);
-        self.items.clear();
-        self.parse_lazy(input);
-        self.code_builder
-            .build(&self.freq, &mut self.lens, &mut self.codes);
-        self.emit(out);
-        out.len()
-    }
-
-    /// Lazy parse: at each position take the longest match unless the next position has a
-    /// longer one, in which case emit a literal and decide again there.
-    fn parse_lazy(&mut self, data: &[u8]) {
-        let n = data.len();
-        self.head.clear();
-        self.head.resize(1 << HASH_BITS, NIL);
+        let n = input.len();
+        self.head3.clear();
+        self.head3.resize(1 << HASH3_BITS, NIL);
+        self.head4.clear();
+        self.head4.resize(1 << HASH4_BITS, NIL);
         self.prev.clear();
         self.prev.resize(n, NIL);
-        let mut i = 0usize;
-        // Match found at position i - 1 and not yet emitted.
-        let mut pending: Option<(usize, usize)> = None;
-        while i < n {
-            let cur = if pending.is_some_and(|(l, _)| l >= self.effort.nice_len) {
-                (0, 0)
-            } else {
-                self.find_and_insert(data, i)
-            };
-            if let Some((plen, poff)) = pending {
-                if cur.0 <= plen {
-                    // The match at i - 1 wins: positions i+1 .. i-1+plen enter the chains.
-                    self.push_match(plen, poff);
-                    if plen >= self.effort.nice_len {
-                        // The search at i was skipped, so i is not in the chains yet.
-                        self.insert(data, i);
-                    }
-                    for p in i + 1..i - 1 + plen {
-                        self.insert(data, p);
-                    }
-                    i = i - 1 + plen;
-                    pending = None;
-                    continue;
-                }
-                self.push_literal(data[i - 1]);
-            }
-            if cur.0 >= MIN_MATCH {
-                pending = Some(cur);
-            } else {
-                self.push_literal(data[i]);
-                pending = None;
-            }
-            i += 1;
-        }
-        if let Some((plen, poff)) = pending {
-            self.push_match(plen, poff);
-        }
+        self.items.clear();
+        self.items.reserve(n);
+        self.freq.fill(0);
+        let mut tables = Tables {
+            head3: &mut self.head3,
+            head4: &mut self.head4,
+            prev: &mut self.prev,
+        };
+        parse_lazy(
+            input,
+            &mut tables,
+            self.effort,
+            &mut self.items,
+            &mut self.freq,
+        );
+        self.freq[END_OF_DATA] += 1;
+        self.code_builder
+            .build(&self.freq, &mut self.lens, &mut self.codes);
+        emit(&self.items, &self.lens, &self.codes, out);
+        out.len()
     }
+}
 
-    #[inline(always)]
-    fn push_literal(&mut self, b: u8) {
-        self.freq[usize::from(b)] += 1;
-        self.items.push(u32::from(b) << 16);
-    }
+/// The match finder's tables, borrowed for one chunk.
+struct Tables<'a> {
+    /// Most recent position + 1 (or [`NIL`]) for each 3-byte hash.
+    head3: &'a mut [u16],
+    /// Most recent position + 1 (or [`NIL`]) for each 4-byte hash.
+    head4: &'a mut [u16],
+    /// Previous position + 1 with the same 4-byte hash, per position (or [`NIL`]).
+    prev: &'a mut [u16],
+}
 
-    #[inline(always)]
-    fn push_match(&mut self, len: usize, off: usize) {
-        self.freq[match_symbol(len, off)] += 1;
-        self.items
-            .push(((len - MIN_MATCH) as u32) << 16 | off as u32);
-    }
-
+impl Tables<'_> {
+    /// Enters position `p` into the hash tables without searching.
     #[inline(always)]
     fn insert(&mut self, data: &[u8], p: usize) {
-        if p + MIN_MATCH <= data.len() {
-            let h = hash3(data, p);
-            self.prev[p] = self.head[h];
-            self.head[h] = p as u32;
+        if p + 4 <= data.len() {
+            let v = load_u32(data, p);
+            self.head3[hash3(v)] = p as u16 + 1;
+            let h = hash4(v);
+            self.prev[p] = self.head4[h];
+            self.head4[h] = p as u16 + 1;
         }
     }
 
-    /// Finds the longest match at `p` (length, offset), `(0, 0)` if none of at least 3 bytes,
-    /// then inserts `p` into the hash chains.
+    /// Finds the longest match at `p` longer than `min_len` (length, offset), or `(0, 0)`,
+    /// then enters `p` into the hash tables. Matches of 4 bytes or more come from the 4-byte
+    /// hash chains (at most `depth` candidates, stopping at `nice` bytes); a 3-byte match
+    /// (only when `min_len` is 2) from the most recent position with the same 3-byte hash, and
+    /// only when its offset is at most [`MAX_LEN3_OFFSET`] (further away, its offset bits cost
+    /// more than three literals).
     #[inline(always)]
-    fn find_and_insert(&mut self, data: &[u8], p: usize) -> (usize, usize) {
+    fn find_and_insert(
+        &mut self,
+        data: &[u8],
+        p: usize,
+        min_len: usize,
+        depth: u32,
+        nice: usize,
+    ) -> (usize, usize) {
         let n = data.len();
-        if p + MIN_MATCH > n {
+        if p + 4 > n {
             return (0, 0);
         }
-        let h = hash3(data, p);
-        let mut cand = self.head[h];
+        let v = load_u32(data, p);
+        let h3 = hash3(v);
+        let c3 = self.head3[h3];
+        self.head3[h3] = p as u16 + 1;
+        let h4 = hash4(v);
+        let mut cand = self.head4[h4];
         self.prev[p] = cand;
-        self.head[h] = p as u32;
+        self.head4[h4] = p as u16 + 1;
+
         let max = (n - p).min(MAX_MATCH);
-        let nice = self.effort.nice_len.min(max);
-        let (mut best_len, mut best_off) = (MIN_MATCH - 1, 0usize);
-        let mut depth = self.effort.max_depth;
-        while cand != NIL && depth > 0 {
-            let c = cand as usize;
+        if max <= min_len {
+            return (0, 0);
+        }
+        let nice = nice.min(max);
+        let (mut best_len, mut best_off) = (min_len, 0usize);
+        if min_len < MIN_MATCH && c3 != NIL {
+            let c = usize::from(c3) - 1;
             let off = p - c;
-            if off > MAX_OFFSET {
-                break;
+            if off <= MAX_LEN3_OFFSET && (load_u32(data, c) ^ v) & 0x00ff_ffff == 0 {
+                best_len = MIN_MATCH;
+                best_off = off;
             }
-            if data[c + best_len] == data[p + best_len] && data[c] == data[p] {
-                let l = match_len(data, c, p, max);
+        }
+        let mut depth = depth;
+        while cand != NIL && depth > 0 {
+            let c = usize::from(cand) - 1;
+            if data[c + best_len] == data[p + best_len] && load_u32(data, c) == v {
+                let l = 4 + match_len(data, c + 4, p + 4, max - 4);
                 if l > best_len {
                     best_len = l;
-                    best_off = off;
+                    best_off = p - c;
                     if l >= nice {
                         break;
                     }
@@ -214,41 +229,107 @@ impl Compressor {
         (best_len, best_off)
     }
 
-    /// Writes the length table and the bitstream of `items` into `out`.
-    fn emit(&self, out: &mut Vec<u8>) {
-        out.reserve(TABLE_BYTES + self.items.len() * 2 + 8);
-        out.extend(
-            self.lens
-                .chunks_exact(2)
-                .map(|pair| pair[0] | (pair[1] << 4)),
-        );
-        let mut w = BitWriter::new(out);
-        for &item in &self.items {
-            let off = (item & 0xffff) as usize;
-            if off == 0 {
-                let s = (item >> 16) as usize;
-                w.put(u32::from(self.codes[s]), u32::from(self.lens[s]));
+    /// Enters positions `from..to` into the hash tables (the inside of a chosen match).
+    #[inline(always)]
+    fn skip(&mut self, data: &[u8], from: usize, to: usize) {
+        for p in from..to {
+            self.insert(data, p);
+        }
+    }
+}
+
+/// Lazy parse of `data` into `items`, counting symbol frequencies into `freq`: at each
+/// position take the longest match unless the next position has a longer one, in which case
+/// emit a literal and decide again there. `data` is at most one block (65536 bytes), so every
+/// offset fits the format's 65535 limit.
+#[inline(never)]
+fn parse_lazy(
+    data: &[u8],
+    t: &mut Tables<'_>,
+    effort: Effort,
+    items: &mut Vec<u32>,
+    freq: &mut [u32; NUM_SYMBOLS],
+) {
+    let n = data.len();
+    let nice = effort.nice_len;
+    let mut i = 0usize;
+    while i < n {
+        let (mut len, mut off) = t.find_and_insert(data, i, MIN_MATCH - 1, effort.max_depth, nice);
+        i += 1;
+        if len < MIN_MATCH {
+            push_literal(items, freq, data[i - 1]);
+            continue;
+        }
+        // A match starts at i - 1.
+        loop {
+            if len >= nice {
+                push_match(items, freq, len, off);
+                t.skip(data, i, i - 1 + len);
+                i += len - 1;
+                break;
+            }
+            let (next_len, next_off) = t.find_and_insert(data, i, len, effort.lazy_depth, nice);
+            i += 1;
+            if next_len > len {
+                // Longer match one byte later: the byte before it becomes a literal.
+                push_literal(items, freq, data[i - 2]);
+                (len, off) = (next_len, next_off);
                 continue;
             }
-            let len = (item >> 16) as usize + MIN_MATCH;
-            let s = match_symbol(len, off);
-            w.put(u32::from(self.codes[s]), u32::from(self.lens[s]));
-            let extra = len - MIN_MATCH;
-            if extra >= 15 {
-                if extra - 15 < 255 {
-                    w.out.push((extra - 15) as u8);
-                } else {
-                    w.out.push(255);
-                    w.out.extend_from_slice(&(extra as u16).to_le_bytes());
-                }
-            }
-            let log2 = off.ilog2();
-            if log2 > 0 {
-                w.put((off as u32) & ((1 << log2) - 1), log2);
+            push_match(items, freq, len, off);
+            t.skip(data, i, i - 2 + len);
+            i += len - 2;
+            break;
+        }
+    }
+}
+
+/// Records a literal: the item is `byte << 16` (offset field 0).
+#[inline(always)]
+fn push_literal(items: &mut Vec<u32>, freq: &mut [u32; NUM_SYMBOLS], b: u8) {
+    freq[usize::from(b)] += 1;
+    items.push(u32::from(b) << 16);
+}
+
+/// Records a match: the item is `(length − 3) << 16 | offset` (offset ≥ 1).
+#[inline(always)]
+fn push_match(items: &mut Vec<u32>, freq: &mut [u32; NUM_SYMBOLS], len: usize, off: usize) {
+    freq[match_symbol(len, off)] += 1;
+    items.push(((len - MIN_MATCH) as u32) << 16 | off as u32);
+}
+
+/// Writes the length table, the bitstream of `items` and the end-of-data symbol into `out`.
+#[inline(never)]
+fn emit(items: &[u32], lens: &[u8; NUM_SYMBOLS], codes: &[u16; NUM_SYMBOLS], out: &mut Vec<u8>) {
+    out.reserve(TABLE_BYTES + items.len() * 2 + 8);
+    out.extend(lens.chunks_exact(2).map(|pair| pair[0] | (pair[1] << 4)));
+    let mut w = BitWriter::new(out);
+    for &item in items {
+        let off = (item & 0xffff) as usize;
+        if off == 0 {
+            let s = (item >> 16) as usize;
+            w.put(u32::from(codes[s]), u32::from(lens[s]));
+            continue;
+        }
+        let len = (item >> 16) as usize + MIN_MATCH;
+        let s = match_symbol(len, off);
+        w.put(u32::from(codes[s]), u32::from(lens[s]));
+        let extra = len - MIN_MATCH;
+        if extra >= 15 {
+            if extra - 15 < 255 {
+                w.out.push((extra - 15) as u8);
+            } else {
+                w.out.push(255);
+                w.out.extend_from_slice(&(extra as u16).to_le_bytes());
             }
         }
-        w.finish();
+        let log2 = off.ilog2();
+        if log2 > 0 {
+            w.put((off as u32) & ((1 << log2) - 1), log2);
+        }
     }
+    w.put(u32::from(codes[END_OF_DATA]), u32::from(lens[END_OF_DATA]));
+    w.finish();
 }
 
 /// Compresses `input` as one XPRESS block with a fresh [`Compressor`]; see
@@ -266,10 +347,23 @@ fn match_symbol(len: usize, off: usize) -> usize {
     256 + ((off.ilog2() as usize) << 4) + (len - MIN_MATCH).min(15)
 }
 
+/// Hash of the first 3 bytes of `v` (the little-endian load of 4 bytes).
 #[inline(always)]
-fn hash3(data: &[u8], p: usize) -> usize {
-    let v = u32::from(data[p]) | u32::from(data[p + 1]) << 8 | u32::from(data[p + 2]) << 16;
-    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+fn hash3(v: u32) -> usize {
+    ((v << 8).wrapping_mul(0x9E37_79B1) >> (32 - HASH3_BITS)) as usize
+}
+
+/// Hash of the 4 bytes of `v`.
+#[inline(always)]
+fn hash4(v: u32) -> usize {
+    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH4_BITS)) as usize
+}
+
+#[inline(always)]
+fn load_u32(data: &[u8], i: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&data[i..i + 4]);
+    u32::from_le_bytes(a)
 }
 
 #[inline(always)]
