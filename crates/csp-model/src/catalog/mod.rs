@@ -41,7 +41,7 @@ pub use overlay::{builtin_overlay, OverlayEntry};
 
 use crate::error::Result;
 
-/// The generated table (see [`table`] for its format).
+/// The generated table (its format is documented in `table.rs`).
 const TABLE: &str = include_str!("../../data/catalog.tsv");
 
 /// A Windows edition as WCD's settings store splits them: one settings hive and one sequence hive
@@ -583,7 +583,8 @@ impl Catalog {
         })
     }
 
-    /// Parses a catalog table in the format of `data/catalog.tsv` (see [`table`]), without any
+    /// Parses a catalog table in the format of `data/catalog.tsv` (documented in
+    /// `src/catalog/table.rs`), without any
     /// overlay.
     ///
     /// # Errors

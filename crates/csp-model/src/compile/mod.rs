@@ -6,31 +6,31 @@
 //!
 //! 1. **Walk**: every element below `Settings/Customizations/Common` is a catalog setting, found
 //!    by its path; a map's items carry the map's key attribute (`<User UserName="ICTMSFO5">`), a
-//!    list's items are numbered from 0 (`<CommandConfig Name="cortex">` is item 0) [Acer].
+//!    list's items are numbered from 0 (`<CommandConfig Name="cortex">` is item 0) (Acer).
 //! 2. **Values**: enum labels become their stored value (`Administrators` → `2`, `Yes` → `1`),
 //!    booleans `True`/`False` become `true`/`false`, other text is written as is (escaped by the
-//!    writer) [Acer; store `Validation\Values`].
+//!    writer) (Acer; store `Validation\Values`).
 //! 3. **CSP path**: drop `./Vendor/MSFT/`, replace each `~Key~` with the item's key (maps) or
 //!    index (lists; `~Command~` → `0`), keep `$(__PackageID)` literal, drop `!scope=Device`
 //!    (the device scope is the default of a package; FORMAT.md §4 writes certificate paths
 //!    without it), nest one `characteristic` per segment and end in a `parm` whose `name` is the
 //!    last segment, `datatype` from the kind, `SettingsPath` the setting path without `/`
-//!    [Acer, start_pins].
+//!    (Acer, start_pins).
 //! 4. **Registry-mapped settings** (no CSP path) go under `MCSF` + the setting's instance path
-//!    (HideOobe → `MCSF/OOBE/Desktop`) [Acer].
+//!    (HideOobe → `MCSF/OOBE/Desktop`) (Acer).
 //! 5. **Assets** without a CSP path are DataAsset payloads, referenced from
 //!    `Provisioning/Assets/{<package id>}/<instance path>` by a parm named
 //!    `<i>_<base64 SHA-256>\<file>` whose value is the file name; `<i>` counts the payloads of
 //!    one setting name (one DataAsset element, whose folder numbers its files from 0) in RunTime
-//!    order [Acer: `0_…\Cortex…msi`, `1_…\GlobalProtect…msi`; the per-element count is what
-//!    `ppkg_format::layout` writes]. Assets with a CSP path are written inline (see `Inline`):
+//!    order (Acer: `0_…\Cortex…msi`, `1_…\GlobalProtect…msi`; the per-element count is what
+//!    `ppkg_format::layout` writes). Assets with a CSP path are written inline (see `Inline`):
 //!    certificates as DER base64 with `@CertificateHash@` their SHA-1 thumbprint, PFX files in
-//!    base64, XML and license files as text [store, FORMAT.md §4; no sample]; app packages and
+//!    base64, XML and license files as text (store, FORMAT.md §4; no sample); app packages and
 //!    the store's placeholder path `Dummy` stay payloads.
 //! 6. **Groups**: settings with an `AtomicRoot` share one `.provxml` per root instance (both
 //!    Accounts settings of one user); any other setting gets its own file. The group's
 //!    SettingsGroup is the sequence table's GUID for the group path; its 2nd, 3rd… use in one
-//!    package gets `_0`, `_1`… [Acer, SAMPLE-CHECK.md].
+//!    package gets `_0`, `_1`… (Acer, SAMPLE-CHECK.md).
 //! 7. **Order** (FORMAT.md §4 calls it open): groups are sorted by
 //!    (a) the kind of output: CSP settings first, registry-mapped (`MCSF`) settings next, and
 //!    settings inside list items or stored as payloads (provisioning commands) last, then
@@ -42,9 +42,38 @@
 //!    orders by level itself. This is the simplest rule that fits both samples and the store.
 //! 8. **File names**: `<n>__` + the group's instance path (keys and indexes substituted) with `/`
 //!    → `_` + `.provxml`, numbered from 0 in order; RunTime.xml lists them in that order
-//!    [both samples]. Encoding and layout (BOM, CRLF, 2 spaces) are the `ppkg-format` writers'.
+//!    (both samples). Encoding and layout (BOM, CRLF, 2 spaces) are the `ppkg-format` writers'.
 //!
 //! Only `Customizations/Common` is compiled; multivariant `Variant` settings are not.
+//!
+//! ```
+//! use csp_model::catalog::Catalog;
+//! use csp_model::compile::{compile, CompileOptions, NoAssets};
+//! use ppkg_format::answer::AnswerFile;
+//!
+//! let xml = r#"<WindowsCustomizations>
+//!   <PackageConfig xmlns="urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0">
+//!     <ID>{19738506-279f-4439-993d-779fef2a3d60}</ID><Name>demo</Name>
+//!     <Version>1.0</Version><OwnerType>ITAdmin</OwnerType>
+//!   </PackageConfig>
+//!   <Settings xmlns="urn:schemas-microsoft-com:windows-provisioning">
+//!     <Customizations><Common>
+//!       <Policies><ApplicationManagement>
+//!         <AllowAllTrustedApps>Yes</AllowAllTrustedApps>
+//!       </ApplicationManagement></Policies>
+//!     </Common></Customizations>
+//!   </Settings>
+//! </WindowsCustomizations>"#;
+//! let answer = AnswerFile::parse(xml.as_bytes())?;
+//! let out = compile(&answer, Catalog::builtin(), &CompileOptions::default(), &NoAssets)?;
+//! let (name, doc) = &out.provxml[0];
+//! assert_eq!(name, "0__Policies_ApplicationManagement_AllowAllTrustedApps.provxml");
+//! assert_eq!(out.runtime.sets[0].settings_group, "1d06ee0e-b4a8-559b-b253-c7f645eb1b9c");
+//! let (path, parm) = &doc.parms()[0];
+//! assert_eq!(path.join("/"), "Policy/Config/ApplicationManagement");
+//! assert_eq!(parm.value.as_deref(), Some("1"));
+//! # Ok::<(), csp_model::Error>(())
+//! ```
 
 mod asset;
 mod wlan;
@@ -630,8 +659,8 @@ enum Inline {
 /// The inline form of an asset setting from its CSP path and allowed extensions (store
 /// `Validation\<ext>` subkeys), or `None` for a payload: app packages (`appx`, `msix`…, which
 /// can be large) and the store's placeholder CSP path `Dummy` (app dependencies) are stored as
-/// DataAsset payloads like command files [store; the inline forms follow the CSP node formats
-/// (b64 for certificates, chr/xml for profiles and licenses); no sample shows them].
+/// DataAsset payloads like command files (store; the inline forms follow the CSP node formats:
+/// b64 for certificates, chr/xml for profiles and licenses; no sample shows them).
 fn inline_kind(s: &Setting) -> Option<Inline> {
     let csp = s.csp.as_ref()?;
     if csp.path == "Dummy" {

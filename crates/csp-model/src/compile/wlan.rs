@@ -5,7 +5,7 @@
 //! into one WLAN profile XML for `./Vendor/MSFT/WiFi/Profile/~SSID~/WlanXml` (the WiFi CSP's only
 //! way to take a profile). No sample package shows WCD's exact text, so the profile follows
 //! Microsoft's WLAN_profile schema v1 (`http://www.microsoft.com/networking/WLAN/profile/v1`), the
-//! form the WiFi CSP documentation gives [inferred].
+//! form the WiFi CSP documentation gives (inferred).
 
 /// Settings of one `WLANXmlSettings` node.
 #[derive(Clone, Debug, Default)]
