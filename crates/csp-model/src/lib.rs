@@ -3,8 +3,8 @@
 //! - [`catalog`]: every setting of Windows Configuration Designer's settings store (all seven
 //!   editions): kind, constraints, enumeration labels, CSP path, registry mapping, atomic root,
 //!   SettingsGroup GUID and apply level, plus an overlay learned from newer real packages.
-//! - [`mod@compile`]: answer file → `RunTime.xml` + `.provxml` groups + DataAsset payloads, as WCD
-//!   writes them.
+//! - [`mod@compile`]: answer file → `RunTime.xml` + `.provxml` groups + DataAsset payloads,
+//!   as WCD writes them.
 //!
 //! See `shared/DESIGN.md` and `shared/FORMAT.md` §4 for the facts these modules encode.
 

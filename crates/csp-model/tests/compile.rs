@@ -218,6 +218,7 @@ const BULK: &str = r#"<?xml version="1.0" encoding="utf-8"?>
           <WLAN>
             <WLANSetting>
               <WLANConfig SSID="Lab Net">
+                <ProxyServerPort>proxy.contoso.com:8080</ProxyServerPort>
                 <WLANXmlSettings>
                   <SecurityType>WPA2-Personal</SecurityType>
                   <SecurityKey>Lab&amp;Net&lt;2024&gt;</SecurityKey>
@@ -368,6 +369,7 @@ fn bulk_enrollment_follows_the_catalog_csp_paths() {
         "Provisioning/Enrollments/enroll@contoso.com/DiscoveryServiceFullUrl",
         "Provisioning/Enrollments/enroll@contoso.com/Secret",
         "WiFi/Profile/Lab Net/WlanXml",
+        "WiFi/Profile/Lab Net/Proxy",
         &format!("RootCATrustedCertificates/Root/{thumbprint}/EncodedCertificate"),
         "Accounts/Domain/ComputerName",
     ];
@@ -382,8 +384,9 @@ fn bulk_enrollment_follows_the_catalog_csp_paths() {
         "https://mdm.contoso.com/EnrollmentServer/Discovery.svc"
     );
     assert_eq!(parms[2].2, "s3cr3t-Token");
-    assert_eq!(parms[4].2, b64);
-    assert_eq!(parms[5].2, "LAB-%SERIAL%");
+    assert_eq!(parms[4].2, "proxy.contoso.com:8080");
+    assert_eq!(parms[5].2, b64);
+    assert_eq!(parms[6].2, "LAB-%SERIAL%");
 
     // The same paths come from the catalog's CSP paths with the keys substituted.
     let from_catalog = |setting: &str, key: &str, value: &str| {
@@ -412,11 +415,19 @@ fn bulk_enrollment_follows_the_catalog_csp_paths() {
             "@CertificateHash@",
             &thumbprint
         ),
-        got_paths[4]
+        got_paths[5]
     );
     assert_eq!(
         from_catalog("/Accounts/ComputerAccount/ComputerName", "", ""),
-        got_paths[5]
+        got_paths[6]
+    );
+    assert_eq!(
+        from_catalog(
+            "/ConnectivityProfiles/WLAN/WLANSetting/WLANConfig/ProxyServerPort",
+            "~SSID~",
+            "Lab Net"
+        ),
+        got_paths[4]
     );
 
     // The WLAN profile is well-formed XML that keeps the key exactly.

@@ -269,13 +269,17 @@ pub fn compile(
                         .binding("SSID")
                         .ok_or_else(|| leaf.invalid("WLAN settings outside a WLANSetting item"))?
                         .to_owned();
-                    let parms = &mut groups[gi].parms;
-                    parms.push(Pending::Wlan {
-                        ssid,
-                        settings: wlan::WlanSettings::default(),
-                        pos: leaf.element.pos.line,
-                    });
-                    let slot = (gi, parms.len() - 1);
+                    // First in its group: the WiFi CSP creates `Profile/<SSID>` from `WlanXml`,
+                    // so `Proxy` and the rest can only follow it (inferred; no sample).
+                    groups[gi].parms.insert(
+                        0,
+                        Pending::Wlan {
+                            ssid,
+                            settings: wlan::WlanSettings::default(),
+                            pos: leaf.element.pos.line,
+                        },
+                    );
+                    let slot = (gi, 0);
                     wlan_slots.insert(item, slot);
                     slot
                 }
