@@ -76,7 +76,8 @@ impl ImageInfo {
     /// Writes the whole `<WIM>` document as WCD does:
     /// `<WIM><TOTALBYTES>{wim_total_bytes}</TOTALBYTES><IMAGE INDEX="1">…</IMAGE></WIM>`, where
     /// `wim_total_bytes` is the byte offset of the XML data in the WIM (that is what WCD and
-    /// wimlib store there). Text is escaped (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`).
+    /// wimlib store there). Text is escaped as .NET's `XmlWriter` does in element content
+    /// (`&amp;`, `&lt;`, `&gt;`; quotes are kept as they are).
     pub fn to_wim_xml(&self, wim_total_bytes: u64) -> String {
         let mut s = String::with_capacity(1024);
         s.push_str("<WIM><TOTALBYTES>");
@@ -363,7 +364,7 @@ fn push_elem(s: &mut String, name: &str, text: &str) {
     s.push('<');
     s.push_str(name);
     s.push('>');
-    s.push_str(&quick_xml::escape::escape(text));
+    s.push_str(&quick_xml::escape::partial_escape(text));
     s.push_str("</");
     s.push_str(name);
     s.push('>');
@@ -391,6 +392,13 @@ mod tests {
         assert_eq!(info.altitude, Some(5000));
         assert_eq!(info.creation_time, 0x01DC_0D07_2073_7ED1);
         assert_eq!(info.to_wim_xml(4412), WCD);
+        let quoted = ImageInfo {
+            name: "a \"b\" 'c' <d>".into(),
+            ..ImageInfo::default()
+        };
+        let xml = quoted.to_wim_xml(1);
+        assert!(xml.contains("<NAME>a \"b\" 'c' &lt;d&gt;</NAME>"), "{xml}");
+        assert_eq!(ImageInfo::from_wim_xml(&xml).unwrap().name, quoted.name);
     }
 
     #[test]

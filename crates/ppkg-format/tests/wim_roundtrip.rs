@@ -173,11 +173,89 @@ fn seven_zip_tests_uncompressed_wims() {
     seven_zip_tests(Compression::None);
 }
 
-/// 7-Zip's XPRESS decoder (XpressDecoder.cpp) requires each chunk to end with the end-of-block
-/// symbol 256 and the input to be used up exactly; `xpress::Compressor` does not write that
-/// symbol yet, so 7-Zip reports "Data Error" (wimlib and our decoder accept the chunks).
+/// 7-Zip's XPRESS decoder (XpressDecoder.cpp) is stricter than wimlib's: each chunk must end
+/// with the end-of-data symbol 256 and use its input up exactly.
 #[test]
-#[ignore = "needs the XPRESS encoder to write the end-of-block symbol 256 (7-Zip requires it)"]
 fn seven_zip_tests_xpress_wims() {
     seven_zip_tests(Compression::Xpress);
+}
+
+#[test]
+fn file_sources_are_streamed_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.xml");
+    let text: Vec<u8> = (0..150_000u32)
+        .flat_map(|i| format!("<i n=\"{i}\"/>\n").into_bytes())
+        .collect();
+    std::fs::write(&big, &text).unwrap();
+    let mut tree = ImageTree::new();
+    tree.add_file("DataAsset/2/big.xml", big.clone()).unwrap();
+    tree.add_file("copy.xml", std::path::PathBuf::from(&big))
+        .unwrap();
+    let mut out = Cursor::new(Vec::new());
+    let stats = write_wim(
+        &mut out,
+        &tree,
+        &ImageInfo::default(),
+        &WriteOptions::deterministic([1; 16], T),
+    )
+    .unwrap();
+    assert_eq!(
+        (stats.files, stats.blobs, stats.bytes_in),
+        (2, 1, 2 * text.len() as u64)
+    );
+    assert!(
+        stats.bytes_out < text.len() as u64 / 2,
+        "XPRESS shrinks text: {}",
+        stats.bytes_out
+    );
+    let mut r = WimReader::new(out).unwrap();
+    let e = r.find("DataAsset/2/big.xml").cloned().unwrap();
+    assert_eq!(r.read_to_vec(&e, u64::MAX).unwrap(), text);
+    // A missing source file is an error naming it.
+    let mut t2 = ImageTree::new();
+    t2.add_file("x", dir.path().join("missing.bin")).unwrap();
+    let e = write_wim(
+        Cursor::new(Vec::new()),
+        &t2,
+        &ImageInfo::default(),
+        &WriteOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("missing.bin"), "{e}");
+}
+
+#[test]
+fn source_date_epoch_makes_output_reproducible() {
+    // The only test in this binary that touches the variable.
+    std::env::set_var("SOURCE_DATE_EPOCH", "1700000000");
+    let a = WriteOptions::from_env();
+    let b = WriteOptions::from_env();
+    std::env::remove_var("SOURCE_DATE_EPOCH");
+    assert_eq!(
+        a.timestamp,
+        ppkg_format::metadata::unix_to_filetime(1_700_000_000)
+    );
+    let mut tree = ImageTree::new();
+    tree.add_file("a.txt", "same content").unwrap();
+
+    let (wa, wb) = (write_with(&tree, &a), write_with(&tree, &b));
+    assert_eq!(wa, wb);
+    let guid = WimReader::new(Cursor::new(&wa)).unwrap().header().guid;
+    assert_ne!(guid, [0; 16]);
+    // Other content, other GUID.
+    tree.add_file("b.txt", "more").unwrap();
+    let other = WimReader::new(Cursor::new(write_with(&tree, &a)))
+        .unwrap()
+        .header()
+        .guid;
+    assert_ne!(guid, other);
+    // Without the variable: a random GUID each time.
+    assert_ne!(WriteOptions::from_env().guid, WriteOptions::from_env().guid);
+}
+
+fn write_with(tree: &ImageTree, o: &WriteOptions) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    write_wim(&mut out, tree, &ImageInfo::default(), o).expect("write to memory");
+    out.into_inner()
 }
