@@ -41,13 +41,13 @@ fn timeline_json() {
         entries[0],
         json!({
             "at": 0, "kind": "attempt", "number": 1,
-            "trigger": {"trigger": "initial"}, "context": "Launcher",
+            "trigger": {"kind": "initial"}, "context": "Launcher",
             "result": {"result": "failed", "code": "0x80180010", "class": "Transient"}
         })
     );
     assert_eq!(
         entries[4]["trigger"],
-        json!({"trigger": "delayed", "step": 1, "delay": 900_000})
+        json!({"kind": "delayed", "step": 1, "delay": 900_000})
     );
     assert_eq!(entries[5]["result"], json!({"result": "succeeded"}));
     assert_eq!(v["policy"]["immediate_retries"], json!(3));
