@@ -207,6 +207,81 @@ fn real_package_round_trips_byte_identical() {
 }
 
 #[test]
+fn package_written_by_write_wim_round_trips_and_stays_valid() {
+    use ppkg_format::wim::{write_wim, ImageTree, WimReader, WriteOptions};
+
+    let mut tree = ImageTree::new();
+    tree.add_file("Multivariant/0/customizations.xml", noise(70_000, 21))
+        .unwrap();
+    tree.add_file("CommonSettings/1/AnswerFile.xml", "<Settings/>")
+        .unwrap();
+    let mut wim = Cursor::new(Vec::new());
+    let opts = WriteOptions::deterministic([5; 16], 1);
+    write_wim(&mut wim, &tree, &Default::default(), &opts).unwrap();
+    let wim = wim.into_inner();
+    assert_eq!(
+        crypt::wim_end_from_header(&wim).unwrap(),
+        wim.len() as u64,
+        "the header's resource ends give the true WIM length"
+    );
+
+    let password = Password::new("Writer2026").unwrap();
+    let enc = encrypt_vec(&wim, &password, [0x11; 16]);
+    let back = decrypt_vec(&enc, &password).unwrap();
+    assert!(back == wim, "decrypted WIM differs from the written one");
+    WimReader::new(Cursor::new(&back)).expect("decrypted WIM opens");
+    if ppkg_testdata::tool("wimlib-imagex") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "back.wim", &back);
+        let out = Command::new("wimlib-imagex")
+            .args(["verify", &path])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "wimlib-imagex verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Nanoseconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`), so that
+/// the timing is not skewed by other processes on a busy machine; wall-clock elsewhere.
+fn cpu_ns(wall: std::time::Instant) -> u128 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| wall.elapsed().as_nanos())
+}
+
+/// Throughput of encryption and of the two-pass decryption, in CPU time (run with
+/// `--ignored --nocapture`; build with `--release` for representative numbers).
+#[test]
+#[ignore = "timing only"]
+fn throughput() {
+    let wim = fake_wim(&noise(64 << 20, 13));
+    let password = Password::new("Throughput1").unwrap();
+    let wall = std::time::Instant::now();
+    let t0 = cpu_ns(wall);
+    let enc = encrypt_vec(&wim, &password, [1; 16]);
+    let t1 = cpu_ns(wall);
+    let mut sink = std::io::sink();
+    crypt::verify_mac(&mut Cursor::new(&enc), &password).unwrap();
+    let t2 = cpu_ns(wall);
+    crypt::decrypt(Cursor::new(&enc), &mut sink, &password).unwrap();
+    let t3 = cpu_ns(wall);
+    let mib = wim.len() as f64 / (1 << 20) as f64;
+    let rate = |ns: u128| mib / (ns as f64 / 1e9);
+    println!(
+        "over {mib:.0} MiB (CPU time): encrypt {:.0} MiB/s; HMAC check alone {:.0} MiB/s; \
+         decrypt (HMAC pass + decryption pass) {:.0} MiB/s",
+        rate(t1 - t0),
+        rate(t2 - t1),
+        rate(t3 - t2)
+    );
+}
+
+#[test]
 fn streams_through_files_larger_than_one_chunk() {
     // 200 KiB + 3: several 80 KiB chunks and a padded tail, through real files.
     let wim = fake_wim(&noise(200 * 1024 + 3, 3));

@@ -457,6 +457,24 @@ pub fn verify<R: Read>(cat: &[u8], package: R) -> Result<CatalogInfo> {
     }
 }
 
+/// Check the catalog beside a package ([`catalog_path`]: `NAME.cat` next to `NAME.ppkg`), as
+/// `ppkg inspect` reports it: `Ok(None)` when there is no catalog, `Ok(Some(info))` when it
+/// verifies and the package is its member.
+///
+/// # Errors
+/// As [`verify`] (a catalog that does not match is an error, not `None`); [`Error::Io`] when a
+/// file cannot be read.
+pub fn verify_beside(package_path: &Path) -> Result<Option<CatalogInfo>> {
+    let cat_path = catalog_path(package_path);
+    let cat = match std::fs::read(&cat_path) {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let package = std::fs::File::open(package_path)?;
+    verify(&cat, std::io::BufReader::new(package)).map(Some)
+}
+
 /// The trust list for one package (see [`sign`]).
 fn build_ctl(
     digest: &PackageDigest,

@@ -12,7 +12,8 @@
 //! - [`Signer`]: the key and certificate, from a PFX ([`Signer::from_pfx`]).
 //! - [`sign`] / [`sign_file`]: make the catalog (bytes, or `NAME.cat` beside the package).
 //! - [`verify`] / [`inspect`]: check a catalog's signature and, for [`verify`], that the
-//!   package is its member; both return a [`CatalogInfo`].
+//!   package is its member; both return a [`CatalogInfo`]. [`verify_beside`] finds and checks
+//!   `NAME.cat` next to a package.
 //!
 //! This crate keeps the CMS/X.509/RSA dependencies out of `ppkg-format`. It uses no external
 //! programs at run time.
@@ -40,8 +41,8 @@ mod error;
 mod signer;
 
 pub use catalog::{
-    catalog_path, inspect, sign, sign_file, verify, CatalogInfo, CatalogMember, PackageDigest,
-    SignerSummary, CATALOG_VERSION,
+    catalog_path, inspect, sign, sign_file, verify, verify_beside, CatalogInfo, CatalogMember,
+    PackageDigest, SignerSummary, CATALOG_VERSION,
 };
 pub use error::{Error, Result};
 pub use signer::Signer;

@@ -335,6 +335,15 @@ fn catalog_structure_and_signature_check_with_openssl() {
         "openssl accepted a changed trust list"
     );
 
+    // The catalog beside the package is found and matches; without it there is none.
+    let beside = ppkg_sign::verify_beside(&ppkg)
+        .unwrap()
+        .expect("catalog beside");
+    assert_eq!(beside.catalog_version, 2);
+    let lone = pki.path("lone.ppkg");
+    std::fs::write(&lone, b"no catalog").unwrap();
+    assert!(ppkg_sign::verify_beside(&lone).unwrap().is_none());
+
     // Our verifier agrees.
     let info = ppkg_sign::verify(&cat, &package[..]).unwrap();
     assert_eq!(info.catalog_version, 2);
