@@ -156,6 +156,20 @@ pub enum Action {
     /// Run this attempt now and report its outcome with [`Engine::attempt_succeeded`] or
     /// [`Engine::attempt_failed`].
     Attempt(Attempt),
+    /// The delayed task's timed step `step` (1-based) is due at `due` (also
+    /// [`Engine::poll_timeout`]): call [`Engine::handle_timeout`] then.
+    DelayedRetryScheduled {
+        /// The step.
+        step: u32,
+        /// Its deadline.
+        due: Timestamp,
+    },
+    /// The timed steps are used up; the delayed task's last attempt waits for the next system
+    /// start ([`Engine::system_started`]).
+    WaitingForNextStart {
+        /// Since when.
+        since: Timestamp,
+    },
     /// The package applied (terminal).
     Succeeded {
         /// When.
@@ -270,7 +284,9 @@ enum Stage {
 ///     e.attempt_failed(t0, HResult(0x8018_0010))?;
 /// }
 /// // The delayed task's first step is due 15 minutes later.
-/// assert_eq!(e.poll_timeout(), Some(t0 + Span::from_mins(15)));
+/// let due = t0 + Span::from_mins(15);
+/// assert_eq!(e.poll_action(), Some(Action::DelayedRetryScheduled { step: 1, due }));
+/// assert_eq!(e.poll_timeout(), Some(due));
 /// e.handle_timeout(t0 + Span::from_mins(15));
 /// let Some(Action::Attempt(a)) = e.poll_action() else { unreachable!() };
 /// assert!(matches!(a.trigger, Trigger::Delayed { step: 1, .. }));
@@ -549,12 +565,16 @@ impl Engine {
 
     fn enter_delayed(&mut self, now: Timestamp, idx: usize) {
         if let Some(delay) = self.policy.delays().get(idx) {
-            self.stage = Stage::Delayed {
-                idx,
-                due: now + *delay,
-            };
+            let due = now + *delay;
+            self.stage = Stage::Delayed { idx, due };
+            self.actions.push_back(Action::DelayedRetryScheduled {
+                step: u32::try_from(idx + 1).unwrap_or(u32::MAX),
+                due,
+            });
         } else if self.policy.retry_at_next_start() {
             self.stage = Stage::AwaitingBoot;
+            self.actions
+                .push_back(Action::WaitingForNextStart { since: now });
         } else {
             self.schedule_exhausted(now);
         }

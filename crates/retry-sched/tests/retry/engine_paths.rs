@@ -118,6 +118,14 @@ fn default_schedule_through_the_bare_engine() {
         .enumerate()
     {
         let due = last + delay;
+        // The engine announces the step, then waits for its deadline.
+        assert_eq!(
+            e.poll_action(),
+            Some(Action::DelayedRetryScheduled {
+                step: step as u32 + 1,
+                due
+            })
+        );
         assert_eq!(e.poll_timeout(), Some(due));
         assert_eq!(
             e.phase(),
@@ -135,6 +143,10 @@ fn default_schedule_through_the_bare_engine() {
         e.attempt_failed(due, CONNECTIVITY).unwrap();
         last = due;
     }
+    assert_eq!(
+        e.poll_action(),
+        Some(Action::WaitingForNextStart { since: last })
+    );
     assert_eq!(e.phase(), Phase::WaitingForNextStart);
     assert_eq!(e.poll_timeout(), None);
     let boot = last + Span::from_hours(3);
@@ -268,6 +280,10 @@ fn a_boot_signs_users_out() {
         one_attempt(&mut e);
         e.attempt_failed(t0, CONNECTIVITY).unwrap();
     }
+    assert!(matches!(
+        e.poll_action(),
+        Some(Action::DelayedRetryScheduled { step: 1, .. })
+    ));
     e.user_logged_on(t0 + mins(1)).unwrap();
     e.system_started(t0 + mins(2)).unwrap(); // timed retries pending: no boot attempt
     assert!(e.poll_action().is_none());
