@@ -219,7 +219,7 @@ impl fmt::Display for Timeline {
                     writeln!(f, "  {when:<15} {number:>2}  {trig:<36} {ctx:<8}  {res}")?;
                 }
                 EntryKind::Event { event } => {
-                    writeln!(f, "  {when:<15} {:>2}  {:<36}", "-", event.to_string())?;
+                    writeln!(f, "  {when:<15} {:>2}  {event}", "-")?;
                 }
                 EntryKind::Exhausted { diagnosis } => {
                     writeln!(f, "  {when:<15} {:>2}  every scheduled retry failed", "-")?;

@@ -246,3 +246,44 @@ fn login_sessions() {
         .iter()
         .all(|s| matches!(s.cause, PollCause::Scheduled { .. })));
 }
+
+proptest::proptest! {
+    /// Any Poll settings: the checks never panic, at most one set repeats forever and every set
+    /// after it is disabled, and the timeline has the sessions asked for, in time order.
+    #[test]
+    fn any_poll_settings(
+        ints in proptest::collection::vec(0u32..3_000, 6),
+        flags in proptest::array::uniform2(proptest::bool::ANY),
+        logins in proptest::collection::vec((0u64..10_000_000, 0u32..4), 0..6),
+        max in 0usize..60,
+    ) {
+        let p = PollSchedule {
+            interval_for_first_set_of_retries: ints[0],
+            number_of_first_retries: ints[1],
+            interval_for_second_set_of_retries: ints[2],
+            number_of_second_retries: ints[3],
+            interval_for_remaining_scheduled_retries: ints[4],
+            number_of_remaining_scheduled_retries: ints[5],
+            poll_on_login: flags[0],
+            all_users_poll_on_first_login: flags[1],
+        };
+        let diags = p.check();
+        proptest::prop_assert!(diags.iter().all(|d| d.severity != Severity::Error));
+        let modes = p.set_modes();
+        if let Some(i) = modes.iter().position(|m| matches!(m, SetMode::Infinite { .. })) {
+            proptest::prop_assert!(modes[i + 1..].iter().all(|m| *m == SetMode::Disabled));
+        }
+        let logins: Vec<_> = logins
+            .into_iter()
+            .map(|(ms, u)| (Timestamp::from_millis(ms), u))
+            .collect();
+        let t = p.timeline(Timestamp::ZERO, &logins, max);
+        proptest::prop_assert_eq!(t.sessions.len(), max);
+        proptest::prop_assert!(t.sessions.windows(2).all(|w| w[0].at <= w[1].at));
+        // Scheduled polls follow a wait; only a sign-in at the start can be at the start.
+        let scheduled_after_start = t.sessions.iter().all(|s| {
+            s.at > Timestamp::ZERO || !matches!(s.cause, PollCause::Scheduled { .. })
+        });
+        proptest::prop_assert!(scheduled_after_start);
+    }
+}
