@@ -350,3 +350,24 @@ fn stop_on_likely_permanent_ends_at_the_first_such_failure() {
     let t = failing_timeline(&p, u32::MAX, CONNECTIVITY, Some(Span::from_hours(24)));
     assert_eq!(t.attempts().count(), 8);
 }
+
+/// What `ppkg schedule` prints with no boot time: the schedule up to the boot attempt, then a
+/// wait for the next system start; `--fail N` below the schedule ends in success.
+#[test]
+fn cli_timeline_without_a_boot() {
+    let p = RetryPolicy::windows_default();
+    let t = failing_timeline(&p, u32::MAX, CONNECTIVITY, None);
+    assert_eq!(t.attempts().count(), 7);
+    assert_eq!(t.end, TimelineEnd::WaitingForNextStart);
+    assert!(t
+        .to_string()
+        .ends_with("end: waiting for the next system start\n"));
+    for fail in 0..7u32 {
+        let t = failing_timeline(&p, fail, CONNECTIVITY, None);
+        assert!(
+            matches!(t.end, TimelineEnd::Succeeded { attempts, .. } if attempts == fail + 1),
+            "--fail {fail}: {:?}",
+            t.end
+        );
+    }
+}
