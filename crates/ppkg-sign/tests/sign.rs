@@ -514,3 +514,32 @@ fn not_a_catalog() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
+
+#[test]
+fn any_package_and_file_name_round_trip() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let Some(pki) = Pki::new() else {
+        return;
+    };
+    let signer = pki.signer();
+    let time = now();
+    let mut runner = TestRunner::new(Config::with_cases(24));
+    let strategy = (
+        proptest::collection::vec(any::<u8>(), 0..4096),
+        "[\\PC&&[^\\\\/:*?\"<>|]]{1,40}\\.ppkg",
+    );
+    runner
+        .run(&strategy, |(package, name)| {
+            let cat = ppkg_sign::sign(&package[..], &name, &signer, time).unwrap();
+            let info = ppkg_sign::verify(&cat, &package[..]).unwrap();
+            let m = &info.members[info.matched.unwrap()];
+            prop_assert_eq!(m.file_name.as_deref(), Some(name.as_str()));
+            let mut other = package.clone();
+            other.push(1);
+            prop_assert!(ppkg_sign::verify(&cat, &other[..]).is_err());
+            Ok(())
+        })
+        .unwrap();
+}
