@@ -1,0 +1,367 @@
+//! Settings the profile has no type for, by path, and the element tree they come from.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One setting under `Customizations/Common` that the profile has no field for, kept as is.
+///
+/// `path` is the element path below `Common`, `/`-separated, with list keys as attributes in
+/// XPath style: `Policies/ApplicationManagement/AllowAllTrustedApps`, or
+/// `Accounts/Users/User[@UserName="ICTMSFO5"]/HomeDir`. Attribute values are in double quotes,
+/// with `\"` and `\\` escaped. `value` is the element's text, unchanged (enum settings use
+/// WCD's display label, booleans `True`/`False`).
+///
+/// `Debug` masks the value when the setting's name suggests a secret (`Password`, `Secret`,
+/// `Key`, `PIN`, `BPRT`, `Token`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSetting {
+    /// Element path below `Customizations/Common`.
+    pub path: String,
+    /// Element text.
+    #[serde(default)]
+    pub value: String,
+}
+
+impl RawSetting {
+    /// A setting by path and value.
+    pub fn new(path: impl Into<String>, value: impl Into<String>) -> Self {
+        RawSetting {
+            path: path.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The path with the list-key attributes removed: the catalog's setting path
+    /// (`Accounts/Users/User/HomeDir`).
+    ///
+    /// # Errors
+    /// As [`parse_path`].
+    pub fn setting_path(&self) -> Result<String, PathError> {
+        Ok(parse_path(&self.path)?
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("/"))
+    }
+
+    fn looks_secret(&self) -> bool {
+        let last = self.path.rsplit('/').next().unwrap_or("");
+        let name = last.split('[').next().unwrap_or("").to_ascii_lowercase();
+        ["password", "secret", "key", "pin", "bprt", "token"]
+            .iter()
+            .any(|w| name.contains(w))
+    }
+}
+
+impl fmt::Debug for RawSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("RawSetting");
+        s.field("path", &self.path);
+        if self.looks_secret() {
+            s.field("value", &crate::secret::MASK);
+        } else {
+            s.field("value", &self.value);
+        }
+        s.finish()
+    }
+}
+
+/// One element of a setting path: its name and its attributes (list keys, `Name`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// Element name.
+    pub name: String,
+    /// Attributes in written order.
+    pub attrs: Vec<(String, String)>,
+}
+
+impl Segment {
+    /// A segment without attributes.
+    pub fn plain(name: &str) -> Self {
+        Segment {
+            name: name.to_owned(),
+            attrs: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        for (k, v) in &self.attrs {
+            write!(f, "[@{k}=\"")?;
+            for c in v.chars() {
+                if c == '"' || c == '\\' {
+                    f.write_str("\\")?;
+                }
+                write!(f, "{c}")?;
+            }
+            f.write_str("\"]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes segments as a path (`A/B[@K="v"]/C`).
+pub fn format_path(segments: &[Segment]) -> String {
+    segments
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Why a setting path did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting path {path:?}, character {offset}: {reason}")]
+pub struct PathError {
+    /// The path.
+    pub path: String,
+    /// 0-based character offset of the problem.
+    pub offset: usize,
+    /// What is wrong.
+    pub reason: &'static str,
+}
+
+/// Parses `A/B[@K="v"][@Name="w"]/C` into segments.
+///
+/// # Errors
+/// [`PathError`] for an empty path or segment, a name with characters other than letters,
+/// digits, `_`, `-` and `.`, or a malformed `[@attr="value"]`.
+pub fn parse_path(path: &str) -> Result<Vec<Segment>, PathError> {
+    let chars: Vec<char> = path.chars().collect();
+    let err = |offset: usize, reason: &'static str| PathError {
+        path: path.to_owned(),
+        offset,
+        reason,
+    };
+    let name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let start = i;
+        while i < chars.len() && name_char(chars[i]) {
+            i += 1;
+        }
+        if i == start {
+            return Err(err(i, "expected an element name"));
+        }
+        let mut seg = Segment {
+            name: chars[start..i].iter().collect(),
+            attrs: Vec::new(),
+        };
+        while i < chars.len() && chars[i] == '[' {
+            i += 1;
+            if chars.get(i) != Some(&'@') {
+                return Err(err(i, "expected '@' after '['"));
+            }
+            i += 1;
+            let a = i;
+            while i < chars.len() && name_char(chars[i]) {
+                i += 1;
+            }
+            if i == a {
+                return Err(err(i, "expected an attribute name"));
+            }
+            let key: String = chars[a..i].iter().collect();
+            if chars.get(i) != Some(&'=') || chars.get(i + 1) != Some(&'"') {
+                return Err(err(i, "expected '=\"' after the attribute name"));
+            }
+            i += 2;
+            let mut value = String::new();
+            loop {
+                match chars.get(i) {
+                    None => return Err(err(i, "unterminated attribute value")),
+                    Some('\\') => {
+                        match chars.get(i + 1) {
+                            Some(c @ ('"' | '\\')) => value.push(*c),
+                            _ => return Err(err(i, "only \\\" and \\\\ are escapes")),
+                        }
+                        i += 2;
+                    }
+                    Some('"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(c) => {
+                        value.push(*c);
+                        i += 1;
+                    }
+                }
+            }
+            if chars.get(i) != Some(&']') {
+                return Err(err(i, "expected ']'"));
+            }
+            i += 1;
+            seg.attrs.push((key, value));
+        }
+        out.push(seg);
+        match chars.get(i) {
+            None => return Ok(out),
+            Some('/') => i += 1,
+            Some(_) => return Err(err(i, "expected '/' or '['")),
+        }
+    }
+}
+
+/// A settings element: name, attributes, text and child elements. What this crate maps
+/// profiles to and from; converted to and from the `ppkg-format` document tree.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Node {
+    /// Element name (no namespace prefix).
+    pub(crate) name: String,
+    /// Attributes in written order.
+    pub(crate) attrs: Vec<(String, String)>,
+    /// Text of a leaf element (`None` for containers).
+    pub(crate) text: Option<String>,
+    /// Child elements.
+    pub(crate) children: Vec<Node>,
+}
+
+impl Node {
+    /// A container element.
+    pub(crate) fn element(name: &str) -> Self {
+        Node {
+            name: name.to_owned(),
+            ..Node::default()
+        }
+    }
+
+    fn segment(&self) -> Segment {
+        Segment {
+            name: self.name.clone(),
+            attrs: self.attrs.clone(),
+        }
+    }
+
+    /// Whether this is a leaf (no child elements).
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+/// Flattens the children of `parent` into settings, one per leaf, paths relative to `parent`.
+pub(crate) fn flatten(parent: &Node) -> Vec<RawSetting> {
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for c in &parent.children {
+        flatten_into(c, &mut stack, &mut out);
+    }
+    out
+}
+
+fn flatten_into(node: &Node, stack: &mut Vec<Segment>, out: &mut Vec<RawSetting>) {
+    stack.push(node.segment());
+    if node.is_leaf() {
+        out.push(RawSetting::new(
+            format_path(stack),
+            node.text.clone().unwrap_or_default(),
+        ));
+    } else {
+        for c in &node.children {
+            flatten_into(c, stack, out);
+        }
+    }
+    stack.pop();
+}
+
+/// Adds a setting to a tree: intermediate elements are reused when the parent's *last* child
+/// has the same name and attributes (so document order is kept and list items stay together);
+/// the leaf is always appended.
+///
+/// # Errors
+/// As [`parse_path`].
+#[cfg(test)]
+pub(crate) fn insert(root: &mut Node, setting: &RawSetting) -> Result<(), PathError> {
+    let segs = parse_path(&setting.path)?;
+    let Some((leaf, dirs)) = segs.split_last() else {
+        return Ok(());
+    };
+    let mut cur = root;
+    for seg in dirs {
+        let reuse = cur
+            .children
+            .last()
+            .is_some_and(|c| !c.is_leaf() && c.name == seg.name && c.attrs == seg.attrs);
+        if !reuse {
+            cur.children.push(Node {
+                name: seg.name.clone(),
+                attrs: seg.attrs.clone(),
+                text: None,
+                children: Vec::new(),
+            });
+        }
+        let last = cur.children.len() - 1;
+        cur = &mut cur.children[last];
+    }
+    cur.children.push(Node {
+        name: leaf.name.clone(),
+        attrs: leaf.attrs.clone(),
+        text: Some(setting.value.clone()),
+        children: Vec::new(),
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_round_trip_with_quotes() {
+        let p = r#"Accounts/Users/User[@UserName="a\"b\\c/d"]/Password"#;
+        let segs = parse_path(p).unwrap();
+        assert_eq!(segs.len(), 4);
+        assert_eq!(segs[2].attrs, vec![("UserName".into(), "a\"b\\c/d".into())]);
+        assert_eq!(format_path(&segs), p);
+    }
+
+    #[test]
+    fn bad_paths_name_the_offset() {
+        for (p, off) in [
+            ("", 0),
+            ("A//B", 2),
+            ("A[@K=v]", 4),
+            ("A[@K=\"v", 7),
+            ("A B", 1),
+        ] {
+            let e = parse_path(p).unwrap_err();
+            assert_eq!(e.offset, off, "{p}: {e}");
+        }
+    }
+
+    #[test]
+    fn insert_then_flatten_keeps_duplicates_and_order() {
+        let settings = vec![
+            RawSetting::new(
+                "Connections/Cellular/Connection[@ConnectionName=\"X\"]/AlwaysOn",
+                "1",
+            ),
+            RawSetting::new(
+                "Connections/Cellular/Connection[@ConnectionName=\"X\"]/Roaming",
+                "5",
+            ),
+            RawSetting::new(
+                "Connections/Cellular/Connection[@ConnectionName=\"X\"]/AlwaysOn",
+                "1",
+            ),
+            RawSetting::new("OOBE/Desktop/HideOobe", "True"),
+        ];
+        let mut root = Node::element("Common");
+        for s in &settings {
+            insert(&mut root, s).unwrap();
+        }
+        assert_eq!(root.children.len(), 2);
+        assert_eq!(flatten(&root), settings);
+    }
+
+    #[test]
+    fn debug_masks_secret_like_settings() {
+        let s = RawSetting::new("Accounts/Users/User[@UserName=\"u\"]/Password", "hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let s = RawSetting::new("OOBE/Desktop/HideOobe", "True");
+        assert!(format!("{s:?}").contains("True"));
+    }
+}
