@@ -66,6 +66,10 @@ impl Signer {
         let mut chain = Vec::new();
         for der in certs_der {
             let cert = Certificate::from_der(der).map_err(Error::der("certificate in the PFX"))?;
+            if signer_cert.as_ref() == Some(&cert) || chain.contains(&cert) {
+                // A PFX may list a certificate twice; a SET OF in DER cannot hold duplicates.
+                continue;
+            }
             if signer_cert.is_none() && public_key_of(&cert).is_some_and(|pk| pk == public) {
                 signer_cert = Some(cert);
             } else {

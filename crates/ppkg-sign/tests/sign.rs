@@ -543,3 +543,31 @@ fn any_package_and_file_name_round_trip() {
         })
         .unwrap();
 }
+
+#[test]
+fn duplicate_certificates_are_embedded_once() {
+    let Some(pki) = Pki::new() else {
+        return;
+    };
+    let key = pki.openssl(&[
+        "pkcs8", "-topk8", "-nocrypt", "-in", "leaf.key", "-outform", "DER", "-out", "leaf.p8",
+    ]);
+    assert!(key.is_empty());
+    pki.openssl(&[
+        "x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der",
+    ]);
+    pki.openssl(&["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
+    let p8 = std::fs::read(pki.path("leaf.p8")).unwrap();
+    let leaf = std::fs::read(pki.path("leaf.der")).unwrap();
+    let ca = std::fs::read(pki.path("ca.der")).unwrap();
+    // CA first, leaf twice: the leaf is still found by its key, and each certificate embedded once.
+    let signer = Signer::from_pkcs8_der(&p8, &[&ca, &leaf, &ca, &leaf]).unwrap();
+    assert!(signer.subject().contains("Contoso"));
+    let cat = ppkg_sign::sign(&b"dup"[..], "d.ppkg", &signer, now()).unwrap();
+    ppkg_sign::verify(&cat, &b"dup"[..]).unwrap();
+    // Only the CA's certificate matches none of the key: KeyMismatch.
+    assert!(matches!(
+        Signer::from_pkcs8_der(&p8, &[&ca]),
+        Err(Error::KeyMismatch)
+    ));
+}
