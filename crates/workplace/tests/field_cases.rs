@@ -536,3 +536,51 @@ fn package_config_checks() {
     p.package.rank = 99;
     assert!(check(&p, now()).diagnostics.is_empty());
 }
+
+/// The WlanXml parm value that csp-model's compiler builds for a profile's Wi-Fi network.
+fn compiled_wlan_xml(p: &Profile) -> String {
+    use ppkg_format::xml::{Document, Element};
+    fn find(e: &Element) -> Option<String> {
+        if e.local_name() == "parm" && e.attr("name") == Some("WlanXml") {
+            return e.attr("value").map(str::to_owned);
+        }
+        e.elements().find_map(find)
+    }
+    let af = p.to_answer_file().expect("answer file");
+    let compiled = csp_model::compile(
+        &af,
+        Catalog::builtin(),
+        &csp_model::CompileOptions::default(),
+        &csp_model::compile::NoAssets,
+    )
+    .expect("compiles");
+    compiled
+        .provxml
+        .iter()
+        .find_map(|(_, doc)| {
+            let d = Document::parse(&doc.to_bytes()).expect("provxml parses");
+            find(&d.root)
+        })
+        .expect("a WlanXml parm")
+}
+
+#[test]
+fn case_b14_b15_b18_compiled_wlan_profile() {
+    let mut p = base();
+    let mut w = wifi("Lab Net", WifiSecurity::Wpa2Personal, Some("Lab&Net<2024>"));
+    w.hidden = Some(true);
+    p.wifi.push(w);
+    let x = compiled_wlan_xml(&p);
+    assert!(x.contains("<name>Lab Net</name>"), "{x}");
+    assert!(
+        x.contains("<SSIDConfig><SSID><name>Lab Net</name></SSID>"),
+        "{x}"
+    );
+    assert!(x.contains("<nonBroadcast>true</nonBroadcast>"), "{x}");
+    assert!(
+        x.contains("<keyMaterial>Lab&amp;Net&lt;2024&gt;</keyMaterial>"),
+        "{x}"
+    );
+    p.wifi[0].hidden = None;
+    assert!(!compiled_wlan_xml(&p).contains("nonBroadcast"));
+}
