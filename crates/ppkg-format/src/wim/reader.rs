@@ -271,6 +271,22 @@ impl<R: Read + Seek> WimReader<R> {
         .read_to_end(&mut meta)
         .map_err(from_io)?;
         let raw = dentry::parse_metadata(&meta).map_err(|e| e.in_part("metadata resource"))?;
+        drop(meta);
+
+        // Every compressed blob's chunk table, checked now (one table in memory at a time) so
+        // that a broken table is found before any file is handed out.
+        for b in &blobs {
+            if b.resource.is_compressed() {
+                let part = format!("blob {}", hex(&b.sha1));
+                BlobReader::new(
+                    &mut inner,
+                    b.resource,
+                    header.chunk_size,
+                    Some(b.sha1),
+                    &part,
+                )?;
+            }
+        }
 
         // XML data.
         let xr = header.xml_data;
