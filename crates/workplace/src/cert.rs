@@ -136,6 +136,7 @@ pub struct PfxInfo {
 /// [`CertError::PfxPassword`] when the MAC check fails, [`CertError::PfxUnreadable`] for
 /// damaged or truncated input, [`CertError::PfxNoKey`] when there is no key entry.
 pub fn open_pfx(bytes: &[u8], password: Option<&Secret>) -> Result<PfxInfo, CertError> {
+    check_pfx_iterations(bytes)?;
     let pw = password.map(Secret::expose).unwrap_or("");
     let store = p12_keystore::KeyStore::from_pkcs12(bytes, pw).map_err(|e| match e {
         p12_keystore::error::Error::MacError(_) => CertError::PfxPassword,
@@ -151,6 +152,71 @@ pub fn open_pfx(bytes: &[u8], password: Option<&Secret>) -> Result<PfxInfo, Cert
         .map(|c| info_from_der(c.as_der()))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(PfxInfo { certificate, chain })
+}
+
+/// Largest key-derivation or MAC iteration count [`open_pfx`] accepts: 1,000,000. Windows
+/// exports PFX files with 2000 and OpenSSL 3 with 2048 (PKCS#12, RFC 7292 §4 and appendix C);
+/// `p12-keystore` has no limit, so a PFX claiming 2^62 iterations would run for centuries.
+pub const MAX_PFX_ITERATIONS: u64 = 1_000_000;
+
+/// Refuses a PFX whose MacData or PBE parameters (RFC 7292 `pkcs-12PbeParams`, RFC 8018
+/// `PBKDF2-params`: a SEQUENCE whose INTEGER follows an OCTET STRING salt) ask for more than
+/// [`MAX_PFX_ITERATIONS`]. Walks the DER, also inside OCTET STRINGs that hold DER (the
+/// authenticated safe and its SafeContents); anything it cannot parse is left to p12-keystore.
+fn check_pfx_iterations(bytes: &[u8]) -> Result<(), CertError> {
+    fn tlvs(mut buf: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+        let mut out = Vec::new();
+        while !buf.is_empty() {
+            let tag = buf[0];
+            let first = *buf.get(1)?;
+            let (len, head) = if first < 0x80 {
+                (usize::from(first), 2)
+            } else {
+                let n = usize::from(first & 0x7f);
+                if n == 0 || n > 8 {
+                    return None;
+                }
+                let mut len = 0usize;
+                for &b in buf.get(2..2 + n)? {
+                    len = len.checked_mul(256)?.checked_add(usize::from(b))?;
+                }
+                (len, 2 + n)
+            };
+            let content = buf.get(head..head.checked_add(len)?)?;
+            out.push((tag, content));
+            buf = &buf[head + len..];
+        }
+        Some(out)
+    }
+    fn walk(buf: &[u8], depth: u32) -> Result<(), CertError> {
+        if depth > 24 {
+            return Ok(());
+        }
+        let Some(items) = tlvs(buf) else {
+            return Ok(());
+        };
+        let mut prev_tag = 0u8;
+        for &(tag, content) in &items {
+            if tag == 0x02 && prev_tag == 0x04 {
+                let digits = content.iter().skip_while(|&&b| b == 0).count();
+                let value = content
+                    .iter()
+                    .fold(0u64, |v, &b| v.saturating_mul(256).saturating_add(u64::from(b)));
+                if digits > 8 || value > MAX_PFX_ITERATIONS {
+                    return Err(CertError::PfxUnreadable(format!(
+                        "iteration count {} exceeds the limit of {MAX_PFX_ITERATIONS}",
+                        if digits > 8 { "over 2^64".to_string() } else { value.to_string() }
+                    )));
+                }
+            }
+            if tag & 0x20 != 0 || (tag == 0x04 && content.first() == Some(&0x30)) {
+                walk(content, depth + 1)?;
+            }
+            prev_tag = tag;
+        }
+        Ok(())
+    }
+    walk(bytes, 0)
 }
 
 #[cfg(test)]

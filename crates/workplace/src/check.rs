@@ -125,6 +125,17 @@ fn check_package(p: &Profile, r: &mut Report) {
             "the package has no name",
         ));
     }
+    if let Err(e) = p
+        .package
+        .owner_type
+        .parse::<ppkg_format::owner::OwnerType>()
+    {
+        r.push(Diagnostic::new(
+            Code::OwnerTypeInvalid,
+            "PackageConfig/OwnerType",
+            e.to_string(),
+        ));
+    }
     if !version_ok(&p.package.version) {
         r.push(
             Diagnostic::new(

@@ -49,6 +49,9 @@ codes! {
     RankOutOfRange = Error,
     /// Package name empty.
     PackageNameMissing = Error,
+    /// OwnerType is not one of PackageConfig.xsd's six names (Microsoft, SiliconVendor, OEM,
+    /// SystemIntegrator, MobileOperator, ITAdmin).
+    OwnerTypeInvalid = Error,
     /// UPN is not `local@domain.tld` (RFC 822-style user principal name, no spaces).
     UpnSyntax = Error,
     /// Two enrollments with the same UPN (the UPN is the list key).

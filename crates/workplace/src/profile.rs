@@ -93,6 +93,14 @@ pub struct PackageInfo {
     pub notes: Option<String>,
 }
 
+impl PackageInfo {
+    /// The owner type as `ppkg-format`'s [`OwnerType`](ppkg_format::owner::OwnerType)
+    /// (case-insensitive, as PackageConfig.xsd allows); `None` for an unknown name.
+    pub fn owner(&self) -> Option<ppkg_format::owner::OwnerType> {
+        self.owner_type.parse().ok()
+    }
+}
+
 fn default_version() -> String {
     "1.0".to_owned()
 }

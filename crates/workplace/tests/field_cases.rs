@@ -535,6 +535,14 @@ fn package_config_checks() {
     assert!(check(&p, now()).has(Code::RankOutOfRange));
     p.package.rank = 99;
     assert!(check(&p, now()).diagnostics.is_empty());
+    assert_eq!(
+        p.package.owner(),
+        Some(ppkg_format::owner::OwnerType::ItAdmin)
+    );
+    p.package.owner_type = "Admin".into();
+    assert!(check(&p, now()).has(Code::OwnerTypeInvalid));
+    p.package.owner_type = "oem".into();
+    assert!(check(&p, now()).diagnostics.is_empty());
 }
 
 /// The WlanXml parm value that csp-model's compiler builds for a profile's Wi-Fi network.
