@@ -259,3 +259,26 @@ fn write_with(tree: &ImageTree, o: &WriteOptions) -> Vec<u8> {
     write_wim(&mut out, tree, &ImageInfo::default(), o).expect("write to memory");
     out.into_inner()
 }
+
+#[test]
+fn incompressible_blobs_are_stored_whole_and_compressible_ones_in_chunks() {
+    let (wim, files) = build(Compression::Xpress);
+    let r = WimReader::new(Cursor::new(&wim)).unwrap();
+    let flags = |path: &str| {
+        let sha = r.find(path).unwrap().sha1.unwrap();
+        r.blobs()
+            .iter()
+            .find(|b| b.sha1 == sha)
+            .unwrap()
+            .resource
+            .flags
+    };
+    assert_eq!(flags("random.bin"), 0, "random data: no chunk table");
+    assert_eq!(flags("a/one"), 0, "one byte: stored");
+    assert_eq!(flags("text.txt"), 0x04, "text: compressed");
+    assert_eq!(flags("a/b/c/32768"), 0x04);
+    let random = &files.iter().find(|(p, _)| p == "random.bin").unwrap().1;
+    let e = r.find("random.bin").unwrap();
+    let b = r.blobs().iter().find(|b| Some(b.sha1) == e.sha1).unwrap();
+    assert_eq!(b.resource.size_in_wim, random.len() as u64);
+}

@@ -271,8 +271,9 @@ pub(crate) struct Written {
 /// [`CHUNK`] bytes when `compress` is `Some`.
 ///
 /// A one-chunk blob whose chunk does not shrink is written uncompressed (resource flags 0), as
-/// WCD does for its small XML files. Larger blobs keep the chunk layout with raw chunks where
-/// compression does not help (a streaming writer cannot take back the chunk table).
+/// WCD does for its small XML files. For larger blobs the caller decides beforehand (the writer's
+/// `worth_compressing`), since a streaming writer cannot take back a chunk table; a compressed
+/// larger blob keeps raw chunks where compression does not help.
 pub(crate) fn write_resource<W: Write + Seek>(
     out: &mut W,
     pos: u64,

@@ -2,8 +2,8 @@
 //!
 //! Output layout, as WCD writes packages (checked against `reference/ppkg/start_pins.ppkg`):
 //! header (v1.13, flags `0x00020082`, chunk size 32768), the file blobs (deduplicated by SHA-1,
-//! XPRESS in 32 KiB chunks, a one-chunk blob stored uncompressed when compression does not shrink
-//! it), the metadata resource (flags METADATA|COMPRESSED), the blob table (flags METADATA, the
+//! XPRESS in 32 KiB chunks, a blob stored uncompressed when compression does not make it smaller,
+//! a chunk stored raw when it does not shrink), the metadata resource (flags METADATA|COMPRESSED), the blob table (flags METADATA, the
 //! metadata blob first), the UTF-16LE XML data (flags METADATA); no integrity table; the file
 //! ends with the XML data.
 
@@ -389,12 +389,13 @@ pub fn write_wim<W: Write + Seek>(
     let meta = write_metadata(&root, opts.timestamp);
     let meta_pos = out.stream_position()? - base;
     let mut meta_src: &[u8] = &meta;
+    let meta_compress = xpress && worth_compressing(&mut &meta[..], meta.len() as u64, &mut comp)?;
     let mw = write_resource(
         &mut out,
         meta_pos,
         &mut meta_src,
         meta.len() as u64,
-        if xpress { Some(&mut comp) } else { None },
+        if meta_compress { Some(&mut comp) } else { None },
         RESHDR_METADATA,
         "metadata resource",
     )?;
@@ -525,12 +526,26 @@ fn write_dir<W: Write + Seek>(
                     ctx.blobs[i].ref_count += 1;
                     hash
                 } else {
+                    let compress = match ctx.comp.as_deref_mut() {
+                        Some(c) => {
+                            let mut probe = src
+                                .open()
+                                .map_err(|e| Error::from(e).in_part(src.describe()))?;
+                            worth_compressing(&mut probe, size, c)
+                                .map_err(|e| e.in_part(path.clone()))?
+                        }
+                        None => false,
+                    };
+                    let comp = if compress {
+                        ctx.comp.as_deref_mut()
+                    } else {
+                        None
+                    };
                     let pos = out.stream_position()? - base;
                     let mut r = src
                         .open()
                         .map_err(|e| Error::from(e).in_part(src.describe()))?;
-                    let w =
-                        write_resource(out, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, &path)?;
+                    let w = write_resource(out, pos, &mut r, size, comp, 0, &path)?;
                     if w.sha1 != hash {
                         return Err(Error::invalid_input(format!(
                             "'{path}' ({}) changed while it was being written",
@@ -556,6 +571,43 @@ fn write_dir<W: Write + Seek>(
         }
     }
     Ok(list)
+}
+
+/// Whether a blob of `size` bytes read from `r` is worth storing compressed. A one-chunk blob
+/// always goes to [`write_resource`], which stores the chunk raw and the resource uncompressed
+/// when it does not shrink. For a longer blob: yes when its first chunk shrinks (the common
+/// case, decided after one chunk); otherwise every chunk is compressed once here and the blob is
+/// compressed only if chunks plus chunk table come out smaller than the blob, as wimlib decides
+/// (so an incompressible payload, such as an MSI, is stored as it is, without a chunk table).
+fn worth_compressing(r: &mut dyn Read, size: u64, comp: &mut Compressor) -> Result<bool> {
+    let cs = u64::from(CHUNK_SIZE);
+    if size <= cs {
+        return Ok(true);
+    }
+    let n = size.div_ceil(cs);
+    let entry: u64 = if size > u64::from(u32::MAX) { 8 } else { 4 };
+    let mut total = (n - 1) * entry;
+    let mut chunk = vec![0u8; CHUNK_SIZE as usize];
+    let mut out = Vec::with_capacity(CHUNK_SIZE as usize + 1024);
+    for i in 0..n {
+        let ulen = cs.min(size - i * cs) as usize;
+        r.read_exact(&mut chunk[..ulen]).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                Error::invalid_input("the source shrank while it was being written")
+            } else {
+                Error::from(e)
+            }
+        })?;
+        let clen = comp.compress(&chunk[..ulen], &mut out);
+        if i == 0 && clen < ulen {
+            return Ok(true);
+        }
+        total += clen.min(ulen) as u64;
+        if total >= size {
+            return Ok(false);
+        }
+    }
+    Ok(total < size)
 }
 
 /// First pass over a source: SHA-1 and size, streaming through a 64 KiB buffer.
