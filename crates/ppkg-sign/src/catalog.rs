@@ -11,8 +11,6 @@ use cms::signed_data::{
 };
 use der::asn1::{BmpString, ObjectIdentifier, OctetString, SetOfVec, UtcTime};
 use der::{Any, Decode, Encode, Tag, TagNumber, Tagged};
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
@@ -25,7 +23,7 @@ use crate::ctl::{
     SpcAttributeTypeAndOptionalValue, SpcIndirectDataContent, TrustedSubject, NAME_VALUE_FLAGS,
 };
 use crate::error::{Error, Result};
-use crate::signer::{public_key_of, Signer};
+use crate::signer::{public_key_of, PublicKey, Signer};
 
 /// Catalog version written: 2 (SHA-256 members, `szOID_CATALOG_LIST_MEMBER2`), as `makecat`
 /// writes for a CDF with `CatalogVersion=2` and `HashAlgorithms=SHA256` (`FORMAT.md` §6).
@@ -138,8 +136,8 @@ pub fn catalog_path(package: &Path) -> PathBuf {
 /// `CAT_MEMBERINFO2` marker, the `File` name and `SpcIndirectData` holding the SHA-256) and the
 /// SHA-1 entry (marker only). The signer info uses issuer and serial number, SHA-256, signed
 /// attributes contentType, signingTime, messageDigest, `SpcSpOpusInfo` (empty) and
-/// `SpcStatementType` (individual), and an RSA PKCS #1 v1.5 signature; the signer certificate
-/// and its chain are embedded. The messageDigest is the SHA-256 of the trust list's contents
+/// `SpcStatementType` (individual), and an RSA PKCS #1 v1.5 or ECDSA P-256 signature; the
+/// signer certificate and its chain are embedded. The messageDigest is the SHA-256 of the trust list's contents
 /// octets (RFC 2315 §9.3: tag and length excluded).
 ///
 /// `signing_time` is both the trust list's `thisUpdate` and the `signingTime` attribute; pass
@@ -149,7 +147,7 @@ pub fn catalog_path(package: &Path) -> PathBuf {
 /// # Errors
 /// [`Error::CertificateNotValid`] when `signing_time` is outside the certificate's validity;
 /// [`Error::Time`] for a time UTCTime cannot hold; [`Error::Io`] reading the package;
-/// [`Error::Sign`] when the RSA operation fails.
+/// [`Error::Sign`] when the signature operation fails.
 pub fn sign<R: Read>(
     package: R,
     file_name: &str,
@@ -193,7 +191,15 @@ pub fn sign<R: Read>(
         }),
         digest_alg: alg_with_null(oid::SHA256),
         signed_attrs: Some(signed_attrs),
-        signature_algorithm: alg_with_null(oid::RSA_ENCRYPTION),
+        signature_algorithm: match signer.signature_algorithm() {
+            // Authenticode writes rsaEncryption with NULL parameters; ECDSA algorithms have none
+            // (RFC 5758 §3.2).
+            o if o == oid::RSA_ENCRYPTION => alg_with_null(o),
+            o => AlgorithmIdentifierOwned {
+                oid: o,
+                parameters: None,
+            },
+        },
         signature: octets(&signature)?,
         unsigned_attrs: None,
     };
@@ -270,7 +276,7 @@ pub fn sign_file(
 /// [`Error::Der`] / [`Error::Malformed`] for a catalog of the wrong shape (each names the
 /// field), [`Error::ContentDigestMismatch`] when the trust list was changed,
 /// [`Error::BadSignature`] when the signature does not verify, [`Error::UnsupportedKey`] for a
-/// signer key that is not RSA.
+/// signer key that is neither RSA nor EC P-256.
 pub fn inspect(cat: &[u8]) -> Result<CatalogInfo> {
     let ci = ContentInfo::from_der(cat).map_err(Error::der("catalog ContentInfo"))?;
     if ci.content_type != oid::SIGNED_DATA {
@@ -395,25 +401,27 @@ pub fn inspect(cat: &[u8]) -> Result<CatalogInfo> {
         None => None,
     };
 
-    // The signature: RSA PKCS #1 v1.5 with SHA-256 over the DER of the signed attributes.
+    // The signature: RSA PKCS #1 v1.5 or ECDSA P-256, with SHA-256, over the DER of the signed
+    // attributes (RFC 5652 §5.4).
+    let public = public_key_of(cert).ok_or_else(|| {
+        Error::UnsupportedKey(format!(
+            "the signer certificate '{subject}' has neither an RSA nor an EC P-256 key"
+        ))
+    })?;
     let sig_alg = si.signature_algorithm.oid;
-    if sig_alg != oid::RSA_ENCRYPTION && sig_alg != oid::SHA256_WITH_RSA {
+    let alg_fits = match public {
+        PublicKey::Rsa(_) => sig_alg == oid::RSA_ENCRYPTION || sig_alg == oid::SHA256_WITH_RSA,
+        PublicKey::P256(_) => sig_alg == oid::ECDSA_WITH_SHA256,
+    };
+    if !alg_fits {
         return Err(Error::UnsupportedKey(format!(
-            "signature algorithm {sig_alg} (only RSA is read)"
+            "signature algorithm {sig_alg} does not fit the signer certificate's key"
         )));
     }
-    let public = public_key_of(cert).ok_or_else(|| {
-        Error::UnsupportedKey(format!("the signer certificate '{subject}' has no RSA key"))
-    })?;
     let signed_bytes = attrs.to_der().map_err(Error::der("signed attributes"))?;
-    let sig = Signature::try_from(si.signature.as_bytes()).map_err(|_| Error::BadSignature {
-        subject: subject.clone(),
-    })?;
-    VerifyingKey::<Sha256>::new(public)
-        .verify(&signed_bytes, &sig)
-        .map_err(|_| Error::BadSignature {
-            subject: subject.clone(),
-        })?;
+    if !public.verify(&signed_bytes, si.signature.as_bytes()) {
+        return Err(Error::BadSignature { subject });
+    }
 
     let info = CatalogInfo {
         catalog_version: catalog_version(&ctl)?,

@@ -70,6 +70,10 @@ pub(crate) mod oid {
     pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
     /// sha256WithRSAEncryption (RFC 8017 A.2.4), also accepted when reading.
     pub(crate) const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    /// id-ecPublicKey (RFC 5480 §2.1.1): an EC certificate key.
+    pub(crate) const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    /// ecdsa-with-SHA256 (RFC 5758 §3.2): the SignerInfo signature algorithm for P-256 keys.
+    pub(crate) const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 }
 
 /// Flags of a member's `File` name/value attribute, as observed in makecat/Inf2Cat output

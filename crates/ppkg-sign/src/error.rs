@@ -15,8 +15,8 @@ pub enum Error {
     /// private key with a certificate in it. The text says which.
     #[error("PFX: {0}")]
     Pfx(String),
-    /// The private key is of a kind this crate does not sign with (only RSA, as WCD's own
-    /// signing certificates and `New-SelfSignedCertificate`'s default).
+    /// The private key or signer certificate is of a kind this crate does not handle (RSA and
+    /// EC P-256 are; RSA is `New-SelfSignedCertificate`'s default).
     #[error("unsupported signing key: {0}")]
     UnsupportedKey(String),
     /// No certificate in the PFX carries the public key of its private key.

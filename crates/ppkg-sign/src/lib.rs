@@ -4,9 +4,9 @@
 //!
 //! The catalog is a PKCS #7 SignedData (DER) whose content is a certificate trust list
 //! (`szOID_CTL`) of catalog version 2: one member, the SHA-256 of the whole `.ppkg` file, with
-//! its file name. It is signed with an RSA key and certificate read from a PFX. The package's
-//! bytes do not change. Devices trust the package without asking when the signer chains to a
-//! certificate in their TrustedProvisioners store.
+//! its file name. It is signed with an RSA or EC P-256 key and certificate read from a PFX.
+//! The package's bytes do not change. Devices trust the package without asking when the
+//! signer chains to a certificate in their TrustedProvisioners store.
 //!
 //! Main items:
 //! - [`Signer`]: the key and certificate, from a PFX ([`Signer::from_pfx`]).

@@ -571,3 +571,63 @@ fn duplicate_certificates_are_embedded_once() {
         Err(Error::KeyMismatch)
     ));
 }
+
+#[test]
+fn ecdsa_p256_signer() {
+    let Some(pki) = Pki::new() else {
+        return;
+    };
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ec.key",
+        "-out",
+        "ec.pem",
+        "-days",
+        "5",
+        "-subj",
+        "/CN=Contoso EC",
+    ]);
+    pki.openssl(&[
+        "pkcs12", "-export", "-inkey", "ec.key", "-in", "ec.pem", "-out", "ec.pfx", "-passout",
+        "pass:ec",
+    ]);
+    let signer = Signer::from_pfx(&std::fs::read(pki.path("ec.pfx")).unwrap(), "ec").unwrap();
+    assert!(format!("{signer:?}").contains("EC P-256"));
+    let package = b"an EC-signed package".to_vec();
+    std::fs::write(pki.path("ec.ppkg"), &package).unwrap();
+    let cat_path = ppkg_sign::sign_file(&pki.path("ec.ppkg"), &signer, now()).unwrap();
+    let cat = std::fs::read(&cat_path).unwrap();
+    let info = ppkg_sign::verify(&cat, &package[..]).unwrap();
+    assert_eq!(info.signer.subject, "CN=Contoso EC");
+    let lines = asn1parse(&pki, &cat_path);
+    assert!(lines.iter().any(|l| l.text.ends_with(":ecdsa-with-SHA256")));
+    std::fs::write(pki.path("ec-content.bin"), &cat[content_range(&lines)]).unwrap();
+    pki.openssl(&[
+        "smime",
+        "-verify",
+        "-inform",
+        "DER",
+        "-in",
+        "ec.cat",
+        "-binary",
+        "-content",
+        "ec-content.bin",
+        "-CAfile",
+        "ec.pem",
+        "-purpose",
+        "any",
+        "-out",
+        "/dev/null",
+    ]);
+    assert!(matches!(
+        ppkg_sign::verify(&cat, &b"another package"[..]),
+        Err(Error::PackageMismatch { .. })
+    ));
+}
