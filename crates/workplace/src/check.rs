@@ -789,12 +789,19 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
             )
             .with_hint("use ASCII letters, digits and '-'"),
         );
-    } else if !scheme.has_macros() && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
-        r.push(Diagnostic::new(
-            Code::ComputerNameChars,
-            path,
-            "a computer name may not be digits only",
-        ));
+    } else if !name.is_empty()
+        && !scheme.has_serial()
+        && literals.bytes().all(|b| b.is_ascii_digit())
+    {
+        // Only digits (literal or %RAND%): Windows refuses all-numeric computer names.
+        r.push(
+            Diagnostic::new(
+                Code::ComputerNameChars,
+                path,
+                "the name is digits only; a computer name needs a letter or '-'",
+            )
+            .with_hint("add a prefix such as PC-"),
+        );
     }
     if name.is_empty() {
         r.push(Diagnostic::new(

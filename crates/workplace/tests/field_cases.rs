@@ -209,6 +209,9 @@ fn case_b11_rand_macro_entropy() {
     assert!(check(&named("LAB-%RAND:x%"), now()).has(Code::BadMacro));
     assert!(check(&named("LAB-%FOO%"), now()).has(Code::BadMacro));
     assert!(check(&named("LAB_%RAND:3%"), now()).has(Code::ComputerNameChars));
+    assert!(check(&named("%RAND:6%"), now()).has(Code::ComputerNameChars));
+    assert!(check(&named("123456"), now()).has(Code::ComputerNameChars));
+    assert!(!check(&named("PC-%RAND:6%"), now()).has_errors());
 }
 
 #[test]
