@@ -163,3 +163,49 @@ fn hash_mismatch_is_reported_at_the_end_of_the_stream() {
     w.open(&e).unwrap().read_to_string(&mut s).unwrap();
     assert_eq!(s.len(), 100_000);
 }
+
+/// The dentry parser itself, reached past the SHA-1 check: each byte of an uncompressed
+/// metadata resource is flipped and the metadata blob's SHA-1 fixed up; opening and reading
+/// must give a result or an error, never a panic, and most flips must be caught.
+#[test]
+fn flipped_dentry_bytes_with_a_fixed_sha1_never_panic() {
+    use ppkg_format::wim::Compression;
+    use sha1::{Digest, Sha1};
+    let mut t = ImageTree::new();
+    t.add_file("Multivariant/0/Prov/RunTime/0__a.provxml", "<a/>")
+        .unwrap();
+    t.add_file("Multivariant/0/customizations.xml", "<b/>")
+        .unwrap();
+    t.add_file("CommonSettings/1/AnswerFile.xml", "").unwrap();
+    t.add_dir("DataAsset/2/empty").unwrap();
+    let mut out = Cursor::new(Vec::new());
+    let opts = WriteOptions::deterministic([1; 16], 1).with_compression(Compression::None);
+    write_wim(&mut out, &t, &Default::default(), &opts).unwrap();
+    let good = out.into_inner();
+    let r = WimReader::new(Cursor::new(&good)).unwrap();
+    let meta = r.metadata_blob().resource;
+    let table = r.header().blob_table.offset as usize;
+    drop(r);
+    let (start, end) = (
+        meta.offset as usize,
+        (meta.offset + meta.size_in_wim) as usize,
+    );
+    let mut caught = 0;
+    for i in start..end {
+        for x in [0xFF, 0x01, 0x80] {
+            let mut b = good.clone();
+            b[i] ^= x;
+            let sha: [u8; 20] = Sha1::digest(&b[start..end]).into();
+            b[table + 30..table + 50].copy_from_slice(&sha);
+            if read_all(&b).is_err() {
+                caught += 1;
+            }
+        }
+    }
+    // Times, attributes and unused fields may change harmlessly; structure may not.
+    assert!(
+        caught > (end - start) / 2,
+        "only {caught} of {} flips caught",
+        3 * (end - start)
+    );
+}

@@ -587,3 +587,47 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Arbitrary bytes never panic the parser.
+        #[test]
+        fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse_metadata(&b);
+        }
+
+        /// A valid resource with some bytes overwritten never panics the parser.
+        #[test]
+        fn patched_resource_never_panics(patches in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..8)) {
+            let root = OutDentry {
+                name: vec![],
+                is_dir: true,
+                hash: [0; 20],
+                children: vec![OutDentry {
+                    name: "dir".encode_utf16().collect(),
+                    is_dir: true,
+                    hash: [0; 20],
+                    children: vec![OutDentry {
+                        name: "f.xml".encode_utf16().collect(),
+                        is_dir: false,
+                        hash: [9; 20],
+                        children: vec![],
+                    }],
+                }],
+            };
+            let mut b = write_metadata(&root, 5);
+            for (at, v) in patches {
+                let i = usize::from(at) % b.len();
+                b[i] = v;
+            }
+            let _ = parse_metadata(&b);
+        }
+    }
+}
