@@ -11,6 +11,11 @@
 use super::huffman::CodeBuilder;
 use super::{BLOCK_SIZE, MIN_MATCH, NUM_SYMBOLS, TABLE_BYTES};
 
+/// Literal run length after which positions start being skipped by the match search.
+const SKIP_START: usize = 128;
+/// log2 of the literals per additional skipped position.
+const SKIP_SHIFT: u32 = 5;
+
 /// The end-of-data symbol (a match header of length 3, offset 1, written last).
 const END_OF_DATA: usize = 256;
 /// Longest match: header 15, byte 255, then a `u16` of length − 3.
@@ -253,13 +258,26 @@ fn parse_lazy(
     let n = data.len();
     let nice = effort.nice_len;
     let mut i = 0usize;
+    // Literals since the last match: in incompressible stretches, positions are searched ever
+    // more sparsely (one more skipped position per SKIP_STEP literals beyond SKIP_START).
+    let mut run = 0usize;
     while i < n {
         let (mut len, mut off) = t.find_and_insert(data, i, MIN_MATCH - 1, effort.max_depth, nice);
         i += 1;
         if len < MIN_MATCH {
             push_literal(items, freq, data[i - 1]);
+            run += 1;
+            if run > SKIP_START {
+                let end = (i + ((run - SKIP_START) >> SKIP_SHIFT)).min(n);
+                for &b in &data[i..end] {
+                    push_literal(items, freq, b);
+                }
+                run += end - i;
+                i = end;
+            }
             continue;
         }
+        run = 0;
         // A match starts at i - 1.
         loop {
             if len >= nice {
@@ -398,9 +416,9 @@ fn match_len(data: &[u8], a: usize, b: usize, max: usize) -> usize {
 /// reserved when the first bit enters word `k` (words 0 and 1 at the start).
 struct BitWriter<'a> {
     out: &'a mut Vec<u8>,
-    /// Pending bits of the current word (right-aligned).
+    /// Pending bits, the newest in the low bits; bits above `n` are stale and ignored.
     buf: u32,
-    /// Number of pending bits (0..=16).
+    /// Number of pending bits (0..=16 between calls).
     n: u32,
     /// Slot of the current word.
     cur: usize,
@@ -421,27 +439,26 @@ impl<'a> BitWriter<'a> {
         }
     }
 
-    /// Appends the low `m` (0..=16) bits of `v`, most significant first.
+    /// Appends the low `m` (0..=16) bits of `v` (no higher bits set), most significant first.
+    /// A full word is written only when a further bit arrives, which is when the word after
+    /// next gets its slot.
     #[inline(always)]
     fn put(&mut self, v: u32, m: u32) {
-        if self.n + m <= 16 {
-            self.buf = (self.buf << m) | v;
-            self.n += m;
-            return;
+        self.buf = (self.buf << m) | v;
+        self.n += m;
+        if self.n > 16 {
+            self.n -= 16;
+            let word = (self.buf >> self.n) as u16;
+            self.out[self.cur..self.cur + 2].copy_from_slice(&word.to_le_bytes());
+            self.cur = self.next;
+            self.next = self.out.len();
+            self.out.extend_from_slice(&[0, 0]);
         }
-        let k = 16 - self.n;
-        let word = ((self.buf << k) | (v >> (m - k))) as u16;
-        self.out[self.cur..self.cur + 2].copy_from_slice(&word.to_le_bytes());
-        self.cur = self.next;
-        self.next = self.out.len();
-        self.out.extend_from_slice(&[0, 0]);
-        self.n = m - k;
-        self.buf = v & ((1 << self.n) - 1);
     }
 
     /// Writes the last, partial word (zero-padded); the reserved next slot stays zero.
     fn finish(self) {
-        let word = (self.buf << (16 - self.n)) as u16;
+        let word = ((self.buf << (16 - self.n)) & 0xffff) as u16;
         self.out[self.cur..self.cur + 2].copy_from_slice(&word.to_le_bytes());
     }
 }
