@@ -13,7 +13,6 @@ use crate::profile::{
     Asset, AuthPolicy, KeyLocation, Profile, Timestamp, TrustedCertificate, WifiSecurity,
 };
 use crate::secret::Secret;
-use crate::setting::parse_path;
 
 const DAY: i64 = 86_400;
 
@@ -90,13 +89,26 @@ pub fn check_with(profile: &Profile, now: SystemTime, opts: &CheckOptions) -> Re
     check_accounts(profile, &mut r);
     check_azure(profile, now, opts, &mut r);
     check_commands(profile, &mut r);
+    let catalog = csp_model::Catalog::builtin();
     for s in &profile.settings {
-        if let Err(e) = parse_path(&s.path) {
-            r.push(Diagnostic::new(
+        match s.setting_path() {
+            Err(e) => r.push(Diagnostic::new(
                 Code::SettingPathInvalid,
                 &s.path,
                 e.to_string(),
-            ));
+            )),
+            Ok(setting) => {
+                if !catalog.contains(&format!("/{setting}")) {
+                    r.push(
+                        Diagnostic::new(
+                            Code::UnknownSetting,
+                            &s.path,
+                            format!("/{setting} is not a setting of WCD's settings store"),
+                        )
+                        .with_hint("check the spelling and the parent elements"),
+                    );
+                }
+            }
         }
     }
     r

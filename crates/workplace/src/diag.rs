@@ -156,6 +156,9 @@ codes! {
     ValueTooLong = Error,
     /// A setting path that is empty or malformed.
     SettingPathInvalid = Error,
+    /// An untyped setting whose path (list keys removed) is not in the settings catalog of any
+    /// edition (`csp_model::Catalog::builtin`, from WCD's store).
+    UnknownSetting = Error,
     /// A trusted provisioner key that is not a 40-hex SHA-1 hash.
     TrustedProvisionerHash = Error,
     /// A bulk-token package placed in `Recovery\Customizations`: the token is not processed (B37).

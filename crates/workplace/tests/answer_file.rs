@@ -196,6 +196,12 @@ fn every_reference_answer_file_reads_and_writes_back_validating_the_same() {
             f.display(),
             String::from_utf8_lossy(&written.to_bytes())
         );
+        // The profile's own check knows every untyped setting path.
+        let unknown: Vec<String> = check(&p, common::now())
+            .with_code(workplace::Code::UnknownSetting)
+            .map(ToString::to_string)
+            .collect();
+        assert!(unknown.is_empty(), "{}: {unknown:?}", f.display());
         // Reading the written file gives the same profile again.
         let again = Profile::from_answer_file(&written).unwrap();
         assert_eq!(again, p, "{}", f.display());

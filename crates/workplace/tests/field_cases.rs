@@ -75,6 +75,12 @@ fn case_b01_unknown_setting_path_rejected() {
         "Policies/NoSuchArea/AllowAllTrustedApps",
         "Yes",
     ));
+    let c = check(&p, now());
+    let d = c
+        .with_code(Code::UnknownSetting)
+        .next()
+        .expect("profile check");
+    assert!(d.path.contains("NoSuchArea"), "{d}");
     let r = validate(&p, Edition::Desktop);
     let d = r
         .with_code(VCode::UnknownSetting)
@@ -87,6 +93,7 @@ fn case_b01_unknown_setting_path_rejected() {
         "Yes",
     )];
     assert!(validate(&p, Edition::Desktop).is_valid());
+    assert!(check(&p, now()).diagnostics.is_empty());
 }
 
 #[test]
