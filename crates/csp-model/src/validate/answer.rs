@@ -1,6 +1,8 @@
 //! Walking an answer file against the catalog: [`Validator`] and [`validate`].
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::xml::{Element, TextPos};
@@ -85,7 +87,7 @@ impl<'a> Validator<'a> {
             display: String::from(prefix),
             in_edition: true,
         };
-        w.children(container, None);
+        w.children(container, None, &Lookup::root());
         for d in w.out {
             logger.log(d);
         }
@@ -97,6 +99,31 @@ fn pos(p: TextPos) -> Option<LineCol> {
         line: p.line,
         column: p.column,
     })
+}
+
+/// What the catalog says about one setting path for the target edition, with the answers for
+/// its children memoized below it (a walk asks the same few paths thousands of times: one per
+/// map item; a memo tree needs no hashing of paths).
+struct Lookup<'a> {
+    /// Any variant (`Catalog::get`).
+    any: Option<&'a Setting>,
+    /// The target edition's variant.
+    edition: Option<&'a Setting>,
+    /// Required children in the target edition (trees only).
+    required: Vec<&'a Setting>,
+    /// Memoized children, by element name.
+    kids: RefCell<Vec<(Box<str>, Rc<Lookup<'a>>)>>,
+}
+
+impl Lookup<'_> {
+    fn root() -> Rc<Self> {
+        Rc::new(Lookup {
+            any: None,
+            edition: None,
+            required: Vec::new(),
+            kids: RefCell::new(Vec::new()),
+        })
+    }
 }
 
 struct Walker<'v, 'a> {
@@ -111,7 +138,33 @@ struct Walker<'v, 'a> {
     in_edition: bool,
 }
 
-impl Walker<'_, '_> {
+impl<'a> Walker<'_, 'a> {
+    /// The catalog's answer for the child `name` of `parent`, whose path is `self.path`.
+    fn lookup(&self, parent: &Lookup<'a>, name: &str) -> Rc<Lookup<'a>> {
+        if let Some((_, l)) = parent.kids.borrow().iter().find(|(n, _)| &**n == name) {
+            return Rc::clone(l);
+        }
+        let catalog: &'a Catalog = self.v.catalog;
+        let edition = self.v.edition;
+        let any = catalog.get(&self.path);
+        let in_edition = catalog.get_in(&self.path, edition);
+        let required = match in_edition.or(any) {
+            Some(s) if s.kind == SettingKind::Tree => catalog
+                .children(&s.path)
+                .filter(|c| c.required && c.editions.contains(edition))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let l = Rc::new(Lookup {
+            any,
+            edition: in_edition,
+            required,
+            kids: RefCell::new(Vec::new()),
+        });
+        parent.kids.borrow_mut().push((name.into(), Rc::clone(&l)));
+        l
+    }
+
     fn push(&mut self, code: Code, path: String, at: TextPos, msg: String) {
         self.out.push(Diagnostic::new(code, path, pos(at), msg));
     }
@@ -184,11 +237,12 @@ impl Walker<'_, '_> {
             }
         }
         let mut variant_no = 0usize;
+        let root = Lookup::root();
         for c in cust.elements() {
             match c.local_name() {
                 "Common" => {
                     self.display.clear();
-                    self.children(c, None);
+                    self.children(c, None, &root);
                 }
                 "Targets" => {}
                 "Variant" | "Profile" => {
@@ -218,7 +272,7 @@ impl Walker<'_, '_> {
                         self.display.clear();
                         self.display.push_str(&label);
                         self.path.clear();
-                        self.children(s, None);
+                        self.children(s, None, &root);
                     }
                 }
                 _ => self.misplaced(c, "Settings/Customizations"),
@@ -303,7 +357,7 @@ impl Walker<'_, '_> {
 
     /// Walks the child elements of a settings container whose catalog entry is `container`
     /// (`None` for `Common` / a variant's `Settings`).
-    fn children(&mut self, el: &Element, container: Option<&Setting>) {
+    fn children(&mut self, el: &Element, container: Option<&Setting>, node: &Lookup<'a>) {
         let kind = container.map(|s| s.kind);
         let item = container.and_then(|s| s.item_element.as_deref());
         let key_attr = container.and_then(|s| s.key_attribute.as_deref());
@@ -354,7 +408,7 @@ impl Walker<'_, '_> {
                         }
                     }
                 }
-                self.element(c, name, Some(item_display), &[attr, "Name"]);
+                self.element(c, name, Some(item_display), &[attr, "Name"], node);
             } else {
                 if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                     let msg = format!("<{name}> already appears at {first}; WCD keeps one");
@@ -363,13 +417,20 @@ impl Walker<'_, '_> {
                 } else {
                     seen.push((name, c.pos));
                 }
-                self.element(c, name, None, &[]);
+                self.element(c, name, None, &[], node);
             }
         }
     }
 
     /// Checks one setting element named `name` below the current container path.
-    fn element(&mut self, c: &Element, name: &str, display: Option<String>, attrs_ok: &[&str]) {
+    fn element(
+        &mut self,
+        c: &Element,
+        name: &str,
+        display: Option<String>,
+        attrs_ok: &[&str],
+        parent: &Lookup<'a>,
+    ) {
         let path_len = self.path.len();
         let display_len = self.display.len();
         self.path.push('/');
@@ -385,19 +446,20 @@ impl Walker<'_, '_> {
                 self.display.push_str(name);
             }
         }
-        self.setting(c, attrs_ok, is_item);
+        let found = self.lookup(parent, name);
+        self.setting(c, attrs_ok, is_item, &found);
         self.path.truncate(path_len);
         self.display.truncate(display_len);
     }
 
-    fn setting(&mut self, c: &Element, attrs_ok: &[&str], is_item: bool) {
+    fn setting(&mut self, c: &Element, attrs_ok: &[&str], is_item: bool, found: &Lookup<'a>) {
         let catalog = self.v.catalog;
         let edition = self.v.edition;
-        let Some(any) = catalog.get(&self.path) else {
+        let Some(any) = found.any else {
             self.unknown(c);
             return;
         };
-        let setting = match catalog.get_in(&self.path, edition) {
+        let setting = match found.edition {
             Some(s) => s,
             None => {
                 // Reported once, at the outermost setting the edition lacks.
@@ -414,7 +476,7 @@ impl Walker<'_, '_> {
             }
         };
         let was_in_edition = self.in_edition;
-        self.in_edition &= catalog.get_in(&self.path, edition).is_some();
+        self.in_edition &= found.edition.is_some();
         for a in &c.attrs {
             let n = a.name.as_str();
             if n == "xmlns" || n.starts_with("xmlns:") || attrs_ok.contains(&n) {
@@ -425,16 +487,18 @@ impl Walker<'_, '_> {
         }
         if setting.kind.is_container() {
             if c.children.iter().any(|n| {
-                matches!(n, ppkg_format::xml::Node::Text(t) if !t.trim().is_empty())
-                    || matches!(n, ppkg_format::xml::Node::CData(_))
+                matches!(
+                    n,
+                    ppkg_format::xml::Node::Text(_) | ppkg_format::xml::Node::CData(_)
+                ) && !n.is_whitespace()
             }) {
                 let msg = format!("a {} setting holds child settings, not text", setting.kind);
                 self.push(Code::UnexpectedText, self.display.clone(), c.pos, msg);
             }
-            if setting.kind == SettingKind::Tree {
-                self.required(c, setting);
+            if !found.required.is_empty() {
+                self.required(c, &found.required);
             }
-            self.children(c, Some(setting));
+            self.children(c, Some(setting), found);
         } else if let Some(child) = c.elements().next() {
             let msg = format!(
                 "a {} setting takes a value, not child elements (found <{}>)",
@@ -443,7 +507,7 @@ impl Walker<'_, '_> {
             );
             self.push(Code::WrongType, self.display.clone(), child.pos, msg);
         } else {
-            let text = c.text();
+            let text = text_of(c);
             if is_item && text.trim().is_empty() {
                 // A list or map item whose key is its whole content
                 // (`<Add PackageName="…"></Add>` under /StartupBackgroundTasks/ToAdd).
@@ -462,13 +526,9 @@ impl Walker<'_, '_> {
         self.in_edition = was_in_edition;
     }
 
-    fn required(&mut self, c: &Element, setting: &Setting) {
-        let edition = self.v.edition;
-        let missing: Vec<String> = self
-            .v
-            .catalog
-            .children(&setting.path)
-            .filter(|s| s.required && s.editions.contains(edition))
+    fn required(&mut self, c: &Element, required: &[&Setting]) {
+        let missing: Vec<String> = required
+            .iter()
             .filter(|s| c.child(&s.name).is_none())
             .filter(|s| visible(c, s))
             .map(|s| s.name.clone())
@@ -566,4 +626,13 @@ fn visible(parent: &Element, s: &Setting) -> bool {
                     .is_some_and(|e| e.text().trim().eq_ignore_ascii_case(c.value.trim()))
         })
     })
+}
+
+/// The text of a value element, borrowed when it is a single text node (the usual case).
+fn text_of(c: &Element) -> std::borrow::Cow<'_, str> {
+    match c.children.as_slice() {
+        [] => std::borrow::Cow::Borrowed(""),
+        [ppkg_format::xml::Node::Text(t)] => std::borrow::Cow::Borrowed(t.as_str()),
+        _ => std::borrow::Cow::Owned(c.text()),
+    }
 }

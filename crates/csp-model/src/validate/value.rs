@@ -66,7 +66,11 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 /// Whether a text setting's value is an XML document: its name or the last segment of its CSP
 /// path ends in `Xml` (any case), as the WiFi CSP's `WlanXml` and `ProfileXML` nodes do.
 pub fn is_xml_valued(setting: &Setting) -> bool {
-    let ends_xml = |s: &str| s.to_ascii_lowercase().ends_with("xml");
+    let ends_xml = |s: &str| {
+        s.len() >= 3
+            && s.is_char_boundary(s.len() - 3)
+            && s[s.len() - 3..].eq_ignore_ascii_case("xml")
+    };
     setting.kind == SettingKind::Text
         && (ends_xml(&setting.name)
             || setting
@@ -82,10 +86,11 @@ pub(crate) struct PatternCache(HashMap<String, Option<Regex>>);
 
 impl PatternCache {
     pub(crate) fn get(&mut self, pattern: &str) -> Option<&Regex> {
-        self.0
-            .entry(pattern.to_owned())
-            .or_insert_with(|| Regex::new(&translate_wcd_pattern(pattern)).ok())
-            .as_ref()
+        if !self.0.contains_key(pattern) {
+            let re = Regex::new(&translate_wcd_pattern(pattern)).ok();
+            self.0.insert(pattern.to_owned(), re);
+        }
+        self.0.get(pattern).and_then(Option::as_ref)
     }
 }
 
