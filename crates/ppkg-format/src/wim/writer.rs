@@ -631,3 +631,52 @@ fn hash_source(src: &Source, path: &str) -> Result<([u8; 20], u64)> {
     }
     Ok((h.finalize().into(), n))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_file_bytes() {
+        let mut t = ImageTree::new();
+        t.add_file("a/secret.xml", "<Password>hunter2</Password>")
+            .unwrap();
+        let s = format!("{t:?} {:?}", Source::from("hunter2"));
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(s.contains("bytes"), "{s}");
+    }
+
+    #[test]
+    fn order_is_files_then_folders_in_insertion_order() {
+        let mut t = ImageTree::new();
+        t.add_file("Multivariant/0/Prov/RunTime/0__x.provxml", "p")
+            .unwrap();
+        t.add_file("Multivariant/0/Prov/RunTime.xml", "r").unwrap();
+        t.add_file("Multivariant/Multivariant.xml", "m").unwrap();
+        t.add_dir("CommonSettings").unwrap();
+        t.add_file("Multivariant/0/customizations.xml", "c")
+            .unwrap();
+        assert_eq!(t.len(), 9);
+        let names = |d: &Dir| d.ordered().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&t.root), ["Multivariant", "CommonSettings"]);
+        let Some((_, Node::Dir(mv))) = t.root.children.first() else {
+            panic!("Multivariant is a folder")
+        };
+        assert_eq!(names(mv), ["Multivariant.xml", "0"]);
+        let Some((_, Node::Dir(zero))) = mv.children.first() else {
+            panic!("0 is a folder")
+        };
+        assert_eq!(names(zero), ["customizations.xml", "Prov"]);
+    }
+
+    #[test]
+    fn deterministic_and_env_options() {
+        let o = WriteOptions::deterministic([2; 16], 42).with_compression(Compression::None);
+        assert_eq!(
+            (o.guid, o.timestamp, o.compression),
+            ([2; 16], 42, Compression::None)
+        );
+        assert!(!o.guid_from_content);
+        assert_eq!(WriteOptions::default().compression, Compression::Xpress);
+    }
+}
