@@ -260,7 +260,12 @@ impl<R: Read + Seek> WimReader<R> {
             .at(mr.offset)
             .in_part("metadata resource"));
         }
-        let mut meta = Vec::with_capacity(mr.original_size as usize);
+        // Grown while reading: the claimed size is capped above but not yet proven.
+        let mut meta = Vec::with_capacity(
+            mr.original_size
+                .min(mr.size_in_wim.saturating_mul(4))
+                .min(1 << 20) as usize,
+        );
         BlobReader::new(
             &mut inner,
             mr,
@@ -448,7 +453,7 @@ impl<R: Read + Seek> WimReader<R> {
             })
             .in_part(entry.path.clone()));
         }
-        let mut v = Vec::with_capacity(entry.size as usize);
+        let mut v = Vec::with_capacity(entry.size.min(64 << 20) as usize);
         self.open(entry)?.read_to_end(&mut v).map_err(from_io)?;
         Ok(v)
     }

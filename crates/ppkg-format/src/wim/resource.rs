@@ -17,8 +17,8 @@ use crate::xpress;
 /// Chunk size the writer uses: 32 KiB, as WCD and wimlib.
 pub(crate) const CHUNK: usize = 32 * 1024;
 
-/// Largest chunk table this reader loads: 64 MiB (8 Mi chunks, a 256 GiB blob at 32 KiB).
-pub(crate) const MAX_CHUNK_TABLE_BYTES: u64 = 64 << 20;
+/// Largest chunk table this reader loads: 16 MiB (4 Mi chunks, a 128 GiB blob at 32 KiB).
+pub(crate) const MAX_CHUNK_TABLE_BYTES: u64 = 16 << 20;
 
 /// Hex of a SHA-1, for messages.
 pub(crate) fn hex(h: &[u8]) -> String {
