@@ -454,6 +454,41 @@ fn checks_values_against_ranges_enums_flags_regex_and_access() {
 }
 
 #[test]
+fn tree_check_reports_unknown_nodes_and_hides_secrets() {
+    let Some(set) = load() else { return };
+    let tree = set.tree();
+    let d = tree.check("./Vendor/MSFT/WiFi/Nope", "x", Operation::Replace, None);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code, Code::UnknownNode);
+    assert_eq!(d[0].path, "./Vendor/MSFT/WiFi/Nope");
+    assert!(tree
+        .check(
+            "./Vendor/MSFT/WiFi/Profile/Lab%20Net/WlanXml",
+            "<WLANProfile/>",
+            Operation::Add,
+            None
+        )
+        .is_empty());
+    // A value of a password node never shows in a message.
+    let d = tree.check(
+        "./Device/Vendor/MSFT/ClientCertificateInstall/PFXCertInstall/c1/PFXCertPassword",
+        "hunter2",
+        Operation::Exec,
+        None,
+    );
+    assert_eq!(d[0].code, Code::AccessDenied, "{d:?}");
+    assert!(d.iter().all(|d| !d.message.contains("hunter2")));
+    let d = tree.check(
+        "./Device/Vendor/MSFT/ClientCertificateInstall/PFXCertInstall/c1/PFXCertPasswordEncryptionType",
+        "hunter2",
+        Operation::Replace,
+        None,
+    );
+    assert!(!d.is_empty());
+    assert!(d.iter().all(|d| !d.message.contains("hunter2")), "{d:?}");
+}
+
+#[test]
 fn list_delimiter_and_properties_are_typed() {
     let Some(set) = load() else { return };
     let mut delimiters = Vec::new();

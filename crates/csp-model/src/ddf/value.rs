@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::model::{AllowedValues, CaseSense, DdfNode, DfFormat, ValueType};
-use super::tree::Resolved;
+use super::tree::{CspTree, Resolved};
 use crate::validate::{check_embedded_xml, Code, Diagnostic, LineCol, Severity};
 
 /// An OMA-DM command, as listed in `<AccessType>`.
@@ -170,6 +170,7 @@ impl DdfNode {
             Operation::Copy => p.access.copy,
         };
         let diag = |code, msg: String| Diagnostic::new(code, path, pos, msg);
+        let secret = crate::validate::value::is_secret_name(&self.name);
         if !allowed {
             out.push(diag(
                 Code::AccessDenied,
@@ -207,7 +208,10 @@ impl DdfNode {
             )),
             DfFormat::Int if parse_int(value).is_none() => out.push(diag(
                 Code::WrongType,
-                format!("expected an integer (DFFormat int), found {}", quote(value)),
+                format!(
+                    "expected an integer (DFFormat int), found {}",
+                    shown(value, secret)
+                ),
             )),
             DfFormat::Bool
                 if !value.trim().eq_ignore_ascii_case("true")
@@ -217,7 +221,7 @@ impl DdfNode {
                     Code::WrongType,
                     format!(
                         "expected true or false (DFFormat bool), found {}",
-                        quote(value)
+                        shown(value, secret)
                     ),
                 ));
             }
@@ -227,7 +231,10 @@ impl DdfNode {
             )),
             DfFormat::Float if value.trim().parse::<f64>().is_err() => out.push(diag(
                 Code::WrongType,
-                format!("expected a number (DFFormat float), found {}", quote(value)),
+                format!(
+                    "expected a number (DFFormat float), found {}",
+                    shown(value, secret)
+                ),
             )),
             DfFormat::Xml => {
                 if let Err(e) = check_embedded_xml(value) {
@@ -250,10 +257,10 @@ impl DdfNode {
             match av.list_delimiter() {
                 Some(d) if !d.is_empty() => {
                     for item in value.split(d.as_str()) {
-                        check_allowed(av, item, ci, path, pos, out);
+                        check_allowed(av, item, ci, secret, path, pos, out);
                     }
                 }
-                _ => check_allowed(av, value, ci, path, pos, out),
+                _ => check_allowed(av, value, ci, secret, path, pos, out),
             }
         }
     }
@@ -270,11 +277,48 @@ impl Resolved<'_> {
     }
 }
 
+impl CspTree {
+    /// Resolves `uri` and checks `value` for `op` against its node (see
+    /// [`DdfNode::check_value`]); a URI that names no node gives one [`Code::UnknownNode`]
+    /// error. Diagnostics carry `uri` as their path and `pos` as their position.
+    pub fn check(
+        &self,
+        uri: &str,
+        value: &str,
+        op: Operation,
+        pos: Option<LineCol>,
+    ) -> Vec<Diagnostic> {
+        match self.resolve(uri) {
+            Some(r) => {
+                let mut out = Vec::new();
+                r.node.check_into(uri, pos, value, op, &mut out);
+                out
+            }
+            None => vec![Diagnostic::new(
+                Code::UnknownNode,
+                uri,
+                pos,
+                "the OMA-URI names no node of the loaded DDF files",
+            )],
+        }
+    }
+}
+
 fn list_or_none(names: &[&str]) -> String {
     if names.is_empty() {
         "nothing".to_owned()
     } else {
         names.join(", ")
+    }
+}
+
+/// Describes a value for a message: quoted, or only its length when the node holds a secret
+/// (see [`crate::validate::is_secret`]).
+fn shown(value: &str, secret: bool) -> String {
+    if secret {
+        format!("a value of {} characters", value.chars().count())
+    } else {
+        quote(value)
     }
 }
 
@@ -292,6 +336,7 @@ pub(crate) fn check_allowed(
     av: &AllowedValues,
     value: &str,
     case_insensitive: bool,
+    secret: bool,
     path: &str,
     pos: Option<LineCol>,
     out: &mut Vec<Diagnostic>,
@@ -312,7 +357,7 @@ pub(crate) fn check_allowed(
                     Code::EnumNotAllowed,
                     format!(
                         "{} is not an allowed value; allowed: {}",
-                        quote(value),
+                        shown(value, secret),
                         allowed.join(", ")
                     ),
                 ));
@@ -332,7 +377,10 @@ pub(crate) fn check_allowed(
                 )),
                 None => out.push(diag(
                     Code::WrongType,
-                    format!("expected a flag value (integer), found {}", quote(value)),
+                    format!(
+                        "expected a flag value (integer), found {}",
+                        shown(value, secret)
+                    ),
                 )),
             }
         }
@@ -361,7 +409,10 @@ pub(crate) fn check_allowed(
                 }
                 None => out.push(diag(
                     Code::WrongType,
-                    format!("expected an integer in a range, found {}", quote(value)),
+                    format!(
+                        "expected an integer in a range, found {}",
+                        shown(value, secret)
+                    ),
                 )),
             }
         }
@@ -375,7 +426,7 @@ pub(crate) fn check_allowed(
                     Code::PatternMismatch,
                     format!(
                         "{} does not match the pattern {}",
-                        quote(value),
+                        shown(value, secret),
                         pattern.trim()
                     ),
                 )),
@@ -421,7 +472,7 @@ pub(crate) fn check_allowed(
         ValueType::Sddl if !is_sddl(value) => {
             out.push(diag(
                 Code::PatternMismatch,
-                format!("{} is not an SDDL string", quote(value)),
+                format!("{} is not an SDDL string", shown(value, secret)),
             ));
         }
         _ => {}

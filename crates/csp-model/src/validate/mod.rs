@@ -43,7 +43,7 @@
 mod answer;
 mod embedded;
 mod report;
-mod value;
+pub(crate) mod value;
 
 pub use answer::{validate, Validator};
 pub use embedded::{check_embedded_xml, EmbeddedXmlProblem};
