@@ -114,9 +114,18 @@ impl AtomicFile {
         self.tmp.as_file_mut()
     }
 
-    /// Flushes, syncs and renames the temporary file to the final path.
+    /// Flushes, syncs and renames the temporary file to the final path. The file gets the
+    /// permissions of an ordinary new file (0644 on Unix), not the temporary file's 0600.
     pub(crate) fn commit(mut self) -> Result<()> {
         self.tmp.as_file_mut().flush()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let _ = self
+                .tmp
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644));
+        }
         self.tmp.as_file().sync_all().ok();
         self.tmp
             .persist(&self.path)

@@ -6,6 +6,7 @@
 mod cli;
 mod cmd;
 mod io;
+mod pipeline;
 
 use std::process::ExitCode;
 

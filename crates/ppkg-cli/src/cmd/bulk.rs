@@ -1,7 +1,313 @@
-//! `ppkg bulk` (being wired to csp-model and workplace).
+//! `ppkg bulk`: one package per row of a devices CSV, built in parallel.
+//!
+//! Every row is checked, validated and compiled before anything is written; only when all rows
+//! are good are the packages written (each atomically, or one zip file atomically).
 
-use anyhow::{bail, Result};
+use std::collections::BTreeSet;
+use std::io::{Cursor, IsTerminal, Write};
+use std::path::Path;
+use std::time::SystemTime;
 
-pub(crate) fn run(_args: &crate::cli::BulkArgs) -> Result<u8> {
-    bail!("ppkg bulk: not wired yet")
+use anyhow::{anyhow, bail, Context, Result};
+use csp_model::{Catalog, CompileOptions, Edition};
+use ppkg_format::layout::{write_package_with, LayoutOptions, PackageParts};
+use ppkg_format::wim::{Compression, WriteOptions};
+use rayon::prelude::*;
+use workplace::{Profile, RawSetting, Secret};
+
+use crate::cli::BulkArgs;
+use crate::cmd::Invalid;
+use crate::io::{write_atomic, AtomicFile};
+use crate::pipeline::{edition, load_profile, report, Diag, Input};
+
+/// Columns with a meaning of their own; any other column must be a setting path (`/…`).
+const KNOWN_COLUMNS: [&str; 7] = [
+    "name",
+    "device",
+    "computer_name",
+    "wifi_ssid",
+    "wifi_key",
+    "enrollment_secret",
+    "upn",
+];
+
+/// One device row.
+struct Row {
+    /// 2-based line number in the CSV (the header is line 1).
+    line: usize,
+    /// Package file stem.
+    name: String,
+    /// (column, value) overrides.
+    values: Vec<(String, String)>,
+}
+
+pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
+    let edition = edition(&a.edition)?;
+    if let Some(j) = a.jobs {
+        // Ignore the error when a pool already exists (tests may call twice).
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build_global();
+    }
+    let (profile, display, diags) = load_profile(&Input::File(&a.profile), a.asset_dir.as_deref())?;
+    report(&diags)?;
+    let rows = read_rows(&a.devices)?;
+    if rows.is_empty() {
+        bail!("{}: no device rows", a.devices.display());
+    }
+    let zip = a
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    let bar = progress(rows.len() as u64);
+    let mut opts = WriteOptions::from_env();
+    if a.no_compress {
+        opts = opts.with_compression(Compression::None);
+    }
+    // Build every package in memory (packages are small; payload files are streamed from disk
+    // by the writer), in parallel.
+    let results: Vec<Result<(String, Vec<u8>), Vec<Diag>>> = rows
+        .par_iter()
+        .map(|row| {
+            let r = build_row(&profile, &display, &a.devices, row, edition, &opts);
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            r
+        })
+        .collect();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let mut failed = Vec::new();
+    let mut built = Vec::new();
+    for r in results {
+        match r {
+            Ok(p) => built.push(p),
+            Err(d) => failed.extend(d),
+        }
+    }
+    if !failed.is_empty() {
+        report(&failed)?;
+    }
+    if zip {
+        let mut out = AtomicFile::create(&a.output)?;
+        {
+            let mut w = zip::ZipWriter::new(std::io::BufWriter::new(out.file()));
+            let fopts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for (name, bytes) in &built {
+                w.start_file(format!("{name}.ppkg"), fopts)?;
+                w.write_all(bytes)?;
+            }
+            w.finish()?.flush()?;
+        }
+        out.commit()?;
+    } else {
+        std::fs::create_dir_all(&a.output)
+            .with_context(|| format!("cannot create {}", a.output.display()))?;
+        built.par_iter().try_for_each(|(name, bytes)| {
+            write_atomic(&a.output.join(format!("{name}.ppkg")), bytes)
+        })?;
+    }
+    eprintln!("wrote {} packages to {}", built.len(), a.output.display());
+    Ok(0)
+}
+
+fn progress(n: u64) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(n);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} packages ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Reads the CSV: a header row, then one row per device.
+fn read_rows(path: &Path) -> Result<Vec<Row>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .with_context(|| format!("{}:1: cannot read the header row", path.display()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    for (i, h) in headers.iter().enumerate() {
+        if !h.starts_with('/') && !KNOWN_COLUMNS.contains(&h.as_str()) {
+            return Err(Invalid(format!(
+                "{}:1:{}: unknown column {h:?}: expected one of {} or a setting path such as /Accounts/ComputerAccount/ComputerName",
+                path.display(),
+                i + 1,
+                KNOWN_COLUMNS.join(", ")
+            ))
+            .into());
+        }
+    }
+    let name_col = headers.iter().position(|h| h == "name" || h == "device");
+    let mut rows = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{}:{line}: cannot read the row", path.display()))?;
+        let name = match name_col {
+            Some(c) => rec.get(c).unwrap_or_default().to_owned(),
+            None => format!("device-{:05}", i + 1),
+        };
+        let name = sanitize(&name).ok_or_else(|| {
+            Invalid(format!(
+                "{}:{line}: device name {name:?} is empty or not a safe file name",
+                path.display()
+            ))
+        })?;
+        if !names.insert(name.to_ascii_lowercase()) {
+            return Err(Invalid(format!(
+                "{}:{line}: duplicate device name {name:?}",
+                path.display()
+            ))
+            .into());
+        }
+        let values = headers
+            .iter()
+            .zip(rec.iter())
+            .filter(|(h, _)| h.as_str() != "name" && h.as_str() != "device")
+            .map(|(h, v)| (h.clone(), v.to_owned()))
+            .collect();
+        rows.push(Row { line, name, values });
+    }
+    Ok(rows)
+}
+
+/// A device name usable as a file stem: letters, digits, `-`, `_`, `.`; not `.`/`..`.
+fn sanitize(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    ok.then(|| name.to_owned())
+}
+
+fn build_row(
+    base: &Profile,
+    display: &str,
+    csv_path: &Path,
+    row: &Row,
+    edition: Edition,
+    opts: &WriteOptions,
+) -> Result<(String, Vec<u8>), Vec<Diag>> {
+    let file = format!("{}:{}", csv_path.display(), row.line);
+    let fail = |path: &str, message: String| {
+        vec![Diag {
+            file: file.clone(),
+            line: None,
+            column: None,
+            severity: "error".into(),
+            code: "BULK".into(),
+            path: path.to_owned(),
+            message,
+        }]
+    };
+    let mut p = base.clone();
+    for (col, value) in &row.values {
+        apply(&mut p, col, value).map_err(|e| fail(col, e.to_string()))?;
+    }
+    // Distinct, reproducible package IDs: derived from the base ID (or name) and the device.
+    p.package.id = Some(derive_id(base, &row.name));
+    let report = workplace::check(&p, SystemTime::now());
+    let mut diags: Vec<Diag> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == workplace::Severity::Error)
+        .map(|d| Diag {
+            file: format!("{file} ({display})"),
+            line: None,
+            column: None,
+            severity: "error".into(),
+            code: d.code.to_string(),
+            path: d.path.clone(),
+            message: d.message.clone(),
+        })
+        .collect();
+    let answer = p.to_answer_file().map_err(|e| fail("", e.to_string()))?;
+    let catalog = Catalog::builtin();
+    let v = csp_model::validate::validate(&answer, catalog, edition);
+    diags.extend(v.errors().map(|d| Diag {
+        file: format!("{file} (customizations.xml)"),
+        line: d.pos.map(|x| x.line),
+        column: d.pos.map(|x| x.column),
+        severity: "error".into(),
+        code: d.code.to_string(),
+        path: d.path.clone(),
+        message: d.message.clone(),
+    }));
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut copts = CompileOptions::default();
+    copts.edition = edition;
+    let compiled = csp_model::compile(&answer, catalog, &copts, &p.asset_resolver())
+        .map_err(|e| fail("", e.to_string()))?;
+    let mut layout = LayoutOptions::default();
+    layout.common_settings_xml = Some(csp_model::answer_settings_xml(&answer, catalog));
+    let parts: PackageParts = compiled.into_parts(answer);
+    let mut buf = Cursor::new(Vec::new());
+    write_package_with(&mut buf, &parts, opts, &layout).map_err(|e| fail("", e.to_string()))?;
+    Ok((row.name.clone(), buf.into_inner()))
+}
+
+fn derive_id(base: &Profile, device: &str) -> String {
+    use sha1::Digest as _;
+    let mut h = sha1::Sha1::new();
+    h.update(
+        base.package
+            .id
+            .as_deref()
+            .unwrap_or(&base.package.name)
+            .as_bytes(),
+    );
+    h.update([0]);
+    h.update(device.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    format!("{{{}}}", uuid::Builder::from_sha1_bytes(b).into_uuid())
+}
+
+/// Applies one CSV column to a profile.
+fn apply(p: &mut Profile, column: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Ok(()); // an empty cell keeps the profile's value
+    }
+    match column {
+        "computer_name" => p.computer_name = Some(value.to_owned()),
+        "wifi_ssid" => first(&mut p.wifi, "wifi")?.ssid = value.to_owned(),
+        "wifi_key" => first(&mut p.wifi, "wifi")?.key = Some(Secret::new(value)),
+        "enrollment_secret" => {
+            first(&mut p.enrollments, "enrollments")?.secret = Some(Secret::new(value))
+        }
+        "upn" => first(&mut p.enrollments, "enrollments")?.upn = value.to_owned(),
+        path if path.starts_with('/') => {
+            let path = path.trim_start_matches('/');
+            match p.settings.iter_mut().find(|s| s.path == path) {
+                Some(s) => s.value = value.to_owned(),
+                None => p.settings.push(RawSetting::new(path, value)),
+            }
+        }
+        other => bail!("unknown column {other:?}"),
+    }
+    Ok(())
+}
+
+fn first<'a, T>(list: &'a mut [T], what: &str) -> Result<&'a mut T> {
+    list.first_mut()
+        .ok_or_else(|| anyhow!("the profile has no {what} entry to override"))
 }

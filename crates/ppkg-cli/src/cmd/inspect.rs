@@ -89,15 +89,38 @@ pub(crate) fn run(args: &InspectArgs) -> Result<u8> {
 /// Words that mark a setting as secret (passwords, keys, tokens, PFX blobs). Matched against the
 /// last path segment, case-insensitively. Sources: WCD's settings store names
 /// (`Password`, `Secret`, `PFXCertPassword`, `BPRT`, `KeyMaterial`, `NetworkKey`).
-const SECRET_WORDS: [&str; 7] = [
+const SECRET_WORDS: [&str; 8] = [
     "password",
     "secret",
     "bprt",
     "token",
     "keymaterial",
     "networkkey",
+    "securitykey",
     "pfxcertblob",
 ];
+
+/// Hides the `<keyMaterial>` of an embedded WLAN profile (WiFi CSP `WlanXml`) unless `show`.
+pub(crate) fn mask_embedded(value: &str, show: bool) -> String {
+    const OPEN: &str = "<keyMaterial>";
+    const CLOSE: &str = "</keyMaterial>";
+    if show {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find(OPEN) {
+        let start = i + OPEN.len();
+        let Some(len) = rest[start..].find(CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&mask(&rest[start..start + len], true, false));
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// Whether a setting or parm name holds a secret.
 pub(crate) fn is_secret_name(name: &str) -> bool {
@@ -199,7 +222,10 @@ fn compiled_groups(
                     || parm.settings_path.as_deref().is_some_and(is_secret_name);
                 CompiledParm {
                     csp_path: csp,
-                    value: mask(parm.value.as_deref().unwrap_or_default(), secret, show),
+                    value: mask_embedded(
+                        &mask(parm.value.as_deref().unwrap_or_default(), secret, show),
+                        show,
+                    ),
                     datatype: parm.datatype.clone(),
                     settings_path: parm.settings_path.clone(),
                 }

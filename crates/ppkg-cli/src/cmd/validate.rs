@@ -1,12 +1,173 @@
-//! `ppkg validate` (being wired to csp-model and workplace).
+//! `ppkg validate`: a `.ppkg`, `customizations.xml` or profile; exit 0 valid, 1 invalid.
 
-use anyhow::{bail, Result};
+use std::io::Write;
+use std::path::Path;
 
-pub(crate) fn run(_args: &crate::cli::ValidateArgs) -> Result<u8> {
-    bail!("ppkg validate: not wired yet")
+use anyhow::{Context, Result};
+use csp_model::Catalog;
+use ppkg_format::answer::AnswerFile;
+use serde::Serialize;
+
+use crate::cli::ValidateArgs;
+use crate::io::open_package;
+use crate::pipeline::{edition, is_profile, prepare, Diag, Input};
+
+#[derive(Serialize)]
+struct Output<'a> {
+    file: String,
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    diagnostics: &'a [Diag],
 }
 
-/// Warnings about a package's answer file that `inspect` shows.
-pub(crate) fn package_warnings(_answer: Option<&ppkg_format::answer::AnswerFile>) -> Vec<String> {
-    Vec::new()
+pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
+    let edition = edition(&a.edition)?;
+    let diags = if is_package(&a.file)? {
+        validate_package(&a.file, a.password.as_deref(), edition)?
+    } else {
+        match prepare(&Input::File(&a.file), None, None, edition) {
+            Ok(p) => p.diags,
+            Err(e) => match e.downcast::<crate::cmd::Invalid>() {
+                // A parse error is a diagnostic too.
+                Ok(inv) => vec![parse_diag(&a.file, &inv.0)],
+                Err(e) => return Err(e),
+            },
+        }
+    };
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.iter().filter(|d| d.severity == "warning").count();
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let o = Output {
+            file: a.file.display().to_string(),
+            valid: errors == 0,
+            errors,
+            warnings,
+            diagnostics: &diags,
+        };
+        serde_json::to_writer_pretty(&mut out, &o)?;
+        writeln!(out)?;
+    } else {
+        for d in &diags {
+            writeln!(out, "{d}")?;
+        }
+        writeln!(
+            out,
+            "{}: {} ({errors} error(s), {warnings} warning(s))",
+            a.file.display(),
+            if errors == 0 { "valid" } else { "invalid" }
+        )?;
+    }
+    Ok(u8::from(errors > 0))
+}
+
+/// A package is recognised by content (WIM magic or an encrypted file), not by extension.
+fn is_package(path: &Path) -> Result<bool> {
+    if is_profile(path) {
+        return Ok(false);
+    }
+    let bytes = {
+        use std::io::Read as _;
+        let mut f =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut b = [0u8; 8];
+        let n = f.read(&mut b)?;
+        b[..n].to_vec()
+    };
+    let ext_ppkg = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ppkg") || e.eq_ignore_ascii_case("wim"));
+    Ok(bytes.starts_with(b"MSWIM\0\0\0") || ext_ppkg)
+}
+
+/// Turns `file: … at line L, column C …` parse failures into one diagnostic with a position.
+fn parse_diag(file: &Path, message: &str) -> Diag {
+    let find = |key: &str| -> Option<u32> {
+        let i = message.find(key)? + key.len();
+        let digits: String = message[i..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    let prefix = format!("{}: ", file.display());
+    Diag {
+        file: file.display().to_string(),
+        line: find("line "),
+        column: find("column "),
+        severity: "error".into(),
+        code: "PARSE".into(),
+        path: String::new(),
+        message: message.strip_prefix(&prefix).unwrap_or(message).to_owned(),
+    }
+}
+
+/// Validates the answer file inside a package, and checks that its compiled documents are the
+/// ones its answer file compiles to.
+fn validate_package(
+    path: &Path,
+    password: Option<&str>,
+    edition: csp_model::Edition,
+) -> Result<Vec<Diag>> {
+    let mut pkg = open_package(path, password)?;
+    let display = format!("{} (customizations.xml)", path.display());
+    let Some(answer) = pkg
+        .answer_file()
+        .with_context(|| format!("{}: cannot read the answer file", path.display()))?
+    else {
+        return Ok(vec![Diag {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            severity: "error".into(),
+            code: "NO-ANSWER-FILE".into(),
+            path: "Multivariant/0/customizations.xml".into(),
+            message: "the package holds no customizations.xml".into(),
+        }]);
+    };
+    let report = csp_model::validate::validate(&answer, Catalog::builtin(), edition);
+    let mut diags: Vec<Diag> = report
+        .diagnostics()
+        .iter()
+        .map(|d| Diag {
+            file: display.clone(),
+            line: d.pos.map(|p| p.line),
+            column: d.pos.map(|p| p.column),
+            severity: d.severity.to_string(),
+            code: d.code.to_string(),
+            path: d.path.clone(),
+            message: d.message.clone(),
+        })
+        .collect();
+    for w in package_warnings(Some(&answer)) {
+        diags.push(Diag {
+            file: display.clone(),
+            line: None,
+            column: None,
+            severity: "warning".into(),
+            code: "PROFILE".into(),
+            path: String::new(),
+            message: w,
+        });
+    }
+    Ok(diags)
+}
+
+/// Warnings about a package's answer file that `inspect` and `validate` show: the profile
+/// checks that need no files (certificate expiry, bulk token expiry, Wi-Fi keys, names).
+pub(crate) fn package_warnings(answer: Option<&AnswerFile>) -> Vec<String> {
+    let Some(answer) = answer else {
+        return Vec::new();
+    };
+    let Ok(profile) = workplace::Profile::from_answer_file(answer) else {
+        return Vec::new();
+    };
+    let report = workplace::check(&profile, std::time::SystemTime::now());
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != workplace::Code::AssetNotLoaded)
+        .map(|d| d.to_string())
+        .collect()
 }

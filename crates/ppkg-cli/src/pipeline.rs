@@ -1,0 +1,300 @@
+//! The build pipeline shared by `build`, `compile`, `validate` and `bulk`:
+//! input (profile or answer file) → checks → answer file → validation → compile → parts.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{anyhow, Context, Result};
+use csp_model::compile::{AssetResolver, DirResolver};
+use csp_model::{Catalog, CompileOptions, Edition};
+use ppkg_format::answer::AnswerFile;
+use ppkg_format::layout::{LayoutOptions, PackageParts};
+use serde::Serialize;
+use workplace::Profile;
+
+use crate::cmd::Invalid;
+
+/// The example profile shipped in the repository, embedded so `ppkg build` works anywhere.
+pub(crate) const EXAMPLE_PROFILE: &str = include_str!("../../../examples/bulk-enrollment.toml");
+/// The example's assets, by the path the profile names them with.
+pub(crate) const EXAMPLE_ASSETS: &[(&str, &[u8])] = &[(
+    "assets/example-test-root-ca.pem",
+    include_bytes!("../../../examples/assets/example-test-root-ca.pem"),
+)];
+/// Name shown for the embedded example in diagnostics.
+pub(crate) const EXAMPLE_NAME: &str = "examples/bulk-enrollment.toml (embedded)";
+
+/// One diagnostic, from any stage, as the CLI prints it:
+/// `file:line:col: severity code path: message`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Diag {
+    pub(crate) file: String,
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
+    pub(crate) severity: String,
+    pub(crate) code: String,
+    pub(crate) path: String,
+    pub(crate) message: String,
+}
+
+impl Diag {
+    pub(crate) fn is_error(&self) -> bool {
+        self.severity == "error"
+    }
+}
+
+impl std::fmt::Display for Diag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}:{}", self.column.unwrap_or(1))?;
+        }
+        write!(f, ": {} {}", self.severity, self.code)?;
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What kind of input a path is, by extension (`.toml`, `.json` → profile; else answer file).
+pub(crate) fn is_profile(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("toml" | "json")
+    )
+}
+
+/// Parses `--edition`.
+pub(crate) fn edition(name: &str) -> Result<Edition> {
+    name.parse::<Edition>()
+        .map_err(|_| anyhow!("--edition {name:?}: expected one of common, desktop, mobile, iotuap, team, hololens, holographic"))
+}
+
+/// A loaded, checked input ready to compile.
+pub(crate) struct Prepared {
+    /// Shown in diagnostics.
+    pub(crate) display: String,
+    /// The answer file, with a package ID.
+    pub(crate) answer: AnswerFile,
+    /// Where asset files come from.
+    pub(crate) resolver: Box<dyn AssetResolver + Send + Sync>,
+    /// Every diagnostic so far (warnings included).
+    pub(crate) diags: Vec<Diag>,
+}
+
+/// Where a profile comes from.
+pub(crate) enum Input<'a> {
+    /// The embedded example.
+    Example,
+    /// A file on disk.
+    File(&'a Path),
+}
+
+/// Loads a profile (checked with `workplace::check`) from a file or the embedded example.
+pub(crate) fn load_profile(
+    input: &Input<'_>,
+    asset_dir: Option<&Path>,
+) -> Result<(Profile, String, Vec<Diag>)> {
+    let (mut profile, display, base): (Profile, String, Option<PathBuf>) = match input {
+        Input::Example => {
+            let mut p =
+                Profile::from_toml(EXAMPLE_PROFILE).map_err(|e| anyhow!("{EXAMPLE_NAME}: {e}"))?;
+            // The example's assets are embedded too.
+            let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
+            for (rel, bytes) in EXAMPLE_ASSETS {
+                let path = dir.path().join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, bytes)?;
+            }
+            p.resolve_assets(asset_dir.unwrap_or(dir.path()))
+                .map_err(|e| anyhow!("{EXAMPLE_NAME}: {e}"))?;
+            (p, EXAMPLE_NAME.to_owned(), None)
+        }
+        Input::File(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            let parsed = if is_json {
+                Profile::from_json(&text)
+            } else {
+                Profile::from_toml(&text)
+            };
+            let p = parsed.map_err(|e| Invalid(format!("{}: {e}", path.display())))?;
+            let base = asset_dir
+                .map(Path::to_path_buf)
+                .or_else(|| path.parent().map(Path::to_path_buf));
+            (p, path.display().to_string(), base)
+        }
+    };
+    if let Some(base) = base {
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        profile
+            .resolve_assets(&base)
+            .map_err(|e| Invalid(format!("{display}: {e}")))?;
+    }
+    let report = workplace::check(&profile, SystemTime::now());
+    let diags = report
+        .diagnostics
+        .iter()
+        .map(|d| Diag {
+            file: display.clone(),
+            line: None,
+            column: None,
+            severity: format!("{:?}", d.severity).to_ascii_lowercase(),
+            code: d.code.to_string(),
+            path: d.path.clone(),
+            message: match &d.hint {
+                Some(h) => format!("{} ({h})", d.message),
+                None => d.message.clone(),
+            },
+        })
+        .collect();
+    Ok((profile, display, diags))
+}
+
+/// Loads any input (profile or answer file), runs the profile checks and the catalog
+/// validation, and gives the answer file a package ID (`--package-id`, the input's, one derived
+/// from the content when `SOURCE_DATE_EPOCH` is set, or a random one).
+pub(crate) fn prepare(
+    input: &Input<'_>,
+    asset_dir: Option<&Path>,
+    package_id: Option<&str>,
+    edition: Edition,
+) -> Result<Prepared> {
+    let use_profile = match input {
+        Input::Example => true,
+        Input::File(p) => is_profile(p),
+    };
+    let (mut answer, display, resolver, mut diags): (
+        AnswerFile,
+        String,
+        Box<dyn AssetResolver + Send + Sync>,
+        Vec<Diag>,
+    ) = if use_profile {
+        let (profile, display, diags) = load_profile(input, asset_dir)?;
+        let answer = profile
+            .to_answer_file()
+            .map_err(|e| Invalid(format!("{display}: {e}")))?;
+        (answer, display, Box::new(profile.asset_resolver()), diags)
+    } else {
+        let Input::File(path) = input else {
+            unreachable!("the example is a profile")
+        };
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let answer =
+            AnswerFile::parse(&bytes).map_err(|e| Invalid(format!("{}: {e}", path.display())))?;
+        let dir = asset_dir
+            .map(Path::to_path_buf)
+            .or_else(|| path.parent().map(Path::to_path_buf))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        (
+            answer,
+            path.display().to_string(),
+            Box::new(DirResolver::new(dir)),
+            Vec::new(),
+        )
+    };
+    let report = csp_model::validate::validate(&answer, Catalog::builtin(), edition);
+    // Positions refer to the answer file; for a profile that is the generated customizations.xml.
+    let file = if use_profile {
+        format!("{display} (customizations.xml)")
+    } else {
+        display.clone()
+    };
+    diags.extend(report.diagnostics().iter().map(|d| Diag {
+        file: file.clone(),
+        line: d.pos.map(|p| p.line),
+        column: d.pos.map(|p| p.column),
+        severity: d.severity.to_string(),
+        code: d.code.to_string(),
+        path: d.path.clone(),
+        message: d.message.clone(),
+    }));
+    set_package_id(&mut answer, package_id)?;
+    Ok(Prepared {
+        display,
+        answer,
+        resolver,
+        diags,
+    })
+}
+
+/// Gives the answer file its package ID.
+fn set_package_id(answer: &mut AnswerFile, package_id: Option<&str>) -> Result<()> {
+    let mut config = answer
+        .package_config()
+        .map_err(|e| Invalid(format!("PackageConfig: {e}")))?;
+    if let Some(id) = package_id {
+        let id = uuid::Uuid::parse_str(id.trim_matches(|c| c == '{' || c == '}'))
+            .map_err(|e| anyhow!("--package-id {id:?}: not a GUID ({e})"))?;
+        config.id = Some(id);
+    } else if config.id.is_none() {
+        config.id = Some(if std::env::var_os("SOURCE_DATE_EPOCH").is_some() {
+            // Reproducible builds: derive the ID from the content.
+            use sha1::Digest as _;
+            let digest = sha1::Sha1::digest(answer.to_bytes());
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&digest[..16]);
+            uuid::Builder::from_sha1_bytes(b).into_uuid()
+        } else {
+            uuid::Uuid::new_v4()
+        });
+    } else {
+        return Ok(());
+    }
+    answer.set_package_config(&config);
+    Ok(())
+}
+
+/// Prints diagnostics to stderr; fails with [`Invalid`] when any is an error.
+pub(crate) fn report(diags: &[Diag]) -> Result<()> {
+    let mut text = String::new();
+    for d in diags {
+        let _ = writeln!(text, "{d}");
+    }
+    eprint!("{text}");
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        return Err(Invalid(format!("{errors} error(s); nothing was written")).into());
+    }
+    Ok(())
+}
+
+/// Compiles a prepared input into the parts of a package.
+pub(crate) fn compile(p: &Prepared, edition: Edition) -> Result<(PackageParts, LayoutOptions)> {
+    let catalog = Catalog::builtin();
+    let mut opts = CompileOptions::default();
+    opts.edition = edition;
+    let compiled = csp_model::compile(&p.answer, catalog, &opts, p.resolver.as_ref())
+        .map_err(|e| Invalid(format!("{}: {e}", p.display)))?;
+    let mut layout = LayoutOptions::default();
+    layout.common_settings_xml = Some(csp_model::answer_settings_xml(&p.answer, catalog));
+    layout.target_skus = edition_skus(edition).to_owned();
+    Ok((compiled.into_parts(p.answer.clone()), layout))
+}
+
+/// `TargetSkus=` of the NOTES field for an edition: WCD writes `Desktop` for a desktop project
+/// (start_pins sample) and `WindowsCommon` for the common subset (Acer sample:
+/// `WindowsCommon,Desktop`).
+fn edition_skus(edition: Edition) -> &'static str {
+    if edition == Edition::Common {
+        "WindowsCommon"
+    } else {
+        edition.name()
+    }
+}

@@ -1,0 +1,343 @@
+//! End-to-end tests through the `ppkg` binary: the main job on the shipped example, checked by
+//! independent tools (`wimlib-imagex`, `7zz`), and every subcommand's behaviour and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ppkg(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ppkg"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run ppkg")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(args: &[&str], cwd: &Path) -> Output {
+    let o = ppkg(args, cwd);
+    assert_eq!(o.status.code(), Some(0), "ppkg {args:?}: {}", text(&o));
+    o
+}
+
+fn tool_ok(tool: &str, args: &[&str], cwd: &Path) -> String {
+    let o = Command::new(tool)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run tool");
+    assert!(o.status.success(), "{tool} {args:?}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every file below `dir`, relative, with its bytes.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).expect("prefix").to_path_buf();
+                out.push((rel, std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn main_job_builds_the_example_and_independent_tools_accept_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = ok(&["build", "-o", "bulk-enrollment.ppkg"], d);
+    let pkg = d.join("bulk-enrollment.ppkg");
+    assert!(pkg.is_file(), "{}", text(&o));
+    let bytes = std::fs::read(&pkg).unwrap();
+    assert_eq!(&bytes[..8], b"MSWIM\0\0\0");
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+
+    if ppkg_testdata::tool("wimlib-imagex") {
+        let out = tool_ok("wimlib-imagex", &["verify", "bulk-enrollment.ppkg"], d);
+        assert!(out.contains("successfully verified"), "{out}");
+    }
+    if ppkg_testdata::tool("7zz") {
+        let out = tool_ok("7zz", &["l", "bulk-enrollment.ppkg"], d);
+        assert!(out.contains("Multivariant/0/customizations.xml") || out.contains("Multivariant\\0\\customizations.xml"), "{out}");
+        assert!(out.contains("Workplace_Enrollments"), "{out}");
+    }
+
+    // inspect --json shows the enrollment, with the secret masked.
+    let o = ok(&["inspect", "bulk-enrollment.ppkg", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["metadata"]["name"], "Example bulk enrollment");
+    assert_eq!(v["metadata"]["owner_type"], "ITAdmin");
+    assert_eq!(v["metadata"]["altitude"], 5000);
+    let parms: Vec<&serde_json::Value> = v["compiled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["parms"].as_array().unwrap())
+        .collect();
+    let auth = parms
+        .iter()
+        .find(|p| p["csp_path"] == "Provisioning/Enrollments/enroll@example.com/AuthPolicy")
+        .expect("AuthPolicy parm");
+    assert_eq!(auth["value"], "0", "OnPremise compiles to 0");
+    let secret = parms
+        .iter()
+        .find(|p| p["csp_path"] == "Provisioning/Enrollments/enroll@example.com/Secret")
+        .expect("Secret parm");
+    assert!(secret["value"].as_str().unwrap().starts_with("<hidden"), "{secret}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!stdout.contains("Example-Passw0rd"), "secret leaked");
+    assert!(!stdout.contains("example-wifi-key"), "Wi-Fi key leaked");
+    // --show-secrets reveals them.
+    let o = ok(&["inspect", "bulk-enrollment.ppkg", "--show-secrets"], d);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Example-Passw0rd"));
+
+    // extract equals compile (of the same answer file).
+    ok(&["extract", "bulk-enrollment.ppkg", "-o", "extracted"], d);
+    ok(&["extract", "bulk-enrollment.ppkg", "-o", "answer", "--answer-file-only"], d);
+    let answer = d.join("answer/customizations.xml");
+    assert!(answer.is_file());
+    let cert_dir = d.join("answer/assets");
+    std::fs::create_dir_all(&cert_dir).unwrap();
+    std::fs::write(
+        cert_dir.join("example-test-root-ca.pem"),
+        std::fs::read(ppkg_testdata::workspace_root().join("examples/assets/example-test-root-ca.pem")).unwrap(),
+    )
+    .unwrap();
+    ok(&["compile", "answer/customizations.xml", "-o", "compiled"], d);
+    let a = tree(&d.join("extracted"));
+    let b = tree(&d.join("compiled"));
+    assert_eq!(
+        a.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        b.iter().map(|x| &x.0).collect::<Vec<_>>()
+    );
+    assert!(a == b, "extract and compile differ in content");
+    assert!(a.len() >= 9, "{}", a.len());
+}
+
+#[test]
+fn build_is_reproducible_with_source_date_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |out: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_ppkg"))
+            .args(["build", "-o", out])
+            .current_dir(d)
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        std::fs::read(d.join(out)).unwrap()
+    };
+    assert_eq!(run("a.ppkg"), run("b.ppkg"));
+}
+
+#[test]
+fn broken_profile_fails_with_position_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A TOML syntax error on line 3.
+    std::fs::write(d.join("broken.toml"), "[package]\nname = \"x\"\nversion = = 1\n").unwrap();
+    let o = ppkg(&["build", "broken.toml", "-o", "out.ppkg"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 3"), "{err}");
+    assert!(!d.join("out.ppkg").exists());
+
+    // Well-formed but invalid: http URL, short Wi-Fi key, bad UPN.
+    std::fs::write(
+        d.join("invalid.toml"),
+        r#"[package]
+name = "bad"
+[[enrollments]]
+upn = "not-an-upn"
+auth_policy = "OnPremise"
+discovery_service_full_url = "http://enroll.example.com/EnrollmentServer/Discovery.svc"
+secret = "x"
+[[wifi]]
+ssid = "Lab"
+security = "WPA2-Personal"
+key = "short"
+"#,
+    )
+    .unwrap();
+    let o = ppkg(&["build", "invalid.toml", "-o", "out.ppkg"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error"), "{err}");
+    assert!(err.contains("Workplace/Enrollments"), "{err}");
+    assert!(err.contains("WLAN"), "{err}");
+    assert!(!err.contains("short\""), "a secret was printed: {err}");
+    assert!(!d.join("out.ppkg").exists());
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 2, "only the two inputs remain");
+}
+
+#[test]
+fn bulk_builds_distinct_packages_that_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let example = ppkg_testdata::workspace_root().join("examples");
+    let mut csv = String::from("name,computer_name,wifi_key,enrollment_secret\n");
+    for i in 0..100 {
+        csv.push_str(&format!("dev{i:03},PC-{i:03},wifi-key-{i:04},Secret-{i:04}\n"));
+    }
+    std::fs::write(d.join("devices.csv"), csv).unwrap();
+    let profile = example.join("bulk-enrollment.toml");
+    let o = ok(
+        &["bulk", profile.to_str().unwrap(), "--devices", "devices.csv", "-o", "out"],
+        d,
+    );
+    let files = tree(&d.join("out"));
+    assert_eq!(files.len(), 100, "{}", text(&o));
+    let mut uniq: Vec<&Vec<u8>> = files.iter().map(|f| &f.1).collect();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq.len(), 100, "packages are distinct");
+    // Each one carries its own computer name.
+    let o = ok(&["inspect", "out/dev042.ppkg", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.to_string().contains("PC-042"));
+    if ppkg_testdata::tool("wimlib-imagex") {
+        for (name, _) in &files {
+            let p = d.join("out").join(name);
+            tool_ok("wimlib-imagex", &["verify", p.to_str().unwrap()], d);
+        }
+    }
+    // A zip of the same.
+    ok(
+        &["bulk", profile.to_str().unwrap(), "--devices", "devices.csv", "-o", "all.zip"],
+        d,
+    );
+    assert!(std::fs::metadata(d.join("all.zip")).unwrap().len() > 100 * 1000);
+    // An unknown column is refused with its position.
+    std::fs::write(d.join("bad.csv"), "name,colour\na,red\n").unwrap();
+    let o = ppkg(&["bulk", profile.to_str().unwrap(), "--devices", "bad.csv", "-o", "bad"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.csv:1:2"), "{}", text(&o));
+    assert!(!d.join("bad").exists());
+}
+
+#[test]
+fn validate_exit_codes_and_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("bad.xml"),
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<WindowsCustomizations>\n  <PackageConfig xmlns=\"urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0\">\n    <ID>{b84f2c39-eb59-4d4f-8ad1-0f93cec1384e}</ID>\n    <Name>x</Name>\n    <Version>1.0</Version>\n    <OwnerType>ITAdmin</OwnerType>\n    <Rank>0</Rank>\n  </PackageConfig>\n  <Settings xmlns=\"urn:schemas-microsoft-com:windows-provisioning\">\n    <Customizations>\n      <Common>\n        <NoSuchArea><Thing>1</Thing></NoSuchArea>\n      </Common>\n    </Customizations>\n  </Settings>\n</WindowsCustomizations>\n",
+    )
+    .unwrap();
+    let o = ppkg(&["validate", "bad.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("bad.xml:13:"), "{out}");
+    let o = ppkg(&["validate", "bad.xml", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["line"], 13);
+
+    std::fs::write(d.join("unclosed.xml"), "<WindowsCustomizations>\n  <Settings>\n").unwrap();
+    let o = ppkg(&["validate", "unclosed.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    let o = ppkg(&["validate", "missing.xml"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = ppkg(&["validate"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    ok(&["build", "-o", "x.ppkg"], d);
+    ok(&["validate", "x.ppkg"], d);
+    let example = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    ok(&["validate", example.to_str().unwrap()], d);
+}
+
+#[test]
+fn reference_package_reads_extracts_and_diffs() {
+    let Some(sp) = ppkg_testdata::reference_file("ppkg/start_pins.ppkg") else {
+        return;
+    };
+    let extracted = ppkg_testdata::reference_file("ppkg/start_pins_extracted").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sp = sp.to_str().unwrap();
+    ok(&["extract", sp, "-o", "sp"], d);
+    assert!(tree(&d.join("sp")) == tree(&extracted));
+    let o = ok(&["inspect", sp], d);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Policy/Config/Start/ConfigureStartPins"), "{out}");
+    assert!(out.contains("d66ea0fd-afd5-5f17-a853-597f25399be1"), "{out}");
+    ok(&["validate", sp], d);
+    // diff against the built example: both ITAdmin rank 0 → tie; settings differ (exit 1).
+    ok(&["build", "-o", "x.ppkg"], d);
+    let o = ppkg(&["diff", sp, "x.ppkg", "--json"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["winner"], "tie");
+    assert!(v["settings"].as_array().unwrap().len() > 5);
+    let o = ok(&["diff", "x.ppkg", "x.ppkg"], d);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 difference(s)"));
+}
+
+#[test]
+fn encrypted_build_needs_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&["build", "-o", "enc.ppkg", "--password", "Abc123def456"], d);
+    let bytes = std::fs::read(d.join("enc.ppkg")).unwrap();
+    assert_ne!(&bytes[..5], b"MSWIM");
+    let o = ppkg(&["inspect", "enc.ppkg"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("encrypted"));
+    let o = ppkg(&["inspect", "enc.ppkg", "--password", "Wrong1234567"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = ok(&["inspect", "enc.ppkg", "--password", "Abc123def456", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["encrypted"], true);
+    assert_eq!(v["metadata"]["name"], "Example bulk enrollment");
+    // A generated password is printed once on stdout.
+    let o = ok(&["build", "-o", "gen.ppkg", "--encrypt"], d);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let pw = out.trim().strip_prefix("password: ").expect("password line");
+    ok(&["extract", "gen.ppkg", "-o", "x", "--password", pw], d);
+    assert!(d.join("x/Multivariant/0/customizations.xml").is_file());
+}
+
+#[test]
+fn schedule_prints_the_default_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ok(&["schedule"], dir.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    for needle in ["+15 min", "+1 h 15 min", "+5 h 15 min", "immediate retry 3 of 3"] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    let o = ok(&["schedule", "--fail", "2", "--json"], dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.to_string().contains("Succeeded") || v.to_string().contains("succeeded"), "{v}");
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["build", "inspect", "extract", "validate", "compile", "bulk", "schedule", "diff"] {
+        let o = ok(&[sub, "--help"], dir.path());
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("Example"), "{sub}: {out}");
+        assert!(out.contains(&format!("ppkg {sub}")), "{sub}: {out}");
+    }
+}
