@@ -436,6 +436,15 @@ proptest! {
     }
 
     #[test]
+    fn random_input_is_an_error_not_a_panic(data in proptest::collection::vec(any::<u8>(), 0..700)) {
+        let password = Password::new("Random123").unwrap();
+        prop_assert!(decrypt_vec(&data, &password).is_err());
+        let mut out = Vec::new();
+        prop_assert!(crypt::decrypt_padded(Cursor::new(&data), &mut out, &password).is_err());
+        let _ = crypt::wim_end_from_header(&data);
+    }
+
+    #[test]
     fn password_accepts_exactly_the_rule(s in "\\PC{0,20}") {
         let ok = (8..=16).contains(&s.chars().count())
             && s.chars().all(|c| c.is_ascii_alphanumeric());

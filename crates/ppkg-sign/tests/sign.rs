@@ -406,6 +406,12 @@ fn tampered_package_and_catalog_are_rejected() {
         .rev()
         .find(|l| l.text.contains("cont [ 0 ]"))
         .expect("signed attributes [0]");
+    // Anywhere else (certificates, headers): an error or a verified catalog, never a panic.
+    for i in 0..cat.len() {
+        let mut bad = cat.clone();
+        bad[i] ^= 0x80;
+        let _ = ppkg_sign::inspect(&bad);
+    }
     let signed = content_range(&lines).chain(attrs.offset..cat.len());
     for i in signed {
         let mut bad = cat.clone();
@@ -630,4 +636,13 @@ fn ecdsa_p256_signer() {
         ppkg_sign::verify(&cat, &b"another package"[..]),
         Err(Error::PackageMismatch { .. })
     ));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_bytes_are_not_a_catalog(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+        proptest::prop_assert!(ppkg_sign::inspect(&data).is_err());
+    }
 }
