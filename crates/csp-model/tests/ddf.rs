@@ -607,3 +607,36 @@ proptest! {
         }
     }
 }
+
+/// Every node of every root resolves from its own URI (dynamic segments named `x1`) back to
+/// itself: 416 nodes, both scopes.
+#[test]
+fn every_node_resolves_from_its_own_uri() {
+    let Some(set) = load() else { return };
+    let tree = set.tree();
+    let mut checked = 0;
+    for (root_uri, root) in tree.roots() {
+        let mut stack: Vec<(String, &DdfNode)> = vec![(root_uri.clone(), root)];
+        while let Some((uri, node)) = stack.pop() {
+            let r = tree
+                .resolve(&uri)
+                .unwrap_or_else(|| panic!("{uri} does not resolve"));
+            assert!(std::ptr::eq(r.node, node), "{uri} resolved to another node");
+            assert_eq!(r.root, root_uri, "{uri}");
+            assert_eq!(
+                r.instances.len(),
+                r.chain.iter().filter(|n| n.is_dynamic()).count()
+            );
+            checked += 1;
+            for c in &node.children {
+                let seg = if c.is_dynamic() {
+                    "x1"
+                } else {
+                    c.name.as_str()
+                };
+                stack.push((format!("{uri}/{seg}"), c));
+            }
+        }
+    }
+    assert_eq!(checked, 416);
+}
