@@ -415,3 +415,68 @@ proptest! {
         let _ = validate_value(s, &value);
     }
 }
+
+fn client_cert(key_location: &str) -> String {
+    format!(
+        r#"<Certificates><ClientCertificates><ClientCertificate CertificateName="Lab-Client" Name="Lab-Client">
+<CertificatePassword>hunter2-secret</CertificatePassword><CertificatePath>C:\certs\lab.pfx</CertificatePath>
+<KeyLocation>{key_location}</KeyLocation><ExportCertificate>False</ExportCertificate>
+</ClientCertificate></ClientCertificates></Certificates>"#
+    )
+}
+
+#[test]
+fn ddf_cross_check_of_csp_mapped_values() {
+    // The real DDF agrees with WCD's store on KeyLocation: no finding.
+    if let Some(dir) = ppkg_testdata::reference_file("ddf") {
+        let set = csp_model::ddf::DdfSet::load_dir(dir).unwrap();
+        let v = Validator::new(Catalog::builtin(), Edition::Desktop).with_ddf(&set);
+        let r = v.validate(&answer(&client_cert("Software only")));
+        assert!(r.is_empty(), "{r}");
+        // And the reference answer files go through it without a crash.
+        let cust = ppkg_testdata::reference_file("customizations").unwrap();
+        for e in std::fs::read_dir(cust).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().and_then(|x| x.to_str()) == Some("xml") {
+                let a = AnswerFile::parse(&std::fs::read(&p).unwrap()).unwrap();
+                let r = v.validate(&a);
+                assert!(r.diagnostics().iter().all(|d| d.pos.is_some()), "{r}");
+            }
+        }
+    }
+
+    // A DDF that allows only 3 (software) flags WCD's TPM choice, as a warning.
+    let ddf = br#"<MgmtTree xmlns:MSFT="http://schemas.microsoft.com/MobileDevice/DM">
+<Node><NodeName>ClientCertificateInstall</NodeName><Path>./Device/Vendor/MSFT</Path>
+<DFProperties><AccessType><Get/></AccessType><DFFormat><node/></DFFormat><DFType><DDFName/></DFType></DFProperties>
+<Node><NodeName>PFXCertInstall</NodeName><DFProperties><AccessType><Get/></AccessType><DFFormat><node/></DFFormat><DFType><DDFName/></DFType></DFProperties>
+<Node><NodeName></NodeName><DFProperties><AccessType><Add/><Get/></AccessType><DFFormat><node/></DFFormat><DFType><DDFName/></DFType></DFProperties>
+<Node><NodeName>KeyLocation</NodeName><DFProperties><AccessType><Add/><Get/><Replace/></AccessType>
+<DFFormat><int/></DFFormat><DFType><MIME/></DFType>
+<MSFT:AllowedValues ValueType="ENUM"><MSFT:Enum><MSFT:Value>3</MSFT:Value></MSFT:Enum></MSFT:AllowedValues>
+</DFProperties></Node></Node></Node></Node></MgmtTree>"#;
+    let set = csp_model::ddf::DdfSet::parse(ddf).unwrap();
+    let v = Validator::new(Catalog::builtin(), Edition::Desktop).with_ddf(&set);
+    assert!(v
+        .validate(&answer(&client_cert("Software only")))
+        .is_empty());
+    let r = v.validate(&answer(&client_cert("TPM only")));
+    assert!(r.is_valid(), "{r}");
+    let d = r
+        .with_code(Code::EnumNotAllowed)
+        .next()
+        .expect("DDF finding");
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(
+        d.message.starts_with(
+            "DDF ./Device/Vendor/MSFT/ClientCertificateInstall/PFXCertInstall/~CertificateName~/KeyLocation:"
+        ),
+        "{d}"
+    );
+    assert_eq!(
+        d.path,
+        "/Certificates/ClientCertificates/ClientCertificate[Lab-Client]/KeyLocation"
+    );
+    assert_eq!(d.pos.map(|p| p.line), Some(11));
+    assert!(!r.to_string().contains("hunter2"));
+}

@@ -9,7 +9,8 @@ use ppkg_format::xml::{Element, TextPos};
 
 use super::report::{Code, Diagnostic, LineCol, Logger, Report, Severity};
 use super::value::{check_value, PatternCache};
-use crate::catalog::{Catalog, Edition, Setting, SettingKind};
+use crate::catalog::{Catalog, CspAction, Edition, Setting, SettingKind};
+use crate::ddf::{DdfSet, Operation};
 
 /// Validates an answer file for a target edition and returns every diagnostic at once (see
 /// [`Validator`] for the rules).
@@ -41,16 +42,33 @@ pub fn validate(answer: &AnswerFile, catalog: &Catalog, edition: Edition) -> Rep
 /// Paths in diagnostics are catalog paths with item keys, prefixed by the variant for variant
 /// settings: `/Workplace/Enrollments/UPN[alias@contoso.net]/AuthPolicy`,
 /// `Variant[1]/Policies/AllowBrowser`.
+///
+/// With [`Validator::with_ddf`], each value of a CSP-mapped setting is also checked against the
+/// DDF node its CSP path names (`!scope=` turned into `./Device`/`./User`, `~Key~` matching the
+/// dynamic node), after WCD's own conversion (enum label → value, `True` → `true`). A DDF finding
+/// is at most a warning, its message starting `DDF <uri>:`: the store is what WCD enforces, the
+/// DDF what the device's CSP documents. Settings whose CSP the set lacks are not checked.
 #[derive(Clone, Copy, Debug)]
 pub struct Validator<'a> {
     catalog: &'a Catalog,
     edition: Edition,
+    ddf: Option<&'a DdfSet>,
 }
 
 impl<'a> Validator<'a> {
     /// A validator for `edition` over `catalog`.
     pub fn new(catalog: &'a Catalog, edition: Edition) -> Self {
-        Self { catalog, edition }
+        Self {
+            catalog,
+            edition,
+            ddf: None,
+        }
+    }
+
+    /// Also checks CSP-mapped values against the nodes of `ddf` (see the type's docs).
+    pub fn with_ddf(mut self, ddf: &'a DdfSet) -> Self {
+        self.ddf = Some(ddf);
+        self
     }
 
     /// Validates a whole answer file; the diagnostics come back sorted in a [`Report`].
@@ -522,8 +540,43 @@ impl<'a> Walker<'_, 'a> {
                 &mut self.cache,
                 &mut self.out,
             );
+            if let Some(ddf) = self.v.ddf {
+                self.ddf_check(ddf, setting, &text, pos(c.pos));
+            }
         }
         self.in_edition = was_in_edition;
+    }
+
+    /// Checks a CSP-mapped value against its DDF node (see [`Validator::with_ddf`]).
+    fn ddf_check(&mut self, ddf: &DdfSet, setting: &Setting, text: &str, at: Option<LineCol>) {
+        let Some(csp) = &setting.csp else { return };
+        let uri = csp_uri(&csp.path);
+        let Some(found) = ddf.resolve(&uri) else {
+            return;
+        };
+        let op = match csp.action {
+            CspAction::Exec => Operation::Exec,
+            CspAction::Delete => return,
+            _ if found.node.props.access.add => Operation::Add,
+            _ => Operation::Replace,
+        };
+        let t = text.trim();
+        let value = match setting.kind {
+            SettingKind::Bool if t.eq_ignore_ascii_case("true") => "true",
+            SettingKind::Bool if t.eq_ignore_ascii_case("false") => "false",
+            SettingKind::Int if setting.is_enum() => setting.value_for_label(t).unwrap_or(t),
+            SettingKind::Int => t,
+            _ => text,
+        };
+        let mut found_diags = Vec::new();
+        found
+            .node
+            .check_into(&self.display, at, value, op, &mut found_diags);
+        for mut d in found_diags {
+            d.severity = d.severity.min(Severity::Warning);
+            d.message = format!("DDF {uri}: {}", d.message);
+            self.out.push(d);
+        }
     }
 
     fn required(&mut self, c: &Element, required: &[&Setting]) {
@@ -634,5 +687,27 @@ fn text_of(c: &Element) -> std::borrow::Cow<'_, str> {
         [] => std::borrow::Cow::Borrowed(""),
         [ppkg_format::xml::Node::Text(t)] => std::borrow::Cow::Borrowed(t.as_str()),
         _ => std::borrow::Cow::Owned(c.text()),
+    }
+}
+
+/// The OMA-URI of a WCD CSP path: `./Vendor/MSFT/ClientCertificateInstall!scope=Device/…/~Key~/X`
+/// → `./Device/Vendor/MSFT/ClientCertificateInstall/…/~Key~/X` (the `~Key~` segment stays; it
+/// matches the DDF's dynamic node like any other segment).
+fn csp_uri(path: &str) -> String {
+    let mut scope = None;
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in path.trim().trim_start_matches("./").split('/') {
+        match seg.split_once("!scope=") {
+            Some((name, sc)) => {
+                scope = Some(sc);
+                segs.push(name);
+            }
+            None => segs.push(seg),
+        }
+    }
+    match scope {
+        Some(sc) if sc.eq_ignore_ascii_case("user") => format!("./User/{}", segs.join("/")),
+        Some(_) => format!("./Device/{}", segs.join("/")),
+        None => format!("./{}", segs.join("/")),
     }
 }
