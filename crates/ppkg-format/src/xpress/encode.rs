@@ -55,11 +55,11 @@ const DEFAULT_EFFORT: Effort = Effort {
 /// Deterministic: the same input always gives the same bytes.
 pub struct Compressor {
     /// Most recent position (or [`NIL`]) for each 3-byte hash.
-    head3: Vec<u16>,
+    head3: Box<[u16; 1 << HASH3_BITS]>,
     /// Most recent position (or [`NIL`]) for each 4-byte hash.
-    head4: Vec<u16>,
+    head4: Box<[u16; 1 << HASH4_BITS]>,
     /// Previous position with the same 4-byte hash, per position (or [`NIL`]).
-    prev: Vec<u16>,
+    prev: Box<[u16; BLOCK_SIZE]>,
     /// Parsed sequence: a literal is `byte << 16`; a match is `(length − 3) << 16 | offset`
     /// (offset ≥ 1, so the low half tells them apart).
     items: Vec<u32>,
@@ -88,9 +88,9 @@ impl Compressor {
     /// A compressor with empty buffers (they are sized by the first chunk).
     pub fn new() -> Self {
         Self {
-            head3: Vec::new(),
-            head4: Vec::new(),
-            prev: Vec::new(),
+            head3: Box::new([NIL; 1 << HASH3_BITS]),
+            head4: Box::new([NIL; 1 << HASH4_BITS]),
+            prev: Box::new([NIL; BLOCK_SIZE]),
             items: Vec::new(),
             freq: [0; NUM_SYMBOLS],
             lens: [0; NUM_SYMBOLS],
@@ -118,12 +118,9 @@ impl Compressor {
             return out.len();
         }
         let n = input.len();
-        self.head3.clear();
-        self.head3.resize(1 << HASH3_BITS, NIL);
-        self.head4.clear();
-        self.head4.resize(1 << HASH4_BITS, NIL);
-        self.prev.clear();
-        self.prev.resize(n, NIL);
+        // `prev` needs no reset: an entry is read only after this chunk wrote it.
+        self.head3.fill(NIL);
+        self.head4.fill(NIL);
         self.items.clear();
         self.items.reserve(n);
         self.freq.fill(0);
@@ -150,11 +147,11 @@ impl Compressor {
 /// The match finder's tables, borrowed for one chunk.
 struct Tables<'a> {
     /// Most recent position + 1 (or [`NIL`]) for each 3-byte hash.
-    head3: &'a mut [u16],
+    head3: &'a mut [u16; 1 << HASH3_BITS],
     /// Most recent position + 1 (or [`NIL`]) for each 4-byte hash.
-    head4: &'a mut [u16],
+    head4: &'a mut [u16; 1 << HASH4_BITS],
     /// Previous position + 1 with the same 4-byte hash, per position (or [`NIL`]).
-    prev: &'a mut [u16],
+    prev: &'a mut [u16; BLOCK_SIZE],
 }
 
 impl Tables<'_> {
@@ -165,7 +162,7 @@ impl Tables<'_> {
             let v = load_u32(data, p);
             self.head3[hash3(v)] = p as u16 + 1;
             let h = hash4(v);
-            self.prev[p] = self.head4[h];
+            self.prev[usize::from(p as u16)] = self.head4[h];
             self.head4[h] = p as u16 + 1;
         }
     }
@@ -195,7 +192,7 @@ impl Tables<'_> {
         self.head3[h3] = p as u16 + 1;
         let h4 = hash4(v);
         let mut cand = self.head4[h4];
-        self.prev[p] = cand;
+        self.prev[usize::from(p as u16)] = cand;
         self.head4[h4] = p as u16 + 1;
 
         let max = (n - p).min(MAX_MATCH);
@@ -225,7 +222,7 @@ impl Tables<'_> {
                     }
                 }
             }
-            cand = self.prev[c];
+            cand = self.prev[usize::from(cand - 1)];
             depth -= 1;
         }
         if best_off == 0 {
