@@ -102,22 +102,53 @@ fn length_extension_boundaries() {
     round_trip(&mut c, &vec![9u8; 65536]);
 }
 
-/// Offsets of every bit length, up to the maximum 65535 (a 65536-byte block).
+/// Offsets of every bit length up to the largest one a block can use. In one block of at most
+/// 65536 bytes a match of at least 3 bytes at offset `d` needs `d + 3` bytes, so the format's
+/// maximum offset 65535 is unreachable: the largest is 65533 (3 bytes), and 65532 for the 4-byte
+/// matches that the encoder takes at large offsets.
 #[test]
 fn offset_boundaries() {
     let mut c = Compressor::new();
-    let head = random_bytes(11, 64);
-    for off in [1usize, 2, 3, 4, 255, 256, 4095, 4096, 32767, 32768, 65535] {
-        let mut data = head.clone();
-        data.extend(random_bytes(off as u64 + 100, off - head.len().min(off)));
-        data.truncate(off);
-        let mut d2 = data.clone();
-        d2.extend_from_slice(&head);
-        // `head` reappears exactly `off` bytes after its start (for off >= 64).
-        if d2.len() <= 65536 {
-            round_trip(&mut c, &d2);
+    for off in [
+        1usize, 2, 3, 4, 7, 8, 255, 256, 4095, 4096, 32767, 32768, 32769, 65532, 65533,
+    ] {
+        let k = 16.min(65536 - off);
+        // Filler: numbered lines (short matches everywhere, so the search visits every
+        // position), then a random pattern at 0 and at `off`.
+        let mut data = Vec::new();
+        let mut line = 0;
+        while data.len() < off + k {
+            data.extend_from_slice(format!("line {line:05}\n").as_bytes());
+            line += 7;
+        }
+        data.truncate(off + k);
+        data[..k].copy_from_slice(&random_bytes(off as u64 + 100, k));
+        for i in off..off + k {
+            data[i] = data[i - off];
+        }
+        let n = round_trip(&mut c, &data);
+        if k >= 4 && off > 16 {
+            // The repetition is found: the chunk is smaller than with a mismatching copy.
+            for i in (off..off + k).step_by(3) {
+                data[i] ^= 0xff;
+            }
+            let mut other = Vec::new();
+            let m = c.compress(&data, &mut other);
+            assert!(n < m || off > 65532, "offset {off}: {n} vs {m}");
         }
     }
+}
+
+#[test]
+fn decoder_reads_15_offset_bits() {
+    // Literal 'a' and symbol 256 + 0xF0 (offset 32768 + 15 bits); a match at output position
+    // 0 with offset 65535 must be rejected as pointing before the start.
+    let mut input = two_symbol_table(256 + 0xf0);
+    // Match symbol (code 1), then 15 offset bits all ones: offset 65535.
+    input.extend_from_slice(&0xffffu16.to_le_bytes());
+    input.extend_from_slice(&[0, 0, 0, 0]);
+    let e = xpress_err(&input, 100);
+    assert!(e.to_string().contains("offset 65535"), "{e}");
 }
 
 #[test]
