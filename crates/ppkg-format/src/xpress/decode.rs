@@ -73,31 +73,41 @@ impl DecodeTable {
             primary: [0; 1 << TABLE_BITS],
             sub: Vec::new(),
         };
-        for len in 1..=MAX_CODE_LEN {
-            for (sym, &l) in lens.iter().enumerate() {
-                if u32::from(l) != len {
-                    continue;
+        // Symbols in canonical order (by length, then symbol), by counting sort.
+        let mut start = [0usize; MAX_CODE_LEN as usize + 2];
+        for len in 1..=MAX_CODE_LEN as usize {
+            start[len + 1] = start[len] + count[len] as usize;
+        }
+        let mut sorted = [0u16; NUM_SYMBOLS];
+        for (sym, &l) in lens.iter().enumerate() {
+            if l != 0 {
+                let slot = &mut start[usize::from(l)];
+                sorted[*slot] = sym as u16;
+                *slot += 1;
+            }
+        }
+        let used = start[MAX_CODE_LEN as usize];
+        for &sym in &sorted[..used] {
+            let len = u32::from(lens[usize::from(sym)]);
+            let code = next[len as usize];
+            next[len as usize] += 1;
+            let entry = u32::from(sym) | (len << 16);
+            if len <= TABLE_BITS {
+                let start = (code << (TABLE_BITS - len)) as usize;
+                let n = 1usize << (TABLE_BITS - len);
+                t.primary[start..start + n].fill(entry);
+            } else {
+                let prefix = (code >> (len - TABLE_BITS)) as usize;
+                if t.primary[prefix] & SUB_FLAG == 0 {
+                    let base = t.sub.len() as u32;
+                    t.sub.resize(t.sub.len() + SUB_SIZE, 0);
+                    t.primary[prefix] = SUB_FLAG | base;
                 }
-                let code = next[len as usize];
-                next[len as usize] += 1;
-                let entry = sym as u32 | (len << 16);
-                if len <= TABLE_BITS {
-                    let start = (code << (TABLE_BITS - len)) as usize;
-                    let n = 1usize << (TABLE_BITS - len);
-                    t.primary[start..start + n].fill(entry);
-                } else {
-                    let prefix = (code >> (len - TABLE_BITS)) as usize;
-                    if t.primary[prefix] & SUB_FLAG == 0 {
-                        let base = t.sub.len() as u32;
-                        t.sub.resize(t.sub.len() + SUB_SIZE, 0);
-                        t.primary[prefix] = SUB_FLAG | base;
-                    }
-                    let base = (t.primary[prefix] & !SUB_FLAG) as usize;
-                    let low = code & ((1 << (len - TABLE_BITS)) - 1);
-                    let start = base + (low << (MAX_CODE_LEN - len)) as usize;
-                    let n = 1usize << (MAX_CODE_LEN - len);
-                    t.sub[start..start + n].fill(entry);
-                }
+                let base = (t.primary[prefix] & !SUB_FLAG) as usize;
+                let low = code & ((1 << (len - TABLE_BITS)) - 1);
+                let start = base + (low << (MAX_CODE_LEN - len)) as usize;
+                let n = 1usize << (MAX_CODE_LEN - len);
+                t.sub[start..start + n].fill(entry);
             }
         }
         Ok(t)

@@ -10,7 +10,9 @@
 //!   0–255 are literals, 256–511 are matches whose low 4 bits are a length header (length − 3,
 //!   15 = "read a length byte, and if that is 255 a `u16`") and whose high 4 bits are the
 //!   number of offset bits after the implicit leading 1 (offsets 1 to 65535);
-//! - no end-of-block symbol: WIM knows each chunk's uncompressed size (wimlib writes none).
+//! - then the end-of-data symbol 256, which MS-XCA's compressor writes; a WIM reader knows each
+//!   chunk's uncompressed size and stops before it, but wimlib writes it too ("needed for MS
+//!   compatibility"), and so does [`Compressor`].
 //!
 //! - [`decompress`] decodes one chunk into a caller-sized buffer and rejects malformed input
 //!   with an [`ErrorKind::Xpress`](crate::ErrorKind::Xpress) error at a byte offset.
