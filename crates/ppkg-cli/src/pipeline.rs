@@ -19,8 +19,8 @@ use crate::cmd::Invalid;
 pub(crate) const EXAMPLE_PROFILE: &str = include_str!("../../../examples/bulk-enrollment.toml");
 /// The example's assets, by the path the profile names them with.
 pub(crate) const EXAMPLE_ASSETS: &[(&str, &[u8])] = &[(
-    "assets/example-test-root-ca.pem",
-    include_bytes!("../../../examples/assets/example-test-root-ca.pem"),
+    "assets/example-test-root-ca.cer",
+    include_bytes!("../../../examples/assets/example-test-root-ca.cer"),
 )];
 /// Name shown for the embedded example in diagnostics.
 pub(crate) const EXAMPLE_NAME: &str = "examples/bulk-enrollment.toml (embedded)";

@@ -64,10 +64,19 @@ fn main_job_builds_the_example_and_independent_tools_accept_it() {
     let o = ok(&["build", "-o", "bulk-enrollment.ppkg"], d);
     let pkg = d.join("bulk-enrollment.ppkg");
     assert!(pkg.is_file(), "{}", text(&o));
+    // The shipped example is clean: no error and no warning from any check.
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        text(&o)
+    );
     let bytes = std::fs::read(&pkg).unwrap();
     assert_eq!(&bytes[..8], b"MSWIM\0\0\0");
     // No temporary file is left beside it.
-    let names: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 
     if ppkg_testdata::tool("wimlib-imagex") {
@@ -76,7 +85,11 @@ fn main_job_builds_the_example_and_independent_tools_accept_it() {
     }
     if ppkg_testdata::tool("7zz") {
         let out = tool_ok("7zz", &["l", "bulk-enrollment.ppkg"], d);
-        assert!(out.contains("Multivariant/0/customizations.xml") || out.contains("Multivariant\\0\\customizations.xml"), "{out}");
+        assert!(
+            out.contains("Multivariant/0/customizations.xml")
+                || out.contains("Multivariant\\0\\customizations.xml"),
+            "{out}"
+        );
         assert!(out.contains("Workplace_Enrollments"), "{out}");
     }
 
@@ -101,7 +114,10 @@ fn main_job_builds_the_example_and_independent_tools_accept_it() {
         .iter()
         .find(|p| p["csp_path"] == "Provisioning/Enrollments/enroll@example.com/Secret")
         .expect("Secret parm");
-    assert!(secret["value"].as_str().unwrap().starts_with("<hidden"), "{secret}");
+    assert!(
+        secret["value"].as_str().unwrap().starts_with("<hidden"),
+        "{secret}"
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(!stdout.contains("Example-Passw0rd"), "secret leaked");
     assert!(!stdout.contains("example-wifi-key"), "Wi-Fi key leaked");
@@ -111,17 +127,32 @@ fn main_job_builds_the_example_and_independent_tools_accept_it() {
 
     // extract equals compile (of the same answer file).
     ok(&["extract", "bulk-enrollment.ppkg", "-o", "extracted"], d);
-    ok(&["extract", "bulk-enrollment.ppkg", "-o", "answer", "--answer-file-only"], d);
+    ok(
+        &[
+            "extract",
+            "bulk-enrollment.ppkg",
+            "-o",
+            "answer",
+            "--answer-file-only",
+        ],
+        d,
+    );
     let answer = d.join("answer/customizations.xml");
     assert!(answer.is_file());
-    let cert_dir = d.join("answer/assets");
-    std::fs::create_dir_all(&cert_dir).unwrap();
+    // `compile` resolves asset references by file name in --asset-dir (default: the input's
+    // folder), as WCD's answer files name files on the author's machine.
     std::fs::write(
-        cert_dir.join("example-test-root-ca.pem"),
-        std::fs::read(ppkg_testdata::workspace_root().join("examples/assets/example-test-root-ca.pem")).unwrap(),
+        d.join("answer/example-test-root-ca.cer"),
+        std::fs::read(
+            ppkg_testdata::workspace_root().join("examples/assets/example-test-root-ca.cer"),
+        )
+        .unwrap(),
     )
     .unwrap();
-    ok(&["compile", "answer/customizations.xml", "-o", "compiled"], d);
+    ok(
+        &["compile", "answer/customizations.xml", "-o", "compiled"],
+        d,
+    );
     let a = tree(&d.join("extracted"));
     let b = tree(&d.join("compiled"));
     assert_eq!(
@@ -154,7 +185,11 @@ fn broken_profile_fails_with_position_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // A TOML syntax error on line 3.
-    std::fs::write(d.join("broken.toml"), "[package]\nname = \"x\"\nversion = = 1\n").unwrap();
+    std::fs::write(
+        d.join("broken.toml"),
+        "[package]\nname = \"x\"\nversion = = 1\n",
+    )
+    .unwrap();
     let o = ppkg(&["build", "broken.toml", "-o", "out.ppkg"], d);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -186,7 +221,11 @@ key = "short"
     assert!(err.contains("WLAN"), "{err}");
     assert!(!err.contains("short\""), "a secret was printed: {err}");
     assert!(!d.join("out.ppkg").exists());
-    assert_eq!(std::fs::read_dir(d).unwrap().count(), 2, "only the two inputs remain");
+    assert_eq!(
+        std::fs::read_dir(d).unwrap().count(),
+        2,
+        "only the two inputs remain"
+    );
 }
 
 #[test]
@@ -196,12 +235,21 @@ fn bulk_builds_distinct_packages_that_verify() {
     let example = ppkg_testdata::workspace_root().join("examples");
     let mut csv = String::from("name,computer_name,wifi_key,enrollment_secret\n");
     for i in 0..100 {
-        csv.push_str(&format!("dev{i:03},PC-{i:03},wifi-key-{i:04},Secret-{i:04}\n"));
+        csv.push_str(&format!(
+            "dev{i:03},PC-{i:03},wifi-key-{i:04},Secret-{i:04}\n"
+        ));
     }
     std::fs::write(d.join("devices.csv"), csv).unwrap();
     let profile = example.join("bulk-enrollment.toml");
     let o = ok(
-        &["bulk", profile.to_str().unwrap(), "--devices", "devices.csv", "-o", "out"],
+        &[
+            "bulk",
+            profile.to_str().unwrap(),
+            "--devices",
+            "devices.csv",
+            "-o",
+            "out",
+        ],
         d,
     );
     let files = tree(&d.join("out"));
@@ -222,15 +270,36 @@ fn bulk_builds_distinct_packages_that_verify() {
     }
     // A zip of the same.
     ok(
-        &["bulk", profile.to_str().unwrap(), "--devices", "devices.csv", "-o", "all.zip"],
+        &[
+            "bulk",
+            profile.to_str().unwrap(),
+            "--devices",
+            "devices.csv",
+            "-o",
+            "all.zip",
+        ],
         d,
     );
     assert!(std::fs::metadata(d.join("all.zip")).unwrap().len() > 100 * 1000);
     // An unknown column is refused with its position.
     std::fs::write(d.join("bad.csv"), "name,colour\na,red\n").unwrap();
-    let o = ppkg(&["bulk", profile.to_str().unwrap(), "--devices", "bad.csv", "-o", "bad"], d);
+    let o = ppkg(
+        &[
+            "bulk",
+            profile.to_str().unwrap(),
+            "--devices",
+            "bad.csv",
+            "-o",
+            "bad",
+        ],
+        d,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.csv:1:2"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("bad.csv:1:2"),
+        "{}",
+        text(&o)
+    );
     assert!(!d.join("bad").exists());
 }
 
@@ -252,7 +321,11 @@ fn validate_exit_codes_and_positions() {
     assert_eq!(v["valid"], false);
     assert_eq!(v["diagnostics"][0]["line"], 13);
 
-    std::fs::write(d.join("unclosed.xml"), "<WindowsCustomizations>\n  <Settings>\n").unwrap();
+    std::fs::write(
+        d.join("unclosed.xml"),
+        "<WindowsCustomizations>\n  <Settings>\n",
+    )
+    .unwrap();
     let o = ppkg(&["validate", "unclosed.xml"], d);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 
@@ -280,8 +353,14 @@ fn reference_package_reads_extracts_and_diffs() {
     assert!(tree(&d.join("sp")) == tree(&extracted));
     let o = ok(&["inspect", sp], d);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("Policy/Config/Start/ConfigureStartPins"), "{out}");
-    assert!(out.contains("d66ea0fd-afd5-5f17-a853-597f25399be1"), "{out}");
+    assert!(
+        out.contains("Policy/Config/Start/ConfigureStartPins"),
+        "{out}"
+    );
+    assert!(
+        out.contains("d66ea0fd-afd5-5f17-a853-597f25399be1"),
+        "{out}"
+    );
     ok(&["validate", sp], d);
     // diff against the built example: both ITAdmin rank 0 → tie; settings differ (exit 1).
     ok(&["build", "-o", "x.ppkg"], d);
@@ -298,7 +377,10 @@ fn reference_package_reads_extracts_and_diffs() {
 fn encrypted_build_needs_its_password() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&["build", "-o", "enc.ppkg", "--password", "Abc123def456"], d);
+    ok(
+        &["build", "-o", "enc.ppkg", "--password", "Abc123def456"],
+        d,
+    );
     let bytes = std::fs::read(d.join("enc.ppkg")).unwrap();
     assert_ne!(&bytes[..5], b"MSWIM");
     let o = ppkg(&["inspect", "enc.ppkg"], d);
@@ -306,14 +388,26 @@ fn encrypted_build_needs_its_password() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("encrypted"));
     let o = ppkg(&["inspect", "enc.ppkg", "--password", "Wrong1234567"], d);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = ok(&["inspect", "enc.ppkg", "--password", "Abc123def456", "--json"], d);
+    let o = ok(
+        &[
+            "inspect",
+            "enc.ppkg",
+            "--password",
+            "Abc123def456",
+            "--json",
+        ],
+        d,
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["encrypted"], true);
     assert_eq!(v["metadata"]["name"], "Example bulk enrollment");
     // A generated password is printed once on stdout.
     let o = ok(&["build", "-o", "gen.ppkg", "--encrypt"], d);
     let out = String::from_utf8_lossy(&o.stdout);
-    let pw = out.trim().strip_prefix("password: ").expect("password line");
+    let pw = out
+        .trim()
+        .strip_prefix("password: ")
+        .expect("password line");
     ok(&["extract", "gen.ppkg", "-o", "x", "--password", pw], d);
     assert!(d.join("x/Multivariant/0/customizations.xml").is_file());
 }
@@ -323,18 +417,28 @@ fn schedule_prints_the_default_timeline() {
     let dir = tempfile::tempdir().unwrap();
     let o = ok(&["schedule"], dir.path());
     let out = String::from_utf8_lossy(&o.stdout);
-    for needle in ["+15 min", "+1 h 15 min", "+5 h 15 min", "immediate retry 3 of 3"] {
+    for needle in [
+        "+15 min",
+        "+1 h 15 min",
+        "+5 h 15 min",
+        "immediate retry 3 of 3",
+    ] {
         assert!(out.contains(needle), "{needle}: {out}");
     }
     let o = ok(&["schedule", "--fail", "2", "--json"], dir.path());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v.to_string().contains("Succeeded") || v.to_string().contains("succeeded"), "{v}");
+    assert!(
+        v.to_string().contains("Succeeded") || v.to_string().contains("succeeded"),
+        "{v}"
+    );
 }
 
 #[test]
 fn every_subcommand_has_help_with_an_example() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["build", "inspect", "extract", "validate", "compile", "bulk", "schedule", "diff"] {
+    for sub in [
+        "build", "inspect", "extract", "validate", "compile", "bulk", "schedule", "diff",
+    ] {
         let o = ok(&[sub, "--help"], dir.path());
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(out.contains("Example"), "{sub}: {out}");

@@ -31,6 +31,9 @@ const KNOWN_COLUMNS: [&str; 7] = [
     "upn",
 ];
 
+/// One row's outcome: the package file stem and bytes, or the row's diagnostics.
+type RowResult = Result<(String, Vec<u8>), Vec<Diag>>;
+
 /// One device row.
 struct Row {
     /// 2-based line number in the CSV (the header is line 1).
@@ -66,7 +69,7 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
     }
     // Build every package in memory (packages are small; payload files are streamed from disk
     // by the writer), in parallel.
-    let results: Vec<Result<(String, Vec<u8>), Vec<Diag>>> = rows
+    let results: Vec<RowResult> = rows
         .par_iter()
         .map(|row| {
             let r = build_row(&profile, &display, &a.devices, row, edition, &opts);
@@ -203,7 +206,7 @@ fn build_row(
     row: &Row,
     edition: Edition,
     opts: &WriteOptions,
-) -> Result<(String, Vec<u8>), Vec<Diag>> {
+) -> RowResult {
     let file = format!("{}:{}", csv_path.display(), row.line);
     let fail = |path: &str, message: String| {
         vec![Diag {
