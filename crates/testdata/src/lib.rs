@@ -74,11 +74,13 @@ pub fn reference_file(rel: &str) -> Option<PathBuf> {
 /// # Panics
 /// When the tool is missing and `PPKG_REQUIRE_REFERENCE=1`.
 pub fn tool(name: &str) -> bool {
-    let found = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|d| d.join(name).is_file())
-    });
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(name).is_file()));
     if !found {
-        assert!(!required(), "tool {name} is not on PATH and {REQUIRE_ENV}=1");
+        assert!(
+            !required(),
+            "tool {name} is not on PATH and {REQUIRE_ENV}=1"
+        );
         eprintln!("note: skipping check: {name} is not on PATH");
     }
     found
