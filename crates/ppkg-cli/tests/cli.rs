@@ -400,6 +400,11 @@ fn encrypted_build_needs_its_password() {
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["encrypted"], true);
+    let notes = v["metadata"]["notes"].as_str().unwrap();
+    assert!(
+        notes.contains("EncryptPackage=True;SignPackage=False"),
+        "{notes}"
+    );
     assert_eq!(v["metadata"]["name"], "Example bulk enrollment");
     // A generated password is printed once on stdout.
     let o = ok(&["build", "-o", "gen.ppkg", "--encrypt"], d);
@@ -444,4 +449,88 @@ fn every_subcommand_has_help_with_an_example() {
         assert!(out.contains("Example"), "{sub}: {out}");
         assert!(out.contains(&format!("ppkg {sub}")), "{sub}: {out}");
     }
+}
+
+#[test]
+fn signed_build_writes_a_catalog_that_inspect_checks() {
+    if !ppkg_testdata::tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sh = |args: &[&str]| tool_ok("openssl", args, d);
+    sh(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=ppkg test signer",
+    ]);
+    sh(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "key.pem",
+        "-in",
+        "cert.pem",
+        "-out",
+        "signer.pfx",
+        "-passout",
+        "pass:pfxpass1",
+    ]);
+    ok(
+        &[
+            "build",
+            "-o",
+            "signed.ppkg",
+            "--sign",
+            "signer.pfx",
+            "--sign-password",
+            "pfxpass1",
+        ],
+        d,
+    );
+    assert!(d.join("signed.cat").is_file());
+    let o = ok(&["inspect", "signed.ppkg", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["catalog"]["matches"], true, "{v}");
+    assert!(v["catalog"]["signer"]
+        .as_str()
+        .unwrap()
+        .contains("ppkg test signer"));
+    assert!(v["metadata"]["notes"]
+        .as_str()
+        .unwrap()
+        .contains("SignPackage=True"));
+    // A changed package no longer matches its catalog (a byte of the WIM header's GUID, which
+    // the package still reads with).
+    let mut bytes = std::fs::read(d.join("signed.ppkg")).unwrap();
+    bytes[30] ^= 0x01;
+    std::fs::write(d.join("signed.ppkg"), &bytes).unwrap();
+    let o = ppkg(&["inspect", "signed.ppkg", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(v["catalog"]["matches"], false, "{}", text(&o));
+    // A wrong PFX password fails the build and leaves nothing.
+    let o = ppkg(
+        &[
+            "build",
+            "-o",
+            "other.ppkg",
+            "--sign",
+            "signer.pfx",
+            "--sign-password",
+            "nope",
+        ],
+        d,
+    );
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!d.join("other.ppkg").exists() && !d.join("other.cat").exists());
 }

@@ -44,7 +44,9 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
         edition,
     )?;
     report(&prepared.diags)?;
-    let (parts, layout) = compile(&prepared, edition)?;
+    let (parts, mut layout) = compile(&prepared, edition)?;
+    layout.encrypt_package = password.is_some();
+    layout.sign_package = signer.is_some();
     let mut opts = WriteOptions::from_env();
     if a.no_compress {
         opts = opts.with_compression(Compression::None);

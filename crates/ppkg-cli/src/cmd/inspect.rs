@@ -17,6 +17,8 @@ use crate::io::{is_encrypted, open_package, PackageFile};
 pub(crate) struct Report {
     pub(crate) file: String,
     pub(crate) encrypted: bool,
+    /// The catalog beside the package (`NAME.cat`), when there is one.
+    pub(crate) catalog: Option<Catalog>,
     pub(crate) metadata: Metadata,
     /// Settings of the answer file, in document order.
     pub(crate) settings: Vec<Setting>,
@@ -24,6 +26,45 @@ pub(crate) struct Report {
     pub(crate) compiled: Vec<Group>,
     pub(crate) payloads: Vec<Payload>,
     pub(crate) warnings: Vec<String>,
+}
+
+/// Whether `NAME.cat` beside the package signs it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Catalog {
+    pub(crate) path: String,
+    /// The catalog's signature verifies and the package's SHA-256 is one of its members.
+    pub(crate) matches: bool,
+    /// Signer subject (when the catalog could be read).
+    pub(crate) signer: Option<String>,
+    /// Signer certificate SHA-1 thumbprint (what TrustedProvisioners must hold).
+    pub(crate) signer_thumbprint: Option<String>,
+    /// Why it does not match.
+    pub(crate) problem: Option<String>,
+}
+
+fn catalog_status(path: &Path) -> Option<Catalog> {
+    let cat = ppkg_sign::catalog_path(path);
+    if !cat.is_file() {
+        return None;
+    }
+    let display = cat.display().to_string();
+    Some(match ppkg_sign::verify_beside(path) {
+        Ok(Some(info)) => Catalog {
+            path: display,
+            matches: true,
+            signer: Some(info.signer.subject),
+            signer_thumbprint: Some(info.signer.thumbprint),
+            problem: None,
+        },
+        Ok(None) => return None,
+        Err(e) => Catalog {
+            path: display,
+            matches: false,
+            signer: None,
+            signer_thumbprint: None,
+            problem: Some(e.to_string()),
+        },
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -185,9 +226,20 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         }
     }
     warnings.extend(crate::cmd::validate::package_warnings(answer.as_ref()));
+    let catalog = catalog_status(path);
+    if let Some(c) = &catalog {
+        if !c.matches {
+            warnings.push(format!(
+                "catalog {} does not match this package: {}",
+                c.path,
+                c.problem.as_deref().unwrap_or("?")
+            ));
+        }
+    }
     Ok(Report {
         file: path.display().to_string(),
         encrypted,
+        catalog,
         metadata,
         settings,
         compiled,

@@ -287,6 +287,12 @@ pub struct LayoutOptions {
     /// [`AnswerFile::common_settings_xml`] (the compiler passes the catalog-aware
     /// [`AnswerFile::common_settings_xml_with`] output). Default `None`.
     pub common_settings_xml: Option<Vec<u8>>,
+    /// `EncryptPackage=` of the `NOTES` field: set when the written WIM will be encrypted
+    /// (`crate::crypt`) so the metadata says so, as WCD's does. Default `false`.
+    pub encrypt_package: bool,
+    /// `SignPackage=` of the `NOTES` field: set when a catalog will be written beside the
+    /// package. Default `false`.
+    pub sign_package: bool,
 }
 
 impl Default for LayoutOptions {
@@ -294,6 +300,8 @@ impl Default for LayoutOptions {
         Self {
             target_skus: "Desktop".into(),
             common_settings_xml: None,
+            encrypt_package: false,
+            sign_package: false,
         }
     }
 }
@@ -414,6 +422,19 @@ fn check_plain_name(name: &str, what: &str) -> Result<()> {
 /// `VERSION=ppkg-format/<v>;Source=Classic;;TargetSkus=<skus>;EncryptPackage=False;SignPackage=False;PackageID=<id>;`
 /// (source: both samples' WIM XML). Counts and times are left 0 ([`write_wim`] fills them).
 pub fn image_info(config: &PackageConfig, target_skus: &str) -> ImageInfo {
+    image_info_flags(config, target_skus, false, false)
+}
+
+/// [`image_info`] with the `EncryptPackage=` and `SignPackage=` flags of `NOTES` set as given
+/// (WCD writes `True`/`False`).
+fn image_info_flags(
+    config: &PackageConfig,
+    target_skus: &str,
+    encrypt: bool,
+    sign: bool,
+) -> ImageInfo {
+    let flag = |b: bool| if b { "True" } else { "False" };
+    let (encrypt, sign) = (flag(encrypt), flag(sign));
     let id = config
         .id
         .map(|u| u.hyphenated().to_string())
@@ -422,7 +443,7 @@ pub fn image_info(config: &PackageConfig, target_skus: &str) -> ImageInfo {
         name: config.name.clone(),
         notes: format!(
             "VERSION={TOOL_VERSION};Source=Classic;;TargetSkus={target_skus};\
-             EncryptPackage=False;SignPackage=False;PackageID={id};"
+             EncryptPackage={encrypt};SignPackage={sign};PackageID={id};"
         ),
         version: config.version.clone(),
         altitude: Some(config.owner_type.altitude()),
@@ -465,7 +486,13 @@ pub fn write_package_with<W: Write + Seek>(
         ));
     }
     let tree = build_tree_with(parts, layout)?;
-    write_wim(out, &tree, &image_info(&config, &layout.target_skus), opts)
+    let info = image_info_flags(
+        &config,
+        &layout.target_skus,
+        layout.encrypt_package,
+        layout.sign_package,
+    );
+    write_wim(out, &tree, &info, opts)
 }
 
 #[cfg(test)]
