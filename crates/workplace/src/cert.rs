@@ -199,13 +199,17 @@ fn check_pfx_iterations(bytes: &[u8]) -> Result<(), CertError> {
         for &(tag, content) in &items {
             if tag == 0x02 && prev_tag == 0x04 {
                 let digits = content.iter().skip_while(|&&b| b == 0).count();
-                let value = content
-                    .iter()
-                    .fold(0u64, |v, &b| v.saturating_mul(256).saturating_add(u64::from(b)));
+                let value = content.iter().fold(0u64, |v, &b| {
+                    v.saturating_mul(256).saturating_add(u64::from(b))
+                });
                 if digits > 8 || value > MAX_PFX_ITERATIONS {
                     return Err(CertError::PfxUnreadable(format!(
                         "iteration count {} exceeds the limit of {MAX_PFX_ITERATIONS}",
-                        if digits > 8 { "over 2^64".to_string() } else { value.to_string() }
+                        if digits > 8 {
+                            "over 2^64".to_string()
+                        } else {
+                            value.to_string()
+                        }
                     )));
                 }
             }

@@ -14,10 +14,17 @@ use super::model::{
 use super::{MAX_DEPTH, MAX_ELEMENTS};
 
 /// Maps byte offsets to 1-based line and character column.
+///
+/// Columns count characters from the line start. Queries usually move forward through the text
+/// (the parser asks for each element in order), so the last answer is cached and the next column
+/// is counted from there: a one-line file of millions of elements costs linear time, not
+/// quadratic (found by `csp-model/tests/hostile.rs`, `ddf_element_count_bomb_is_refused`).
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
     base: usize,
+    /// (line start, offset, 0-based column) of the previous query.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -25,7 +32,12 @@ impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str, base: usize) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, starts, base }
+        Self {
+            text,
+            starts,
+            base,
+            last: std::cell::Cell::new((0, 0, 0)),
+        }
     }
 
     pub(crate) fn pos(&self, offset: usize) -> SourcePos {
@@ -35,10 +47,18 @@ impl<'a> LineIndex<'a> {
             .partition_point(|&s| s <= offset)
             .saturating_sub(1);
         let start = self.starts.get(line_idx).copied().unwrap_or(0);
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let (last_start, last_offset, last_col) = self.last.get();
+        let (from, base_col) = if last_start == start && last_offset <= offset {
+            (last_offset, last_col)
+        } else {
+            (start, 0)
+        };
+        let col = base_col
+            + self
+                .text
+                .get(from..offset)
+                .map_or(offset - from, |s| s.chars().count());
+        self.last.set((start, offset, col));
         SourcePos {
             line: u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
             column: u32::try_from(col + 1).unwrap_or(u32::MAX),
