@@ -25,8 +25,9 @@ pub(crate) enum Command {
   ppkg build profile.toml -o out.ppkg --package-id 5b1f6a52-3b2d-4a8e-9d2c-0f1e2d3c4b5a
   ppkg build customizations.xml -o out.ppkg --asset-dir ./payloads --edition desktop
 
-The output is written to a temporary file beside OUT and renamed when complete; on any error the
-exit code is 1, the diagnostics are printed and no output file is left behind.
+The output is written to a temporary file beside OUT and renamed when complete; when the input is
+invalid the exit code is 1 and the diagnostics are printed; usage and I/O errors exit with 2. In
+every failure no output file is left behind.
 SOURCE_DATE_EPOCH (seconds) makes the output reproducible.")]
     Build(BuildArgs),
     /// Show a package's metadata, settings (with CSP paths), payloads and warnings.
@@ -38,7 +39,11 @@ SOURCE_DATE_EPOCH (seconds) makes the output reproducible.")]
     /// Extract a package's files (like Export-ProvisioningPackage).
     #[command(after_help = "Examples:
   ppkg extract out.ppkg -o extracted/
-  ppkg extract out.ppkg -o answer/ --answer-file-only")]
+  ppkg extract out.ppkg -o answer/ --answer-file-only
+
+The answer file is at Multivariant/0/customizations.xml in a full extraction, and at
+DIR/customizations.xml with --answer-file-only. Every file's SHA-1 is checked before anything is
+written, so a damaged package leaves nothing behind.")]
     Extract(ExtractArgs),
     /// Validate a .ppkg, customizations.xml or profile; exit 0 valid, 1 invalid, 2 usage or I/O.
     #[command(after_help = "Examples:
@@ -49,9 +54,12 @@ SOURCE_DATE_EPOCH (seconds) makes the output reproducible.")]
 Diagnostics are printed as `file:line:col: severity code message`.")]
     Validate(ValidateArgs),
     /// Compile a customizations.xml into the unpacked package tree, for review and diffing.
-    #[command(after_help = "Example:
+    #[command(after_help = "Examples:
   ppkg compile customizations.xml -o tree/ --asset-dir ./payloads
-  diff -r tree/ <(ppkg extract out.ppkg -o extracted/)")]
+  ppkg extract out.ppkg -o extracted/ && diff -r tree/ extracted/
+
+Asset references (certificates, command files) are looked up relative to --asset-dir (default:
+the answer file's folder), first by their relative path, then by file name.")]
     Compile(CompileArgs),
     /// Build one package per row of a devices CSV (columns override profile settings).
     #[command(after_help = "Examples:
@@ -69,8 +77,11 @@ override settings: computer_name, wifi_key, enrollment_secret, upn, or any setti
   ppkg schedule --json")]
     Schedule(ScheduleArgs),
     /// Compare two packages: metadata, settings, and which one wins by precedence.
-    #[command(after_help = "Example:
-  ppkg diff old.ppkg new.ppkg")]
+    #[command(after_help = "Examples:
+  ppkg diff old.ppkg new.ppkg
+  ppkg diff old.ppkg new.ppkg --json
+
+Exit code: 0 when the packages are the same, 1 when they differ (as diff(1)), 2 on errors.")]
     Diff(DiffArgs),
 }
 
@@ -220,7 +231,10 @@ pub(crate) struct DiffArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Show secrets instead of masking them.
+    /// Show secrets instead of masking them (changed secrets are reported either way).
     #[arg(long)]
     pub(crate) show_secrets: bool,
+    /// Password of encrypted packages (the same for both).
+    #[arg(long, value_name = "P")]
+    pub(crate) password: Option<String>,
 }

@@ -34,12 +34,34 @@ pub(crate) fn open_wim(path: &Path, password: Option<&str>) -> Result<WimReader<
     })
 }
 
-/// Whether the file at `path` starts like an encrypted package (not `MSWIM`).
+/// Whether the file at `path` looks like an encrypted package: it does not start with `MSWIM`
+/// and its length is IV + a whole number of AES blocks + HMAC (FORMAT.md §5).
 pub(crate) fn is_encrypted(path: &Path) -> Result<bool> {
+    let mut f = open_file(path)?;
+    looks_encrypted(path, &mut f)
+}
+
+fn looks_encrypted(path: &Path, f: &mut File) -> Result<bool> {
     let mut head = [0u8; 8];
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let n = read_up_to(&mut f, &mut head)?;
-    Ok(n >= 8 && crypt::is_encrypted(&head[..n]))
+    let n = read_up_to(f, &mut head)?;
+    f.seek(SeekFrom::Start(0))?;
+    let len = f
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    let overhead = (crypt::IV_LEN + crypt::MAC_LEN) as u64;
+    let shaped = len > overhead && (len - overhead) % crypt::AES_BLOCK as u64 == 0;
+    Ok(n >= 8 && crypt::is_encrypted(&head[..n]) && shaped)
+}
+
+/// Opens an input file, refusing folders and other non-files with the path in the message.
+pub(crate) fn open_file(path: &Path) -> Result<File> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    File::open(path).with_context(|| format!("cannot open {}", path.display()))
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
@@ -55,11 +77,8 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
 }
 
 fn open_maybe_decrypted(path: &Path, password: Option<&str>) -> Result<(PackageFile, bool)> {
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut head = [0u8; 8];
-    let n = read_up_to(&mut f, &mut head)?;
-    f.seek(SeekFrom::Start(0))?;
-    if n < 8 || !crypt::is_encrypted(&head[..n]) {
+    let mut f = open_file(path)?;
+    if !looks_encrypted(path, &mut f)? {
         return Ok((BufReader::new(f), false));
     }
     let Some(password) = password else {
@@ -71,7 +90,7 @@ fn open_maybe_decrypted(path: &Path, password: Option<&str>) -> Result<(PackageF
     let password = Password::new(password).context("--password")?;
     let mut plain = tempfile::tempfile().context("cannot create a temporary file")?;
     crypt::decrypt(BufReader::new(f), &mut plain, &password)
-        .with_context(|| format!("{}: cannot decrypt", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     plain.seek(SeekFrom::Start(0))?;
     Ok((BufReader::new(plain), true))
 }
@@ -85,15 +104,21 @@ pub(crate) struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Creates the temporary file in `path`'s folder (which must exist).
+    /// Creates the temporary file in `path`'s folder (which must exist). An existing `path`
+    /// must be a regular file: a folder, FIFO or device is never replaced.
     pub(crate) fn create(path: &Path) -> Result<Self> {
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            if !meta.is_file() {
+                bail!(
+                    "{}: exists and is not a regular file; refusing to replace it",
+                    path.display()
+                );
+            }
+        }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if path.is_dir() {
-            bail!("{} is a folder, not an output file path", path.display());
-        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -140,4 +165,24 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
     out.file().write_all(bytes)?;
     out.commit()
+}
+
+/// Reads every file of a WIM through its streaming reader, so that each blob's SHA-1 (and every
+/// XPRESS chunk) is checked; returns the number of files and bytes read.
+pub(crate) fn verify_all<R: Read + Seek>(wim: &mut WimReader<R>) -> Result<(u64, u64)> {
+    let entries: Vec<_> = wim
+        .entries()
+        .iter()
+        .filter(|e| !e.is_dir)
+        .cloned()
+        .collect();
+    let mut bytes = 0;
+    for e in &entries {
+        let mut r = wim
+            .open(e)
+            .with_context(|| format!("cannot read {}", e.path))?;
+        bytes += std::io::copy(&mut r, &mut std::io::sink())
+            .with_context(|| format!("{} is damaged", e.path))?;
+    }
+    Ok((entries.len() as u64, bytes))
 }

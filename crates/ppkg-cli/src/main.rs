@@ -29,6 +29,14 @@ fn main() -> ExitCode {
     match cmd::run(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            // `ppkg inspect … | head`: the reader went away; not an error of ours.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
             eprintln!("ppkg: error: {e:#}");
             ExitCode::from(
                 e.downcast_ref::<cmd::Invalid>()

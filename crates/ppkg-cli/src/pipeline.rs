@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{anyhow, Context, Result};
-use csp_model::compile::{AssetResolver, DirResolver};
+use csp_model::compile::{AssetContent, AssetFile, AssetResolver};
 use csp_model::{Catalog, CompileOptions, Edition};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::layout::{LayoutOptions, PackageParts};
@@ -205,7 +205,7 @@ pub(crate) fn prepare(
         (
             answer,
             path.display().to_string(),
-            Box::new(DirResolver::new(dir)),
+            Box::new(PathResolver { dir }),
             Vec::new(),
         )
     };
@@ -296,5 +296,44 @@ fn edition_skus(edition: Edition) -> &'static str {
         "WindowsCommon"
     } else {
         edition.name()
+    }
+}
+
+/// Resolves an answer file's asset references against a folder: first the reference as a
+/// relative path (`assets/root.cer`, `\` accepted as a separator), then its file name alone
+/// (answer files from WCD name files on the author's machine, such as `D:\Cortex.msi`).
+struct PathResolver {
+    dir: PathBuf,
+}
+
+impl AssetResolver for PathResolver {
+    fn resolve(&self, _setting_path: &str, reference: &str) -> std::io::Result<AssetFile> {
+        let normalized = reference.replace('\\', "/");
+        let name = normalized.rsplit('/').next().unwrap_or_default().to_owned();
+        let relative = Path::new(&normalized);
+        let mut candidates = Vec::new();
+        if relative.is_relative() && !normalized.split('/').any(|c| c == "..") {
+            candidates.push(self.dir.join(relative));
+        }
+        candidates.push(self.dir.join(&name));
+        for c in &candidates {
+            if c.is_file() {
+                return Ok(AssetFile {
+                    file_name: name,
+                    content: AssetContent::File(c.clone()),
+                });
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "not found as {} (give --asset-dir)",
+                candidates
+                    .iter()
+                    .map(|c| c.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        ))
     }
 }

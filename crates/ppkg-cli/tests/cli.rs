@@ -281,6 +281,21 @@ fn bulk_builds_distinct_packages_that_verify() {
         d,
     );
     assert!(std::fs::metadata(d.join("all.zip")).unwrap().len() > 100 * 1000);
+    // Reserved device names are refused (a zip must unpack on Windows).
+    std::fs::write(d.join("con.csv"), "name\nnul.txt\n").unwrap();
+    let o = ppkg(
+        &[
+            "bulk",
+            profile.to_str().unwrap(),
+            "--devices",
+            "con.csv",
+            "-o",
+            "con",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!d.join("con").exists());
     // An unknown column is refused with its position.
     std::fs::write(d.join("bad.csv"), "name,colour\na,red\n").unwrap();
     let o = ppkg(
@@ -533,4 +548,84 @@ fn signed_build_writes_a_catalog_that_inspect_checks() {
     );
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!d.join("other.ppkg").exists() && !d.join("other.cat").exists());
+}
+
+#[test]
+fn damaged_packages_are_invalid_and_extract_leaves_nothing() {
+    let Some(sp) = ppkg_testdata::reference_file("ppkg/start_pins.ppkg") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut bytes = std::fs::read(sp).unwrap();
+    // Inside the first compressed file's data: the package opens, the blob's check fails.
+    let mut found = false;
+    for off in [1927usize, 2297, 1308, 1500, 2000, 2500] {
+        let mut b = bytes.clone();
+        b[off] ^= 0x20;
+        std::fs::write(d.join("bad.ppkg"), &b).unwrap();
+        let o = ppkg(&["validate", "bad.ppkg", "--json"], d);
+        if o.status.code() == Some(1) {
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(v["valid"], false);
+            let x = ppkg(&["extract", "bad.ppkg", "-o", "out"], d);
+            assert_eq!(x.status.code(), Some(2), "{}", text(&x));
+            assert!(!d.join("out").exists(), "extract left files behind");
+            found = true;
+        } else {
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        }
+    }
+    assert!(found, "no flipped byte was detected");
+    // Output paths that are not regular files are never replaced.
+    bytes.truncate(0);
+    std::fs::create_dir(d.join("adir")).unwrap();
+    let o = ppkg(&["build", "-o", "adir"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(d.join("adir").is_dir());
+    // A folder given as input is named in the error.
+    let o = ppkg(&["inspect", "adir"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("adir"),
+        "{}",
+        text(&o)
+    );
+    // A non-WIM file is not mistaken for an encrypted package.
+    std::fs::write(d.join("text.ppkg"), "x".repeat(1000)).unwrap();
+    let o = ppkg(&["inspect", "text.ppkg"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("encrypted"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn diff_reports_changed_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    std::fs::write(
+        d.join("devices.csv"),
+        "name,wifi_key\na,wifikey0001\nb,wifikey0002\n",
+    )
+    .unwrap();
+    ok(
+        &[
+            "bulk",
+            profile.to_str().unwrap(),
+            "--devices",
+            "devices.csv",
+            "-o",
+            "out",
+        ],
+        d,
+    );
+    let o = ppkg(&["diff", "out/a.ppkg", "out/b.ppkg"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("SecurityKey"), "{out}");
+    assert!(!out.contains("wifikey000"), "{out}");
 }

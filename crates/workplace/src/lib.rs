@@ -70,6 +70,39 @@ pub use setting::{format_path, parse_path, PathError, RawSetting, Segment};
 pub use wlan::uri_segment;
 pub use xmlmap::{PACKAGE_CONFIG_NS, SETTINGS_NS};
 
+/// Hides the offending value in a serde error message ("invalid type: integer `12345678`,
+/// expected a string" → "invalid type: integer `…`, expected a string"): the value may be a
+/// password written with the wrong type. Field and variant names (after "unknown field",
+/// "unknown variant", "missing field") stay, since they name the problem, not a secret.
+fn redact_values(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    if !(lower.starts_with("invalid type")
+        || lower.starts_with("invalid value")
+        || lower.starts_with("invalid length"))
+    {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut in_tick = false;
+    let mut redacted_once = false;
+    for c in message.chars() {
+        match c {
+            '`' if !in_tick && !redacted_once => {
+                in_tick = true;
+                out.push_str("`…");
+            }
+            '`' if in_tick => {
+                in_tick = false;
+                redacted_once = true;
+                out.push('`');
+            }
+            _ if in_tick => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether [`Profile::to_toml`] / [`Profile::to_json`] write secrets or the mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Secrets {
@@ -109,7 +142,7 @@ impl Profile {
                 None => (None, None),
             };
             Error::Toml {
-                message: e.message().to_owned(),
+                message: redact_values(e.message()),
                 line,
                 column,
             }
@@ -134,7 +167,7 @@ impl Profile {
     /// [`Error::Json`] with line and column.
     pub fn from_json(text: &str) -> Result<Profile> {
         serde_json::from_str(text).map_err(|e| Error::Json {
-            message: e.to_string(),
+            message: redact_values(&e.to_string()),
             line: e.line(),
             column: e.column(),
         })
@@ -486,5 +519,29 @@ impl Profile {
             }
         }
         changes
+    }
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::*;
+
+    #[test]
+    fn wrong_typed_secret_is_not_in_the_error() {
+        let e = Profile::from_toml(
+            "[package]\nname = \"x\"\n[[enrollments]]\nupn = \"a@example.com\"\nauth_policy = \"OnPremise\"\nsecret = 12345678\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("12345678"), "{e}");
+        assert!(e.contains("invalid type"), "{e}");
+        let e = Profile::from_json(r#"{"package":{"name":"x"},"enrollments":[{"upn":"a@example.com","auth_policy":"OnPremise","secret":87654321}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("87654321"), "{e}");
+        assert_eq!(
+            redact_values("unknown field `colour`"),
+            "unknown field `colour`"
+        );
     }
 }

@@ -76,8 +76,14 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
         // Printed once, on stdout, so that it can be captured; never logged elsewhere.
         println!("password: {}", p.expose());
     }
+    let cat = ppkg_sign::catalog_path(&a.output);
     if signer.is_some() {
-        eprintln!("wrote {}", ppkg_sign::catalog_path(&a.output).display());
+        eprintln!("wrote {}", cat.display());
+    } else if cat.is_file() {
+        eprintln!(
+            "warning: {} is from an earlier build and does not sign this package; delete it or build with --sign",
+            cat.display()
+        );
     }
     Ok(0)
 }

@@ -113,7 +113,9 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
             write_atomic(&a.output.join(format!("{name}.ppkg")), bytes)
         })?;
     }
-    eprintln!("wrote {} packages to {}", built.len(), a.output.display());
+    let n = built.len();
+    let noun = if n == 1 { "package" } else { "packages" };
+    eprintln!("wrote {n} {noun} to {}", a.output.display());
     Ok(0)
 }
 
@@ -187,12 +189,24 @@ fn read_rows(path: &Path) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// A device name usable as a file stem: letters, digits, `-`, `_`, `.`; not `.`/`..`.
+/// A device name usable as a file stem on every OS: letters, digits, `-`, `_`, `.`; not `.`,
+/// `..`, a trailing dot, or a Windows reserved device name (`CON`, `NUL`, `COM1`, `LPT1`, … also
+/// with an extension, as `nul.txt`), so that a zip of the packages unpacks on Windows.
 fn sanitize(name: &str) -> Option<String> {
+    const RESERVED: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let reserved = RESERVED.contains(&stem.as_str())
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
     let ok = !name.is_empty()
         && name.len() <= 100
-        && name != "."
-        && name != ".."
+        && !name.ends_with('.')
+        && !reserved
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));

@@ -7,7 +7,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::DiffArgs;
-use crate::cmd::inspect::{build_report, Report};
+use crate::cmd::inspect::{build_report, is_secret_name, Report};
+use crate::cmd::mask;
 
 #[derive(Debug, Serialize)]
 struct Diff {
@@ -28,9 +29,20 @@ struct Change {
 }
 
 pub(crate) fn run(args: &DiffArgs) -> Result<u8> {
-    let a = build_report(&args.a, None, args.show_secrets)?;
-    let b = build_report(&args.b, None, args.show_secrets)?;
-    let d = diff(&a, &b);
+    // Compare the real values (a changed secret is a change), then mask what is shown.
+    let a = build_report(&args.a, args.password.as_deref(), true)?;
+    let b = build_report(&args.b, args.password.as_deref(), true)?;
+    let mut d = diff(&a, &b);
+    if !args.show_secrets {
+        for c in &mut d.settings {
+            let last = c.key.rsplit('/').next().unwrap_or_default();
+            if is_secret_name(last) {
+                for v in [&mut c.a, &mut c.b].into_iter().flatten() {
+                    *v = mask(v, true, false);
+                }
+            }
+        }
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &d)?;

@@ -110,12 +110,37 @@ fn validate_package(
     password: Option<&str>,
     edition: csp_model::Edition,
 ) -> Result<Vec<Diag>> {
-    let mut pkg = open_package(path, password)?;
+    // An unreadable or damaged package is invalid input (exit 1), reported as a diagnostic.
+    let damaged = |e: anyhow::Error| Diag {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        severity: "error".into(),
+        code: "PACKAGE".into(),
+        path: String::new(),
+        message: format!("{e:#}"),
+    };
+    if !path.is_file() {
+        anyhow::bail!("{}: not a regular file", path.display());
+    }
+    let mut pkg = match open_package(path, password) {
+        Ok(p) => p,
+        Err(e) if e.to_string().contains("give --password") => return Err(e),
+        Err(e) => return Ok(vec![damaged(e)]),
+    };
+    if let Err(e) = crate::io::verify_all(pkg.wim()) {
+        return Ok(vec![damaged(e)]);
+    }
     let display = format!("{} (customizations.xml)", path.display());
-    let Some(answer) = pkg
-        .answer_file()
-        .with_context(|| format!("{}: cannot read the answer file", path.display()))?
-    else {
+    let answer = match pkg.answer_file() {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(vec![damaged(
+                anyhow::Error::new(e).context("cannot read the answer file"),
+            )])
+        }
+    };
+    let Some(answer) = answer else {
         return Ok(vec![Diag {
             file: path.display().to_string(),
             line: None,
@@ -140,6 +165,28 @@ fn validate_package(
             message: d.message.clone(),
         })
         .collect();
+    if let Some(cat) = catalog_problem(path) {
+        diags.push(Diag {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            severity: "warning".into(),
+            code: "CATALOG".into(),
+            path: String::new(),
+            message: cat,
+        });
+    }
+    if let Some(cat) = catalog_problem(path) {
+        diags.push(Diag {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            severity: "warning".into(),
+            code: "CATALOG".into(),
+            path: String::new(),
+            message: cat,
+        });
+    }
     for w in package_warnings(Some(&answer)) {
         diags.push(Diag {
             file: display.clone(),
@@ -170,4 +217,15 @@ pub(crate) fn package_warnings(answer: Option<&AnswerFile>) -> Vec<String> {
         .filter(|d| d.code != workplace::Code::AssetNotLoaded)
         .map(|d| d.to_string())
         .collect()
+}
+
+/// A catalog beside the package that does not sign it.
+fn catalog_problem(path: &Path) -> Option<String> {
+    let cat = ppkg_sign::catalog_path(path);
+    if !cat.is_file() {
+        return None;
+    }
+    ppkg_sign::verify_beside(path)
+        .err()
+        .map(|e| format!("{} does not sign this package: {e}", cat.display()))
 }
