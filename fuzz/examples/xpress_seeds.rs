@@ -8,10 +8,18 @@ use std::path::PathBuf;
 use ppkg_format::xpress;
 
 fn main() -> std::io::Result<()> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "corpus/xpress_decode".into()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "corpus/xpress_decode".into()),
+    );
     std::fs::create_dir_all(&dir)?;
-    let text = b"<wap-provisioningdoc><characteristic type=\"Workplace\"/></wap-provisioningdoc>\r\n".repeat(40);
-    let mut mixed: Vec<u8> = (0u32..3000).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let text =
+        b"<wap-provisioningdoc><characteristic type=\"Workplace\"/></wap-provisioningdoc>\r\n"
+            .repeat(40);
+    let mut mixed: Vec<u8> = (0u32..3000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     mixed.extend_from_slice(&text[..1000]);
     let inputs: [(&str, &[u8]); 4] = [
         ("seed-text", &text),
