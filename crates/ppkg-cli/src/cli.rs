@@ -94,7 +94,8 @@ pub(crate) struct BuildArgs {
     #[arg(short, long, value_name = "OUT.ppkg")]
     pub(crate) output: PathBuf,
     /// Folder that relative asset paths (certificates, command files) are resolved against;
-    /// default: the input's folder.
+    /// default: the input's folder. When given, a profile's assets must lie inside it
+    /// (absolute paths, `..` and symbolic links leading out are refused).
     #[arg(long, value_name = "DIR")]
     pub(crate) asset_dir: Option<PathBuf>,
     /// Package ID (GUID) to use instead of the input's or a new one.
@@ -177,7 +178,8 @@ pub(crate) struct CompileArgs {
     /// Output folder for the unpacked package tree.
     #[arg(short, long, value_name = "DIR")]
     pub(crate) output: PathBuf,
-    /// Folder that asset paths are resolved against.
+    /// Folder that asset paths are resolved against; when given, a profile's assets must lie
+    /// inside it.
     #[arg(long, value_name = "DIR")]
     pub(crate) asset_dir: Option<PathBuf>,
     /// Package ID (GUID) to use when the input has none.
@@ -196,7 +198,8 @@ pub(crate) struct BulkArgs {
     /// Output folder, or a .zip file.
     #[arg(short, long, value_name = "DIR|FILE.zip")]
     pub(crate) output: PathBuf,
-    /// Folder that asset paths are resolved against.
+    /// Folder that asset paths are resolved against; when given, a profile's assets must lie
+    /// inside it.
     #[arg(long, value_name = "DIR")]
     pub(crate) asset_dir: Option<PathBuf>,
     /// Target edition.

@@ -141,9 +141,14 @@ pub(crate) fn load_profile(
         } else {
             base
         };
-        profile
-            .resolve_assets(&base)
-            .map_err(|e| Invalid(format!("{display}: {e}")))?;
+        // With --asset-dir every file must lie inside it (a profile from elsewhere cannot pull
+        // arbitrary files into a package); without it, paths are relative to the profile.
+        let resolved = if asset_dir.is_some() {
+            profile.resolve_assets_within(&base)
+        } else {
+            profile.resolve_assets(&base)
+        };
+        resolved.map_err(|e| Invalid(format!("{display}: {e}")))?;
     }
     let report = workplace::check(&profile, SystemTime::now());
     let diags = report

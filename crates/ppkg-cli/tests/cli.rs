@@ -629,3 +629,29 @@ fn diff_reports_changed_secrets_masked() {
     assert!(out.contains("SecurityKey"), "{out}");
     assert!(!out.contains("wifikey000"), "{out}");
 }
+
+#[test]
+fn asset_dir_confines_profile_assets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let assets = dir.path().join("assets");
+    std::fs::create_dir(&assets).expect("mkdir");
+    std::fs::write(dir.path().join("private.key"), b"not for packages").expect("write");
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        "[package]\nname = \"confined\"\n[[root_certificates]]\nname = \"x\"\ncertificate = \"../private.key\"\n",
+    )
+    .expect("write");
+    let o = ppkg(
+        &["build", "p.toml", "-o", "out.ppkg", "--asset-dir", "assets"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("outside the asset folder") && err.contains("RootCertificate"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.path().join("out.ppkg").exists(), "no output on error");
+}

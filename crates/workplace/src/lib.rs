@@ -427,6 +427,34 @@ impl Profile {
     /// [`Error::Asset`] naming the field and the resolved path of the first file that cannot
     /// be read.
     pub fn resolve_assets(&mut self, base_dir: &Path) -> Result<()> {
+        self.resolve_assets_impl(base_dir, false)
+    }
+
+    /// Like [`Profile::resolve_assets`], but every file must lie inside `base_dir`: for servers
+    /// that build packages from profiles they did not write (an MDM console's "download
+    /// enrollment package" button), so that a profile cannot pull `/etc/shadow` or a private key
+    /// into a package. Absolute paths, drive letters and `..` components are refused, and the
+    /// resolved file (symbolic links followed) must still be under the canonical `base_dir`.
+    ///
+    /// # Errors
+    /// [`Error::Asset`] naming the field and path, with [`std::io::ErrorKind::PermissionDenied`]
+    /// for a path outside `base_dir`, or the I/O error of a file that cannot be read.
+    pub fn resolve_assets_within(&mut self, base_dir: &Path) -> Result<()> {
+        self.resolve_assets_impl(base_dir, true)
+    }
+
+    fn resolve_assets_impl(&mut self, base_dir: &Path, confined: bool) -> Result<()> {
+        let root = if confined {
+            Some(
+                std::fs::canonicalize(base_dir).map_err(|source| Error::Asset {
+                    field: "(asset folder)".into(),
+                    path: base_dir.to_path_buf(),
+                    source,
+                })?,
+            )
+        } else {
+            None
+        };
         for (field, asset) in self.assets_mut() {
             if asset.data.is_some() {
                 continue;
@@ -438,6 +466,31 @@ impl Profile {
             } else {
                 base_dir.join(p)
             };
+            if let Some(root) = &root {
+                let drive = rel.as_bytes().get(1) == Some(&b':');
+                let escapes = p.is_absolute()
+                    || drive
+                    || p.components().any(|c| {
+                        matches!(
+                            c,
+                            std::path::Component::ParentDir
+                                | std::path::Component::RootDir
+                                | std::path::Component::Prefix(_)
+                        )
+                    });
+                let inside = !escapes
+                    && std::fs::canonicalize(&full).is_ok_and(|real| real.starts_with(root));
+                if escapes || (full.exists() && !inside) {
+                    return Err(Error::Asset {
+                        field,
+                        path: full,
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::PermissionDenied,
+                            format!("outside the asset folder {}", root.display()),
+                        ),
+                    });
+                }
+            }
             let data = std::fs::read(&full).map_err(|source| Error::Asset {
                 field,
                 path: full.clone(),

@@ -190,3 +190,51 @@ fn root_certificate_expiry_and_thumbprint_name() {
         "{e}"
     );
 }
+
+#[test]
+fn confined_asset_resolution_refuses_paths_outside_the_folder() {
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("assets");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("inside.cer"), b"inside").unwrap();
+    std::fs::write(outer.path().join("secret.key"), b"private").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outer.path().join("secret.key"), dir.join("link.cer")).unwrap();
+    let profile = |path: &str| {
+        Profile::from_toml(&format!(
+            "[package]\nname = \"t\"\n[[root_certificates]]\nname = \"x\"\ncertificate = '{path}'\n"
+        ))
+        .unwrap()
+    };
+    // Inside: read, as with the unconfined resolver.
+    let mut ok = profile("inside.cer");
+    ok.resolve_assets_within(&dir).unwrap();
+    let mut sub = profile(".\\inside.cer");
+    sub.resolve_assets_within(&dir).unwrap();
+    // Outside: `..`, absolute, drive letter, and (on Unix) a symbolic link leading out.
+    let absolute = outer.path().join("secret.key").display().to_string();
+    let mut bad = vec![
+        "../secret.key",
+        "..\\secret.key",
+        absolute.as_str(),
+        "C:\\secret.key",
+    ];
+    if cfg!(unix) {
+        bad.push("link.cer");
+    }
+    for path in bad {
+        let mut p = profile(path);
+        let e = p.resolve_assets_within(&dir).unwrap_err();
+        let shown = e.to_string();
+        assert!(
+            shown.contains("outside the asset folder")
+                && shown.contains("RootCertificate[@CertificateName=\"x\"]"),
+            "{path}: {shown}"
+        );
+        // The unconfined resolver still reads `..` (a local user's own profile).
+        if path == "../secret.key" {
+            let mut q = profile(path);
+            q.resolve_assets(&dir).unwrap();
+        }
+    }
+}
