@@ -22,8 +22,8 @@
 //! [`ProvNode::Other`].
 //!
 //! `Debug` of a [`Parm`] hides its value when the parm looks secret (name or `SettingsPath`
-//! containing `password`, `secret`, `key`, `token`, `pin` or `blob`, any case): provxml files hold
-//! local account passwords and enrollment secrets in clear text.
+//! matching [`is_secret_name`]): provxml files hold local account passwords and enrollment
+//! secrets in clear text.
 
 use std::fmt;
 
@@ -102,15 +102,36 @@ impl Parm {
     /// Whether the parm looks like it holds a secret (see the module docs); its value is then
     /// hidden from `Debug`.
     pub fn looks_secret(&self) -> bool {
-        const WORDS: [&str; 6] = ["password", "secret", "key", "token", "pin", "blob"];
-        let n = self.name.to_ascii_lowercase();
-        let p = self
-            .settings_path
-            .as_deref()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        WORDS.iter().any(|w| n.contains(w) || p.contains(w))
+        is_secret_name(&self.name) || self.settings_path.as_deref().is_some_and(is_secret_name)
     }
+}
+
+/// Name fragments that mark a setting or parm as secret, matched case-insensitively anywhere in
+/// the name or path. From the secret-bearing names of WCD's settings store and the CSPs it
+/// writes: `Password` (Accounts, DomainJoin), `Secret` (Workplace/Enrollments), `BPRT` and
+/// tokens (Azure AD bulk enrollment), `KeyMaterial` / `NetworkKey` / `SecurityKey` /
+/// `PreSharedKey` / `WEPKey` (Wi-Fi), `PFXCertBlob` (client certificates), `Passphrase`.
+/// Deliberately not bare `key` or `pin`: `KeyLocation` and `ConfigureStartPins` are not secret.
+pub const SECRET_NAME_FRAGMENTS: [&str; 11] = [
+    "password",
+    "passphrase",
+    "secret",
+    "bprt",
+    "token",
+    "keymaterial",
+    "networkkey",
+    "securitykey",
+    "presharedkey",
+    "wepkey",
+    "pfxcertblob",
+];
+
+/// Whether a setting path, setting name or parm name holds a secret: it contains one of
+/// [`SECRET_NAME_FRAGMENTS`], any case. Used wherever values are shown (`Debug`, `ppkg inspect`,
+/// `ppkg diff`), so that one rule decides what is masked.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    SECRET_NAME_FRAGMENTS.iter().any(|w| n.contains(w))
 }
 
 impl fmt::Debug for Parm {
@@ -414,5 +435,36 @@ mod tests {
             "{e}"
         );
         assert!(ProvDoc::parse(b"<doc/>").is_err());
+    }
+}
+
+#[cfg(test)]
+mod secret_name_tests {
+    use super::is_secret_name;
+
+    #[test]
+    fn secret_names_from_the_store_and_csps() {
+        for name in [
+            "Password",
+            "PFXCertPassword",
+            "Workplace/Enrollments/UPN[@UPN=\"a@b.c\"]/Secret",
+            "BPRT",
+            "keyMaterial",
+            "NetworkKey",
+            "SecurityKey",
+            "Passphrase",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "KeyLocation",
+            "ConfigureStartPins",
+            "Policies/Start/ConfigureStartPins",
+            "SSID",
+            "CertificatePath",
+            "UPN",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
     }
 }

@@ -48,10 +48,7 @@ impl RawSetting {
 
     fn looks_secret(&self) -> bool {
         let last = self.path.rsplit('/').next().unwrap_or("");
-        let name = last.split('[').next().unwrap_or("").to_ascii_lowercase();
-        ["password", "secret", "key", "pin", "bprt", "token"]
-            .iter()
-            .any(|w| name.contains(w))
+        ppkg_format::provxml::is_secret_name(last.split('[').next().unwrap_or(""))
     }
 }
 

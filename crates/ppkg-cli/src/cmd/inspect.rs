@@ -127,20 +127,6 @@ pub(crate) fn run(args: &InspectArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Words that mark a setting as secret (passwords, keys, tokens, PFX blobs). Matched against the
-/// last path segment, case-insensitively. Sources: WCD's settings store names
-/// (`Password`, `Secret`, `PFXCertPassword`, `BPRT`, `KeyMaterial`, `NetworkKey`).
-const SECRET_WORDS: [&str; 8] = [
-    "password",
-    "secret",
-    "bprt",
-    "token",
-    "keymaterial",
-    "networkkey",
-    "securitykey",
-    "pfxcertblob",
-];
-
 /// Hides the `<keyMaterial>` of an embedded WLAN profile (WiFi CSP `WlanXml`) unless `show`.
 pub(crate) fn mask_embedded(value: &str, show: bool) -> String {
     const OPEN: &str = "<keyMaterial>";
@@ -163,11 +149,7 @@ pub(crate) fn mask_embedded(value: &str, show: bool) -> String {
     out
 }
 
-/// Whether a setting or parm name holds a secret.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| n.contains(w))
-}
+pub(crate) use ppkg_format::provxml::is_secret_name;
 
 pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> Result<Report> {
     let encrypted = is_encrypted(path)?;
