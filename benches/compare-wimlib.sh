@@ -37,12 +37,16 @@ if [[ ! -f "$src/.done-$mib" ]]; then
   for i in $(seq 0 $((files - 1))); do
     f="$src/payload$(printf %02d "$i").bin"
     if (( i % 2 == 0 )); then
+      # `head` closes the pipe early on purpose: no pipefail here.
+      set +o pipefail
       seq $((i * 10000000)) $((i * 10000000 + per / 20)) \
         | sed 's/.*/2026-11-29T08:00:00Z INFO ppkg[&]: provisioning Workplace\/Enrollments\/UPN applied rc=0/' \
         | head -c "$per" > "$f"
+      set -o pipefail
     else
       head -c "$per" /dev/urandom > "$f"
     fi
+    [[ $(stat -c %s "$f") -eq $per ]] || { echo "payload $f: short"; exit 1; }
   done
   touch "$src/.done-$mib"
 fi

@@ -571,12 +571,43 @@ fn damaged_packages_are_invalid_and_extract_leaves_nothing() {
             let x = ppkg(&["extract", "bad.ppkg", "-o", "out"], d);
             assert_eq!(x.status.code(), Some(2), "{}", text(&x));
             assert!(!d.join("out").exists(), "extract left files behind");
+            let staged: Vec<_> = std::fs::read_dir(d)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(".ppkg-extract-")
+                })
+                .collect();
+            assert!(staged.is_empty(), "staging folder left behind");
             found = true;
         } else {
             assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         }
     }
     assert!(found, "no flipped byte was detected");
+    // A good package extracts into a new folder and into an existing one, but never over a
+    // file that is already there.
+    std::fs::write(d.join("good.ppkg"), &bytes).unwrap();
+    ok(&["extract", "good.ppkg", "-o", "new/sub"], d);
+    assert!(d
+        .join("new/sub/Multivariant/0/customizations.xml")
+        .is_file());
+    std::fs::create_dir(d.join("existing")).unwrap();
+    std::fs::write(d.join("existing/keep.txt"), b"mine").unwrap();
+    ok(&["extract", "good.ppkg", "-o", "existing"], d);
+    assert!(d
+        .join("existing/Multivariant/0/customizations.xml")
+        .is_file());
+    let o = ppkg(&["extract", "good.ppkg", "-o", "existing"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("exists already"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(d.join("existing/keep.txt")).unwrap(), b"mine");
     // Output paths that are not regular files are never replaced.
     bytes.truncate(0);
     std::fs::create_dir(d.join("adir")).unwrap();

@@ -79,7 +79,9 @@ pub(crate) fn extract<R: Read + Seek>(wim: &mut WimReader<R>, dir: &Path) -> Res
                 // Best effort: a file system that cannot store times still gets the data.
                 let _ = f.set_modified(t);
             }
-            f.sync_all().ok();
+            // No fsync per file (as tar and wimlib-imagex apply): it made extraction of a
+            // 256 MiB package wait on the disk for every file; callers that need durability
+            // sync the folder themselves.
             Ok(total)
         })();
         match result {
