@@ -957,6 +957,12 @@ impl<'a> Parser<'a> {
         let name = std::str::from_utf8(s.name().as_ref())
             .map_err(|_| self.err(start, "element name is not UTF-8"))?
             .to_owned();
+        if !is_xml_name(&name) {
+            return Err(self.err(
+                start,
+                format!("{name:?} is not an XML element name (XML 1.0 §2.3 Name)"),
+            ));
+        }
         // Offsets of each attribute name inside the tag, from a scan of the raw tag text
         // (`s` derefs to the bytes between `<` and `>`).
         let raw: &[u8] = s;
@@ -967,6 +973,12 @@ impl<'a> Parser<'a> {
             let aname = std::str::from_utf8(a.key.as_ref())
                 .map_err(|_| self.err(start, "attribute name is not UTF-8"))?
                 .to_owned();
+            if !is_xml_name(&aname) {
+                return Err(self.err(
+                    start,
+                    format!("in <{name}>: {aname:?} is not an XML attribute name"),
+                ));
+            }
             let rel = offsets.get(i).copied().unwrap_or(0);
             let apos = start + 1 + rel;
             let value = a
@@ -1338,4 +1350,25 @@ mod tests {
         assert_eq!(e.remove_children("Customizations"), 1);
         assert!(!e.has_elements());
     }
+}
+
+/// Whether `name` matches XML 1.0 §2.3 `Name`: a NameStartChar (letter, `_`, `:` or a
+/// character from U+00C0 up, the production's ranges) followed by NameChars (those, digits,
+/// `-`, `.`, U+00B7). Checked exactly for ASCII; non-ASCII characters other than U+00D7 and
+/// U+00F7 are accepted, a superset of the production's ranges. An empty name (quick-xml
+/// reports `<\r/>` as an element with an empty name) is refused, which the writer could not
+/// write back (found by the `answer_roundtrip` fuzz target).
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let start = |c: char| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || c == ':'
+            || (c >= '\u{C0}' && c != '\u{D7}' && c != '\u{F7}')
+    };
+    start(first)
+        && chars.all(|c| start(c) || c.is_ascii_digit() || c == '-' || c == '.' || c == '\u{B7}')
 }
