@@ -154,18 +154,7 @@ pub(crate) fn load_profile(
     let diags = report
         .diagnostics
         .iter()
-        .map(|d| Diag {
-            file: display.clone(),
-            line: None,
-            column: None,
-            severity: format!("{:?}", d.severity).to_ascii_lowercase(),
-            code: d.code.to_string(),
-            path: d.path.clone(),
-            message: match &d.hint {
-                Some(h) => format!("{} ({h})", d.message),
-                None => d.message.clone(),
-            },
-        })
+        .map(|d| profile_diag(d, &display, None))
         .collect();
     Ok((profile, display, diags))
 }
@@ -202,6 +191,7 @@ pub(crate) fn prepare(
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let answer =
             AnswerFile::parse(&bytes).map_err(|e| Invalid(format!("{}: {e}", path.display())))?;
+        let diags = answer_profile_checks(&answer, &path.display().to_string());
         let dir = asset_dir
             .map(Path::to_path_buf)
             .or_else(|| path.parent().map(Path::to_path_buf))
@@ -211,7 +201,7 @@ pub(crate) fn prepare(
             answer,
             path.display().to_string(),
             Box::new(PathResolver { dir }),
-            Vec::new(),
+            diags,
         )
     };
     let report = csp_model::validate::validate(&answer, Catalog::builtin(), edition);
@@ -237,6 +227,56 @@ pub(crate) fn prepare(
         resolver,
         diags,
     })
+}
+
+/// The profile checks of `workplace` (UPN syntax, https service URLs, AuthPolicy against Secret,
+/// Wi-Fi keys, computer-name length, version and rank …) run on an answer file too, so a
+/// hand-written `customizations.xml` is held to the same rules as a profile; each diagnostic
+/// gets the line:column of the element its path names. Skipped when the answer file does not
+/// map to a profile (a `ProfileChecksSkipped` warning says why), and for
+/// `AssetNotLoaded` (asset files are resolved by the compiler, which reports missing ones).
+fn answer_profile_checks(answer: &AnswerFile, display: &str) -> Vec<Diag> {
+    let profile = match Profile::from_answer_file(answer) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![Diag {
+                file: display.to_owned(),
+                line: None,
+                column: None,
+                severity: "warning".into(),
+                code: "ProfileChecksSkipped".into(),
+                path: String::new(),
+                message: format!("the typed profile checks did not run: {e}"),
+            }]
+        }
+    };
+    workplace::check(&profile, SystemTime::now())
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != workplace::Code::AssetNotLoaded)
+        .map(|d| profile_diag(d, display, workplace::locate(answer, &d.path)))
+        .collect()
+}
+
+/// A `workplace` diagnostic as a CLI [`Diag`]; the hint, when there is one, follows the message
+/// in parentheses.
+fn profile_diag(
+    d: &workplace::Diagnostic,
+    file: &str,
+    pos: Option<ppkg_format::xml::TextPos>,
+) -> Diag {
+    Diag {
+        file: file.to_owned(),
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.column),
+        severity: format!("{:?}", d.severity).to_ascii_lowercase(),
+        code: d.code.to_string(),
+        path: d.path.clone(),
+        message: match &d.hint {
+            Some(h) => format!("{} ({h})", d.message),
+            None => d.message.clone(),
+        },
+    }
 }
 
 /// Gives the answer file its package ID.

@@ -686,3 +686,40 @@ fn asset_dir_confines_profile_assets() {
     );
     assert!(!dir.path().join("out.ppkg").exists(), "no output on error");
 }
+
+#[test]
+fn answer_files_get_the_profile_checks_with_positions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    ok(&["extract", "a.ppkg", "-o", "x", "--answer-file-only"], d);
+    let xml = std::fs::read_to_string(d.join("x/customizations.xml")).expect("read");
+    let bad = xml
+        .replace("enroll@example.com", "enroll at example")
+        .replace(
+            "https://enroll.example.com/EnrollmentServer/Discovery.svc",
+            "http://enroll.example.com/EnrollmentServer/Discovery.svc",
+        );
+    assert_ne!(bad, xml, "the example has the enrollment this test edits");
+    std::fs::write(d.join("bad.xml"), &bad).expect("write");
+    let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).expect(needle) + 1;
+    let o = ppkg(&["validate", "bad.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let upn = format!("bad.xml:{}:", line_of("UPN UPN="));
+    let url = format!("bad.xml:{}:", line_of("<DiscoveryServiceFullUrl>"));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&upn) && l.contains("error UpnSyntax")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&url) && l.contains("error UrlNotHttps")),
+        "{out}"
+    );
+    // A build from the same file stops with the same diagnostics and writes nothing.
+    let o = ppkg(&["build", "bad.xml", "-o", "bad.ppkg"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!d.join("bad.ppkg").exists());
+}

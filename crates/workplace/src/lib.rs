@@ -66,7 +66,7 @@ pub use profile::{
     TrustedCertificate, TrustedProvisioner, Wifi, WifiSecurity,
 };
 pub use secret::{Secret, MASK};
-pub use setting::{format_path, parse_path, PathError, RawSetting, Segment};
+pub use setting::{format_path, locate, parse_path, PathError, RawSetting, Segment};
 pub use wlan::uri_segment;
 pub use xmlmap::{PACKAGE_CONFIG_NS, SETTINGS_NS};
 

@@ -362,3 +362,69 @@ mod tests {
         assert!(format!("{s:?}").contains("True"));
     }
 }
+
+/// Where the element that a diagnostic path names starts in a parsed answer file: `path` is in
+/// [`crate::Diagnostic::path`] form (`Workplace/Enrollments/UPN[@UPN="a@example.com"]/Secret`
+/// below `Settings/Customizations/Common`, or `PackageConfig/Version`), each segment matched by
+/// local name and every `[@attr="value"]` it carries.
+///
+/// Returns the position of the deepest element that matched (a path whose leaf is missing, as
+/// in "Secret is required", points at its parent), or `None` when the path does not parse, no
+/// segment matched, or the answer file was built in code rather than parsed (no positions).
+pub fn locate(
+    answer: &ppkg_format::answer::AnswerFile,
+    path: &str,
+) -> Option<ppkg_format::xml::TextPos> {
+    let segments = parse_path(path).ok()?;
+    let (mut at, rest) = match segments.split_first() {
+        Some((first, rest)) if first.name == "PackageConfig" && first.attrs.is_empty() => {
+            (answer.package_config_element()?, rest)
+        }
+        _ => (answer.common()?, segments.as_slice()),
+    };
+    let mut found = None;
+    for seg in rest {
+        let Some(next) = at.elements().find(|e| {
+            e.local_name() == seg.name
+                && seg.attrs.iter().all(|(k, v)| e.attr(k) == Some(v.as_str()))
+        }) else {
+            break;
+        };
+        at = next;
+        found = Some(at.pos);
+    }
+    if rest.is_empty() {
+        found = Some(at.pos);
+    }
+    found.filter(|p| p.is_known())
+}
+
+#[cfg(test)]
+mod locate_tests {
+    use super::locate;
+    use ppkg_format::answer::AnswerFile;
+
+    const XML: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<WindowsCustomizations>\r\n  <PackageConfig xmlns=\"urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0\">\r\n    <ID>{5b0f4c34-3d3c-4d2e-9b7a-6f1e2a0c9d11}</ID>\r\n    <Name>t</Name>\r\n    <Version>1.0</Version>\r\n    <OwnerType>ITAdmin</OwnerType>\r\n    <Rank>0</Rank>\r\n  </PackageConfig>\r\n  <Settings xmlns=\"urn:schemas-microsoft-com:windows-provisioning\">\r\n    <Customizations>\r\n      <Common>\r\n        <Workplace>\r\n          <Enrollments>\r\n            <UPN UPN=\"a@b.c\" Name=\"a@b.c\">\r\n              <AuthPolicy>OnPremise</AuthPolicy>\r\n            </UPN>\r\n            <UPN UPN=\"x y\" Name=\"x y\">\r\n              <Secret>s</Secret>\r\n            </UPN>\r\n          </Enrollments>\r\n        </Workplace>\r\n      </Common>\r\n    </Customizations>\r\n  </Settings>\r\n</WindowsCustomizations>\r\n";
+
+    #[test]
+    fn paths_resolve_to_their_elements() {
+        let a = AnswerFile::parse(XML.as_bytes()).expect("parses");
+        let at = |p: &str| locate(&a, p).map(|p| (p.line, p.column));
+        assert_eq!(at("PackageConfig/Version"), Some((6, 5)));
+        assert_eq!(
+            at("Workplace/Enrollments/UPN[@UPN=\"x y\"]/Secret"),
+            Some((19, 15))
+        );
+        assert_eq!(
+            at("Workplace/Enrollments/UPN[@UPN=\"a@b.c\"]/AuthPolicy"),
+            Some((16, 15))
+        );
+        // A missing leaf points at its parent; an unknown first segment gives nothing.
+        assert_eq!(
+            at("Workplace/Enrollments/UPN[@UPN=\"a@b.c\"]/Secret"),
+            Some((15, 13))
+        );
+        assert_eq!(at("Accounts/Users"), None);
+        assert_eq!(at("not a [path"), None);
+    }
+}
