@@ -405,7 +405,19 @@ impl Document {
             }
         }
         if bytes.len() <= 4 << 20 {
-            for width in [2u8, 4] {
+            // Only the width the first indented line uses can reproduce the input: one trial
+            // write instead of two.
+            let first_indent = body
+                .split(|&b| b == b'\n')
+                .skip(1)
+                .map(|l| l.iter().take_while(|&&b| b == b' ').count())
+                .find(|&n| n > 0);
+            let widths: &[u8] = match first_indent {
+                Some(2) => &[2],
+                Some(4) => &[4],
+                _ => &[],
+            };
+            for &width in widths {
                 let trial = WriteStyle {
                     indent: Indent::Spaces(width),
                     ..style.clone()
@@ -721,6 +733,10 @@ struct Parser<'a> {
     /// Bytes before `text` in the input (a BOM).
     base: usize,
     line_starts: Vec<usize>,
+    /// (line start, offset, 0-based column) of the previous [`Parser::pos`] call: positions
+    /// are asked for in document order, so the next column is counted on from there. Without
+    /// it a long single-line document cost time quadratic in its length.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> Parser<'a> {
@@ -736,6 +752,7 @@ impl<'a> Parser<'a> {
             text,
             base,
             line_starts,
+            last: std::cell::Cell::new((0, 0, 0)),
         }
     }
 
@@ -744,15 +761,29 @@ impl<'a> Parser<'a> {
         let off = off.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= off);
         let start = self.line_starts[line.saturating_sub(1)];
-        let column = self
-            .text
-            .get(start..off)
-            .map_or(off - start, |s| s.chars().count());
+        let column = self.column(start, off);
         TextPos {
             offset: (self.base + off) as u64,
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column + 1).unwrap_or(u32::MAX),
         }
+    }
+
+    /// 0-based character column of byte `off` on the line starting at `start`, counted from
+    /// the previous call's position when it is on the same line (forwards or backwards), so
+    /// that a document on one line costs linear time.
+    fn column(&self, start: usize, off: usize) -> usize {
+        let count = |a: usize, b: usize| self.text.get(a..b).map_or(b - a, |s| s.chars().count());
+        let (last_start, last_off, last_col) = self.last.get();
+        let column = if last_start != start {
+            count(start, off)
+        } else if last_off <= off {
+            last_col + count(last_off, off)
+        } else {
+            last_col - count(off, last_off).min(last_col)
+        };
+        self.last.set((start, off, column));
+        column
     }
 
     fn err(&self, off: usize, message: impl Into<String>) -> Error {

@@ -47,17 +47,15 @@ impl<'a> LineIndex<'a> {
             .partition_point(|&s| s <= offset)
             .saturating_sub(1);
         let start = self.starts.get(line_idx).copied().unwrap_or(0);
+        let count = |a: usize, b: usize| self.text.get(a..b).map_or(b - a, |s| s.chars().count());
         let (last_start, last_offset, last_col) = self.last.get();
-        let (from, base_col) = if last_start == start && last_offset <= offset {
-            (last_offset, last_col)
+        let col = if last_start != start {
+            count(start, offset)
+        } else if last_offset <= offset {
+            last_col + count(last_offset, offset)
         } else {
-            (start, 0)
+            last_col - count(offset, last_offset).min(last_col)
         };
-        let col = base_col
-            + self
-                .text
-                .get(from..offset)
-                .map_or(offset - from, |s| s.chars().count());
         self.last.set((start, offset, col));
         SourcePos {
             line: u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
