@@ -100,6 +100,8 @@ pub(crate) fn load_profile(
     input: &Input<'_>,
     asset_dir: Option<&Path>,
 ) -> Result<(Profile, String, Vec<Diag>)> {
+    // The TOML text, for the line:column of each diagnostic (JSON has no spans).
+    let mut toml_text: Option<String> = None;
     let (mut profile, display, base): (Profile, String, Option<PathBuf>) = match input {
         Input::Example => {
             let mut p =
@@ -115,6 +117,7 @@ pub(crate) fn load_profile(
             }
             p.resolve_assets(asset_dir.unwrap_or(dir.path()))
                 .map_err(|e| anyhow!("{EXAMPLE_NAME}: {e}"))?;
+            toml_text = Some(EXAMPLE_PROFILE.to_owned());
             (p, EXAMPLE_NAME.to_owned(), None)
         }
         Input::File(path) => {
@@ -129,6 +132,9 @@ pub(crate) fn load_profile(
                 Profile::from_toml(&text)
             };
             let p = parsed.map_err(|e| Invalid(format!("{}: {e}", path.display())))?;
+            if !is_json {
+                toml_text = Some(text);
+            }
             let base = asset_dir
                 .map(Path::to_path_buf)
                 .or_else(|| path.parent().map(Path::to_path_buf));
@@ -154,7 +160,12 @@ pub(crate) fn load_profile(
     let diags = report
         .diagnostics
         .iter()
-        .map(|d| profile_diag(d, &display, None))
+        .map(|d| {
+            let pos = toml_text
+                .as_deref()
+                .and_then(|t| workplace::locate_in_toml(t, &d.path));
+            profile_diag(d, &display, pos)
+        })
         .collect();
     Ok((profile, display, diags))
 }

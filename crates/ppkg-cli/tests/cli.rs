@@ -723,3 +723,19 @@ fn answer_files_get_the_profile_checks_with_positions() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(!d.join("bad.ppkg").exists());
 }
+
+#[test]
+fn profile_check_diagnostics_have_toml_positions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let toml = "[package]\nname = \"t\"\nversion = \"1.0\"\n\n[[enrollments]]\nupn = \"enroll at example\"\nauth_policy = \"OnPremise\"\nsecret = \"x\"\n";
+    std::fs::write(d.join("p.toml"), toml).expect("write");
+    let o = ppkg(&["validate", "p.toml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("p.toml:6:1: error UpnSyntax")),
+        "{out}"
+    );
+}

@@ -48,6 +48,7 @@ pub mod name;
 mod profile;
 mod secret;
 mod setting;
+mod toml_pos;
 mod wlan;
 mod xmlmap;
 
@@ -67,6 +68,7 @@ pub use profile::{
 };
 pub use secret::{Secret, MASK};
 pub use setting::{format_path, locate, parse_path, PathError, RawSetting, Segment};
+pub use toml_pos::locate_in_toml;
 pub use wlan::uri_segment;
 pub use xmlmap::{PACKAGE_CONFIG_NS, SETTINGS_NS};
 
