@@ -39,6 +39,25 @@ pub(crate) struct Diag {
 }
 
 impl Diag {
+    /// A diagnostic about a whole file or a field without a source position.
+    pub(crate) fn unplaced(
+        file: impl Into<String>,
+        severity: &str,
+        code: &str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diag {
+            file: file.into(),
+            line: None,
+            column: None,
+            severity: severity.to_owned(),
+            code: code.to_owned(),
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn is_error(&self) -> bool {
         self.severity == "error"
     }
@@ -250,15 +269,13 @@ fn answer_profile_checks(answer: &AnswerFile, display: &str) -> Vec<Diag> {
     let profile = match Profile::from_answer_file(answer) {
         Ok(p) => p,
         Err(e) => {
-            return vec![Diag {
-                file: display.to_owned(),
-                line: None,
-                column: None,
-                severity: "warning".into(),
-                code: "ProfileChecksSkipped".into(),
-                path: String::new(),
-                message: format!("the typed profile checks did not run: {e}"),
-            }]
+            return vec![Diag::unplaced(
+                display,
+                "warning",
+                "ProfileChecksSkipped",
+                "",
+                format!("the typed profile checks did not run: {e}"),
+            )]
         }
     };
     workplace::check(&profile, SystemTime::now())

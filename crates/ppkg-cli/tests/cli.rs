@@ -533,6 +533,11 @@ fn signed_build_writes_a_catalog_that_inspect_checks() {
     let o = ppkg(&["inspect", "signed.ppkg", "--json"], d);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert_eq!(v["catalog"]["matches"], false, "{}", text(&o));
+    // validate: still a valid package, with one CATALOG warning.
+    let o = ppkg(&["validate", "signed.ppkg"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let all = text(&o);
+    assert_eq!(all.matches("warning CATALOG").count(), 1, "{all}");
     // A wrong PFX password fails the build and leaves nothing.
     let o = ppkg(
         &[

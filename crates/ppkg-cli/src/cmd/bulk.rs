@@ -223,15 +223,7 @@ fn build_row(
 ) -> RowResult {
     let file = format!("{}:{}", csv_path.display(), row.line);
     let fail = |path: &str, message: String| {
-        vec![Diag {
-            file: file.clone(),
-            line: None,
-            column: None,
-            severity: "error".into(),
-            code: "BULK".into(),
-            path: path.to_owned(),
-            message,
-        }]
+        vec![Diag::unplaced(file.clone(), "error", "BULK", path, message)]
     };
     let mut p = base.clone();
     for (col, value) in &row.values {
@@ -244,14 +236,14 @@ fn build_row(
         .diagnostics
         .iter()
         .filter(|d| d.severity == workplace::Severity::Error)
-        .map(|d| Diag {
-            file: format!("{file} ({display})"),
-            line: None,
-            column: None,
-            severity: "error".into(),
-            code: d.code.to_string(),
-            path: d.path.clone(),
-            message: d.message.clone(),
+        .map(|d| {
+            Diag::unplaced(
+                format!("{file} ({display})"),
+                "error",
+                d.code.as_str(),
+                d.path.clone(),
+                d.message.clone(),
+            )
         })
         .collect();
     let answer = p.to_answer_file().map_err(|e| fail("", e.to_string()))?;

@@ -111,14 +111,14 @@ fn validate_package(
     edition: csp_model::Edition,
 ) -> Result<Vec<Diag>> {
     // An unreadable or damaged package is invalid input (exit 1), reported as a diagnostic.
-    let damaged = |e: anyhow::Error| Diag {
-        file: path.display().to_string(),
-        line: None,
-        column: None,
-        severity: "error".into(),
-        code: "PACKAGE".into(),
-        path: String::new(),
-        message: format!("{e:#}"),
+    let damaged = |e: anyhow::Error| {
+        Diag::unplaced(
+            path.display().to_string(),
+            "error",
+            "PACKAGE",
+            "",
+            format!("{e:#}"),
+        )
     };
     if !path.is_file() {
         anyhow::bail!("{}: not a regular file", path.display());
@@ -141,15 +141,13 @@ fn validate_package(
         }
     };
     let Some(answer) = answer else {
-        return Ok(vec![Diag {
-            file: path.display().to_string(),
-            line: None,
-            column: None,
-            severity: "error".into(),
-            code: "NO-ANSWER-FILE".into(),
-            path: "Multivariant/0/customizations.xml".into(),
-            message: "the package holds no customizations.xml".into(),
-        }]);
+        return Ok(vec![Diag::unplaced(
+            path.display().to_string(),
+            "error",
+            "NO-ANSWER-FILE",
+            "Multivariant/0/customizations.xml",
+            "the package holds no customizations.xml",
+        )]);
     };
     let report = csp_model::validate::validate(&answer, Catalog::builtin(), edition);
     let mut diags: Vec<Diag> = report
@@ -166,37 +164,16 @@ fn validate_package(
         })
         .collect();
     if let Some(cat) = catalog_problem(path) {
-        diags.push(Diag {
-            file: path.display().to_string(),
-            line: None,
-            column: None,
-            severity: "warning".into(),
-            code: "CATALOG".into(),
-            path: String::new(),
-            message: cat,
-        });
-    }
-    if let Some(cat) = catalog_problem(path) {
-        diags.push(Diag {
-            file: path.display().to_string(),
-            line: None,
-            column: None,
-            severity: "warning".into(),
-            code: "CATALOG".into(),
-            path: String::new(),
-            message: cat,
-        });
+        diags.push(Diag::unplaced(
+            path.display().to_string(),
+            "warning",
+            "CATALOG",
+            "",
+            cat,
+        ));
     }
     for w in package_warnings(Some(&answer)) {
-        diags.push(Diag {
-            file: display.clone(),
-            line: None,
-            column: None,
-            severity: "warning".into(),
-            code: "PROFILE".into(),
-            path: String::new(),
-            message: w,
-        });
+        diags.push(Diag::unplaced(display.clone(), "warning", "PROFILE", "", w));
     }
     Ok(diags)
 }
