@@ -86,3 +86,11 @@ fn validation_of_a_deep_or_wide_answer_file_is_bounded() {
     });
     assert!(!report.is_valid());
 }
+
+#[test]
+fn ddf_attribute_count_bomb_is_refused() {
+    let attrs: String = (0..100_000).map(|i| format!(" a{i}=\"1\"")).collect();
+    let s = format!("<MgmtTree><Node{attrs}><NodeName>A</NodeName></Node></MgmtTree>");
+    let e = quick("attribute bomb", || DdfFile::parse(s.as_bytes())).unwrap_err();
+    assert!(e.to_string().contains("attributes"), "{e}");
+}

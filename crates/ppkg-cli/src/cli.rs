@@ -205,7 +205,7 @@ pub(crate) struct BulkArgs {
     /// Target edition.
     #[arg(long, value_name = "NAME", default_value = "desktop")]
     pub(crate) edition: String,
-    /// Worker threads (default: the number of CPUs).
+    /// Worker threads, 1 to 256 (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub(crate) jobs: Option<usize>,
     /// Store every file uncompressed.
@@ -227,9 +227,9 @@ pub(crate) struct ScheduleArgs {
 /// `ppkg diff`.
 #[derive(Debug, Args)]
 pub(crate) struct DiffArgs {
-    /// First package (or customizations.xml).
+    /// First package (.ppkg, or any WIM the reader supports).
     pub(crate) a: PathBuf,
-    /// Second package (or customizations.xml).
+    /// Second package.
     pub(crate) b: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]

@@ -64,6 +64,46 @@ pub(crate) fn open_file(path: &Path) -> Result<File> {
     File::open(path).with_context(|| format!("cannot open {}", path.display()))
 }
 
+/// The largest profile, answer file or PFX the CLI reads whole (64 MiB; WCD's answer files are
+/// kilobytes, and `ppkg_format::xml` refuses documents over its own limit anyway).
+pub(crate) const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// Reads a whole input file: a regular file (never a FIFO, device or folder, which could block
+/// or never end) of at most [`MAX_INPUT_BYTES`].
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let f = open_file(path)?;
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        bail!(
+            "{}: larger than {} MiB; not a profile, answer file or PFX",
+            path.display(),
+            MAX_INPUT_BYTES >> 20
+        );
+    }
+    Ok(bytes)
+}
+
+/// Refuses an output path that names one of the inputs (the same file, through any path or
+/// link): `ppkg build same.toml -o same.toml` would replace the profile with a package.
+pub(crate) fn refuse_output_over_input(output: &Path, inputs: &[&Path]) -> Result<()> {
+    let Ok(out) = std::fs::canonicalize(output) else {
+        return Ok(()); // does not exist yet
+    };
+    for input in inputs {
+        if std::fs::canonicalize(input).is_ok_and(|i| i == out) {
+            bail!(
+                "{}: the output would overwrite the input {}",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
     let mut n = 0;
     while n < buf.len() {

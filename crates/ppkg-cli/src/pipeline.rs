@@ -140,8 +140,13 @@ pub(crate) fn load_profile(
             (p, EXAMPLE_NAME.to_owned(), None)
         }
         Input::File(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = String::from_utf8(crate::io::read_input(path)?).map_err(|e| {
+                Invalid(format!(
+                    "{}: not UTF-8 text (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ))
+            })?;
             let is_json = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -217,8 +222,7 @@ pub(crate) fn prepare(
         let Input::File(path) = input else {
             unreachable!("the example is a profile")
         };
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = crate::io::read_input(path)?;
         let answer =
             AnswerFile::parse(&bytes).map_err(|e| Invalid(format!("{}: {e}", path.display())))?;
         let diags = answer_profile_checks(&answer, &path.display().to_string());
@@ -374,7 +378,9 @@ fn edition_skus(edition: Edition) -> &'static str {
 
 /// Resolves an answer file's asset references against a folder: first the reference as a
 /// relative path (`assets/root.cer`, `\` accepted as a separator), then its file name alone
-/// (answer files from WCD name files on the author's machine, such as `D:\Cortex.msi`).
+/// (answer files from WCD name files on the author's machine, such as `D:\Cortex.msi`). `..`
+/// and absolute paths are never followed, and a file that a symbolic link takes out of the
+/// folder is refused.
 struct PathResolver {
     dir: PathBuf,
 }
@@ -391,6 +397,18 @@ impl AssetResolver for PathResolver {
         candidates.push(self.dir.join(&name));
         for c in &candidates {
             if c.is_file() {
+                // Symbolic links must not lead out of the asset folder either.
+                let root = std::fs::canonicalize(&self.dir)?;
+                if !std::fs::canonicalize(c)?.starts_with(&root) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} leads outside the asset folder {}",
+                            c.display(),
+                            root.display()
+                        ),
+                    ));
+                }
                 return Ok(AssetFile {
                     file_name: name,
                     content: AssetContent::File(c.clone()),

@@ -744,3 +744,126 @@ fn profile_check_diagnostics_have_toml_positions() {
         "{out}"
     );
 }
+
+#[test]
+fn trial_defects_stay_fixed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // The output never overwrites the input.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bulk-enrollment.toml"),
+        d.join("same.toml"),
+    )
+    .expect("copy example");
+    std::fs::create_dir(d.join("assets")).expect("mkdir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/assets/example-test-root-ca.cer"),
+        d.join("assets/example-test-root-ca.cer"),
+    )
+    .expect("copy asset");
+    let before = std::fs::read(d.join("same.toml")).expect("read");
+    let o = ppkg(&["build", "same.toml", "-o", "same.toml"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("overwrite the input"), "{}", text(&o));
+    assert_eq!(std::fs::read(d.join("same.toml")).expect("read"), before);
+    // bulk --jobs is bounded.
+    std::fs::write(d.join("devices.csv"), "name\ndev1\n").expect("write");
+    for j in ["0", "100000"] {
+        let o = ppkg(
+            &[
+                "bulk",
+                "same.toml",
+                "--devices",
+                "devices.csv",
+                "-o",
+                "out",
+                "-j",
+                j,
+            ],
+            d,
+        );
+        assert_eq!(o.status.code(), Some(2), "-j {j}: {}", text(&o));
+        assert!(text(&o).contains("--jobs"), "{}", text(&o));
+    }
+    // A folder in the way of one package: nothing is written.
+    std::fs::write(d.join("three.csv"), "name\ndev1\ndev2\ndev3\n").expect("write");
+    std::fs::create_dir_all(d.join("mid/dev2.ppkg")).expect("mkdir");
+    let o = ppkg(
+        &["bulk", "same.toml", "--devices", "three.csv", "-o", "mid"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!d.join("mid/dev1.ppkg").exists() && !d.join("mid/dev3.ppkg").exists());
+    // inspect and diff refuse a damaged package (validate reports it as invalid).
+    ok(&["build", "same.toml", "-o", "good.ppkg"], d);
+    let good = std::fs::read(d.join("good.ppkg")).expect("read");
+    let mut found = false;
+    for off in (300..good.len() - 200).step_by(97) {
+        let mut b = good.clone();
+        b[off] ^= 0x5a;
+        std::fs::write(d.join("bad.ppkg"), &b).expect("write");
+        if ppkg(&["validate", "bad.ppkg"], d).status.code() != Some(1) {
+            continue;
+        }
+        let o = ppkg(&["inspect", "bad.ppkg"], d);
+        if o.status.code() == Some(0) {
+            continue; // damage outside every file (e.g. the XML data): still readable
+        }
+        assert!(text(&o).contains("damaged"), "{}", text(&o));
+        let o = ppkg(&["diff", "bad.ppkg", "good.ppkg"], d);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        found = true;
+        break;
+    }
+    assert!(found, "no flipped byte damaged a file");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_inputs_are_refused_not_waited_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let fifo = d.join("fifo.ppkg");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo not available");
+        return;
+    }
+    for args in [
+        vec!["validate", "fifo.ppkg"],
+        vec!["inspect", "fifo.ppkg"],
+        vec!["build", "fifo.ppkg", "-o", "x.ppkg"],
+    ] {
+        let o = ppkg(&args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("not a regular file"), "{}", text(&o));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn answer_file_assets_cannot_leave_their_folder_through_links() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    ok(&["extract", "a.ppkg", "-o", "x", "--answer-file-only"], d);
+    let xml = std::fs::read_to_string(d.join("x/customizations.xml")).expect("read");
+    let start = xml
+        .find("<CertificatePath>")
+        .expect("the example has a certificate")
+        + 17;
+    let end = start + xml[start..].find('<').expect("end tag");
+    let name = xml[start..end].replace('\\', "/");
+    let name = name.rsplit('/').next().expect("file name").to_owned();
+    // The certificate's file name, in the answer file's folder, is a link to a file outside.
+    std::fs::write(d.join("outside.cer"), b"not for packages").expect("write");
+    std::os::unix::fs::symlink(d.join("outside.cer"), d.join("x").join(&name)).expect("symlink");
+    let o = ppkg(&["compile", "x/customizations.xml", "-o", "tree"], d);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("outside the asset folder"),
+        "{}",
+        text(&o)
+    );
+}

@@ -29,6 +29,11 @@ use quick_xml::Reader;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Most attributes one element may carry (WCD's answer files and `.provxml` use at most three).
+/// The duplicate-attribute check is quadratic in the count, so an element with 200,000
+/// attributes took 23 s before this limit; more give [`ErrorKind::LimitExceeded`].
+pub const MAX_ATTRIBUTES: usize = 256;
+
 /// Deepest element nesting accepted by [`Document::parse`]; real answer files nest about 12 deep.
 pub const MAX_DEPTH: usize = 256;
 
@@ -847,7 +852,10 @@ impl<'a> Parser<'a> {
                     if stack.len() >= MAX_DEPTH {
                         let p = self.pos(start);
                         return Err(Error::new(ErrorKind::LimitExceeded {
-                            what: format!("XML nesting depth at line {}:{}", p.line, p.column),
+                            what: format!(
+                                "at line {}, column {}: XML nesting depth",
+                                p.line, p.column
+                            ),
                             value: stack.len() as u64 + 1,
                             limit: MAX_DEPTH as u64,
                         })
@@ -1000,6 +1008,18 @@ impl<'a> Parser<'a> {
         let offsets = attr_offsets(raw);
         let mut attrs = Vec::new();
         for (i, a) in s.attributes().with_checks(true).enumerate() {
+            if i >= MAX_ATTRIBUTES {
+                let p = self.pos(start);
+                return Err(Error::new(ErrorKind::LimitExceeded {
+                    what: format!(
+                        "at line {}, column {}: attributes of <{name}>",
+                        p.line, p.column
+                    ),
+                    value: i as u64 + 1,
+                    limit: MAX_ATTRIBUTES as u64,
+                })
+                .at(p.offset));
+            }
             let a = a.map_err(|e| self.err(start, format!("in <{name}>: {e}")))?;
             let aname = std::str::from_utf8(a.key.as_ref())
                 .map_err(|_| self.err(start, "attribute name is not UTF-8"))?

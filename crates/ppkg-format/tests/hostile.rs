@@ -472,3 +472,16 @@ fn one_line_document_with_many_elements() {
     let e = Document::parse(bad.as_bytes()).expect_err("unclosed <bb>");
     assert!(matches!(e.kind(), ErrorKind::Xml { line: 1, .. }), "{e}");
 }
+
+/// The duplicate-attribute check is quadratic in the attribute count: more than
+/// `MAX_ATTRIBUTES` on one element is refused with the element's position.
+#[test]
+fn attribute_count_bomb() {
+    let attrs = |n: usize| (0..n).map(|i| format!(" a{i}=\"1\"")).collect::<String>();
+    let ok = format!("<r>\n<e{}/></r>", attrs(ppkg_format::xml::MAX_ATTRIBUTES));
+    Document::parse(ok.as_bytes()).expect("at the limit");
+    let bomb = format!("<r>\n<e{}/></r>", attrs(200_000));
+    let e = Document::parse(bomb.as_bytes()).expect_err("200,000 attributes");
+    assert!(matches!(e.kind(), ErrorKind::LimitExceeded { .. }), "{e}");
+    assert!(e.to_string().contains("line 2"), "{e}");
+}

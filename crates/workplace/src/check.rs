@@ -875,7 +875,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
                             "{} characters are left for the serial; longer serials are cut from the left",
                             MAX_NAME - fixed
                         ),
-                    ).with_hint("pass the fleet's longest serial (CheckOptions::max_serial_len)"));
+                    ).with_hint("check the fleet's longest serial number against this"));
                 }
             }
         }

@@ -133,7 +133,16 @@ pub(crate) fn read_tree(text: &str, lines: &LineIndex<'_>) -> Result<RawProperty
                 }
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                 let mut attributes = Vec::new();
-                for a in e.attributes() {
+                for (i, a) in e.attributes().enumerate() {
+                    if i >= ppkg_format::xml::MAX_ATTRIBUTES {
+                        return Err(malformed(
+                            format!(
+                                "more than {} attributes on one element",
+                                ppkg_format::xml::MAX_ATTRIBUTES
+                            ),
+                            start,
+                        ));
+                    }
                     let a = a.map_err(|err| malformed(err.to_string(), start))?;
                     let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
                     let value = a

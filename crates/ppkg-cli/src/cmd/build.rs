@@ -15,6 +15,9 @@ use crate::pipeline::{compile, edition, prepare, report, Input};
 
 pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     let edition = edition(&a.edition)?;
+    let mut inputs: Vec<&std::path::Path> = a.input.iter().map(|p| p.as_path()).collect();
+    inputs.extend(a.sign.as_deref());
+    crate::io::refuse_output_over_input(&a.output, &inputs)?;
     let input = match &a.input {
         Some(p) => Input::File(p),
         None => Input::Example,
@@ -26,8 +29,7 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     };
     let signer = match &a.sign {
         Some(pfx) => {
-            let bytes =
-                std::fs::read(pfx).with_context(|| format!("cannot read {}", pfx.display()))?;
+            let bytes = crate::io::read_input(pfx)?;
             let signer =
                 ppkg_sign::Signer::from_pfx(&bytes, a.sign_password.as_deref().unwrap_or(""))
                     .with_context(|| {

@@ -44,12 +44,20 @@ struct Row {
     values: Vec<(String, String)>,
 }
 
+/// The most worker threads `--jobs` may ask for: building is CPU-bound, so more threads than
+/// cores only cost memory (each thread has its own stack).
+const MAX_JOBS: usize = 256;
+
 pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
     let edition = edition(&a.edition)?;
+    crate::io::refuse_output_over_input(&a.output, &[&a.profile, &a.devices])?;
     if let Some(j) = a.jobs {
+        if j == 0 || j > MAX_JOBS {
+            bail!("--jobs {j}: give 1 to {MAX_JOBS}");
+        }
         // Ignore the error when a pool already exists (tests may call twice).
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(j.max(1))
+            .num_threads(j)
             .build_global();
     }
     let (profile, display, diags) = load_profile(&Input::File(&a.profile), a.asset_dir.as_deref())?;
@@ -109,6 +117,17 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
     } else {
         std::fs::create_dir_all(&a.output)
             .with_context(|| format!("cannot create {}", a.output.display()))?;
+        // Every target must be writable before the first package is written, so that a folder
+        // or FIFO in the way stops the run with nothing written.
+        for (name, _) in &built {
+            let target = a.output.join(format!("{name}.ppkg"));
+            if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_file()) {
+                bail!(
+                    "{}: exists and is not a regular file; nothing written",
+                    target.display()
+                );
+            }
+        }
         built.par_iter().try_for_each(|(name, bytes)| {
             write_atomic(&a.output.join(format!("{name}.ppkg")), bytes)
         })?;

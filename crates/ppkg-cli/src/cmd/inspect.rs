@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use ppkg_format::owner::OwnerType;
 use ppkg_format::xml::{Element, Node};
 use serde::Serialize;
@@ -154,6 +154,10 @@ pub(crate) use ppkg_format::provxml::is_secret_name;
 pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> Result<Report> {
     let encrypted = is_encrypted(path)?;
     let mut pkg = open_package(path, password)?;
+    // Every file's SHA-1 and XPRESS data are checked first: a damaged package is an error, not
+    // a report that looks fine (inspect and diff both come through here).
+    crate::io::verify_all(pkg.wim())
+        .with_context(|| format!("{}: damaged package", path.display()))?;
     let info = pkg.image_info().clone();
     let answer = pkg.answer_file()?;
     let config = answer.as_ref().and_then(|a| a.package_config().ok());

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use csp_model::Catalog;
 use ppkg_format::answer::AnswerFile;
 use serde::Serialize;
@@ -69,8 +69,7 @@ fn is_package(path: &Path) -> Result<bool> {
     }
     let bytes = {
         use std::io::Read as _;
-        let mut f =
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut f = crate::io::open_file(path)?;
         let mut b = [0u8; 8];
         let n = f.read(&mut b)?;
         b[..n].to_vec()
@@ -163,7 +162,8 @@ fn validate_package(
             message: d.message.clone(),
         })
         .collect();
-    if let Some(cat) = catalog_problem(path) {
+    let notes = pkg.image_info().notes.clone();
+    if let Some(cat) = catalog_problem(path, Some(notes.as_str())) {
         diags.push(Diag::unplaced(
             path.display().to_string(),
             "warning",
@@ -197,10 +197,18 @@ pub(crate) fn package_warnings(answer: Option<&AnswerFile>) -> Vec<String> {
 }
 
 /// A catalog beside the package that does not sign it.
-fn catalog_problem(path: &Path) -> Option<String> {
+fn catalog_problem(path: &Path, notes: Option<&str>) -> Option<String> {
     let cat = ppkg_sign::catalog_path(path);
     if !cat.is_file() {
-        return None;
+        // WCD and `ppkg build --sign` record signing in NOTES (FORMAT.md §2).
+        let signed = notes.is_some_and(|n| n.contains("SignPackage=True"));
+        return signed.then(|| {
+            format!(
+                "the package was built signed (NOTES: SignPackage=True) but {} is missing; \
+                 devices will ask for consent before applying it",
+                cat.display()
+            )
+        });
     }
     ppkg_sign::verify_beside(path)
         .err()
