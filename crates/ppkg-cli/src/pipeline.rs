@@ -245,7 +245,16 @@ pub(crate) fn prepare(
     } else {
         display.clone()
     };
-    diags.extend(report.diagnostics().iter().map(|d| Diag {
+    // PackageConfig faults of a profile are already reported, at their TOML keys.
+    let config_reported = use_profile
+        && diags
+            .iter()
+            .any(|d| d.is_error() && d.path.starts_with("PackageConfig"));
+    let catalog_diags = report
+        .diagnostics()
+        .iter()
+        .filter(|d| !(config_reported && d.path.starts_with("PackageConfig")));
+    diags.extend(catalog_diags.map(|d| Diag {
         file: file.clone(),
         line: d.pos.map(|p| p.line),
         column: d.pos.map(|p| p.column),
@@ -254,7 +263,13 @@ pub(crate) fn prepare(
         path: d.path.clone(),
         message: d.message.clone(),
     }));
-    set_package_id(&mut answer, package_id)?;
+    if let Err(e) = set_package_id(&mut answer, package_id) {
+        // A profile whose checks already failed (a bad ID, say) is reported by those
+        // diagnostics, with their positions; the same fault found again here adds nothing.
+        if !(use_profile && diags.iter().any(Diag::is_error)) {
+            return Err(e);
+        }
+    }
     Ok(Prepared {
         display,
         answer,

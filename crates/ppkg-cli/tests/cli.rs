@@ -743,6 +743,15 @@ fn profile_check_diagnostics_have_toml_positions() {
             .any(|l| l.starts_with("p.toml:6:1: error UpnSyntax")),
         "{out}"
     );
+    // PackageConfig faults point at their keys, once, never at "0:0".
+    let bad = "[package]\nname = \"t\"\nversion = \"1.0\"\nid = \"not-a-guid\"\nowner_type = \"Nobody\"\n";
+    std::fs::write(d.join("id.toml"), bad).expect("write");
+    let o = ppkg(&["validate", "id.toml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("id.toml:4:1: error PackageIdInvalid"), "{out}");
+    assert!(out.contains("id.toml:5:1: error OwnerTypeInvalid"), "{out}");
+    assert!(!out.contains(":0:0") && !out.contains("line 0"), "{out}");
 }
 
 #[test]

@@ -129,6 +129,21 @@ fn secret_is_mask(path: &str, s: Option<&Secret>, r: &mut Report) -> bool {
     false
 }
 
+/// A GUID as PackageConfig's `ID` holds it: 8-4-4-4-12 hex digits, braces optional.
+fn guid_ok(id: &str) -> bool {
+    let t = id.trim();
+    let t = t
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(t);
+    let parts: Vec<&str> = t.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn check_package(p: &Profile, r: &mut Report) {
     if p.package.name.trim().is_empty() {
         r.push(Diagnostic::new(
@@ -136,6 +151,18 @@ fn check_package(p: &Profile, r: &mut Report) {
             "PackageConfig/Name",
             "the package has no name",
         ));
+    }
+    if let Some(id) = &p.package.id {
+        if !guid_ok(id) {
+            r.push(
+                Diagnostic::new(
+                    Code::PackageIdInvalid,
+                    "PackageConfig/ID",
+                    format!("package ID {id:?} is not a GUID"),
+                )
+                .with_hint("for example {5b0f4c34-3d3c-4d2e-9b7a-6f1e2a0c9d11}, or leave it out"),
+            );
+        }
     }
     if let Err(e) = p
         .package

@@ -49,6 +49,8 @@ codes! {
     RankOutOfRange = Error,
     /// Package name empty.
     PackageNameMissing = Error,
+    /// PackageConfig `ID` is not a GUID (8-4-4-4-12 hex digits, braces optional).
+    PackageIdInvalid = Error,
     /// OwnerType is not one of PackageConfig.xsd's six names (Microsoft, SiliconVendor, OEM,
     /// SystemIntegrator, MobileOperator, ITAdmin).
     OwnerTypeInvalid = Error,
