@@ -493,6 +493,27 @@ impl Profile {
                     });
                 }
             }
+            // Certificates and PFX files are kilobytes; a huge file named as one is a mistake
+            // (or an attack) and is refused before it is read. Command files may be large.
+            let is_certificate = !field.starts_with("ProvisioningCommands/");
+            if is_certificate {
+                if let Ok(md) = std::fs::metadata(&full) {
+                    if md.len() > MAX_CERTIFICATE_FILE_BYTES {
+                        return Err(Error::Asset {
+                            field,
+                            path: full,
+                            source: std::io::Error::new(
+                                std::io::ErrorKind::InvalidData,
+                                format!(
+                                    "{} bytes is too large for a certificate (limit {} bytes)",
+                                    md.len(),
+                                    MAX_CERTIFICATE_FILE_BYTES
+                                ),
+                            ),
+                        });
+                    }
+                }
+            }
             let data = std::fs::read(&full).map_err(|source| Error::Asset {
                 field,
                 path: full.clone(),
@@ -576,6 +597,10 @@ impl Profile {
         changes
     }
 }
+
+/// The largest certificate or PFX file [`Profile::resolve_assets`] reads (1 MiB; real ones are
+/// a few KiB even with a chain).
+pub const MAX_CERTIFICATE_FILE_BYTES: u64 = 1 << 20;
 
 #[cfg(test)]
 mod redact_tests {

@@ -238,3 +238,20 @@ fn confined_asset_resolution_refuses_paths_outside_the_folder() {
         }
     }
 }
+
+#[test]
+fn huge_certificate_files_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(dir.path().join("huge.cer")).unwrap();
+    f.set_len(workplace::MAX_CERTIFICATE_FILE_BYTES + 1)
+        .unwrap(); // sparse: nothing to read
+    let mut p = Profile::from_toml(
+        "[package]\nname = \"t\"\n[[root_certificates]]\nname = \"x\"\ncertificate = \"huge.cer\"\n",
+    )
+    .unwrap();
+    let e = p.resolve_assets(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("too large for a certificate") && e.contains("huge.cer"),
+        "{e}"
+    );
+}
