@@ -525,6 +525,12 @@ fn signed_build_writes_a_catalog_that_inspect_checks() {
         .as_str()
         .unwrap()
         .contains("SignPackage=True"));
+    let o = ok(&["inspect", "signed.ppkg"], d);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Signed        yes: "),
+        "{}",
+        text(&o)
+    );
     // A changed package no longer matches its catalog (a byte of the WIM header's GUID, which
     // the package still reads with).
     let mut bytes = std::fs::read(d.join("signed.ppkg")).unwrap();
@@ -533,6 +539,8 @@ fn signed_build_writes_a_catalog_that_inspect_checks() {
     let o = ppkg(&["inspect", "signed.ppkg", "--json"], d);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert_eq!(v["catalog"]["matches"], false, "{}", text(&o));
+    let o = ppkg(&["inspect", "signed.ppkg"], d);
+    assert!(text(&o).contains("Signed        NO: "), "{}", text(&o));
     // validate: still a valid package, with one CATALOG warning.
     let o = ppkg(&["validate", "signed.ppkg"], d);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

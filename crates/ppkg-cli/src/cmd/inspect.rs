@@ -324,6 +324,21 @@ fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
         "Encrypted     {}",
         if r.encrypted { "yes" } else { "no" }
     )?;
+    match &r.catalog {
+        None => writeln!(out, "Signed        no (no catalog beside the package)")?,
+        Some(c) if c.matches => writeln!(
+            out,
+            "Signed        yes: {} matches, signer {}",
+            c.path,
+            c.signer.as_deref().unwrap_or("?")
+        )?,
+        Some(c) => writeln!(
+            out,
+            "Signed        NO: {} does not match ({})",
+            c.path,
+            c.problem.as_deref().unwrap_or("?")
+        )?,
+    }
     writeln!(out, "Notes         {}", m.notes)?;
     writeln!(
         out,
