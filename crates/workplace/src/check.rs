@@ -506,9 +506,16 @@ fn check_client_certs(
                 )
                 .with_hint("TPM only (1), TPM with software fallback (2) or Software only (3)"),
             ),
-            loc => {
-                // The store's default is 1 (TPM only).
-                let loc = loc.clone().unwrap_or(KeyLocation::TpmOnly);
+            None => r.push(
+                Diagnostic::new(
+                    Code::KeyLocationMissing,
+                    format!("{base}/KeyLocation"),
+                    "the client certificate has no KeyLocation, which WCD's store requires",
+                )
+                .with_hint("TPM with software fallback suits most fleets"),
+            ),
+            Some(loc) => {
+                let loc = loc.clone();
                 if c.export_certificate == Some(true) && loc != KeyLocation::SoftwareOnly {
                     r.push(
                         Diagnostic::new(

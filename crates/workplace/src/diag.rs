@@ -102,6 +102,9 @@ codes! {
     ExportableRequiresSoftwareKey = Error,
     /// KeyLocation is not one of WCD's labels (1 TPM only, 2 TPM with software fallback, 3 Software only).
     InvalidKeyLocation = Error,
+    /// A client certificate without KeyLocation (required by WCD's store; the compiled
+    /// ClientCertificateInstall node needs it).
+    KeyLocationMissing = Error,
     /// TPM-only key storage fails on devices without a TPM (field case B22).
     TpmImportMayFailOnDevicesWithoutTpm = Warning,
     /// SSID is not 1–32 bytes (IEEE 802.11 SSID length).

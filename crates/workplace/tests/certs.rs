@@ -255,3 +255,14 @@ fn huge_certificate_files_are_refused_before_reading() {
         "{e}"
     );
 }
+
+#[test]
+fn missing_key_location_is_an_error_not_a_tpm_warning() {
+    let p = Profile::from_toml(
+        "[package]\nname = \"t\"\n[[client_certificates]]\nname = \"c\"\npfx = \"c.pfx\"\npassword = \"x\"\n",
+    )
+    .unwrap();
+    let r = check(&p, now());
+    assert!(r.has(Code::KeyLocationMissing), "{r}");
+    assert!(!r.has(Code::TpmImportMayFailOnDevicesWithoutTpm), "{r}");
+}
