@@ -122,7 +122,7 @@ pub struct PathError {
     pub reason: &'static str,
 }
 
-/// Parses `A/B[@K="v"][@Name="w"]/C` into segments.
+/// Parses `A/B[@K="v"][@Name="w"]/C` (or `/A/B…`: a leading `/` is ignored) into segments.
 ///
 /// # Errors
 /// [`PathError`] for an empty path or segment, a name with characters other than letters,
@@ -136,7 +136,9 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, PathError> {
     };
     let name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
     let mut out = Vec::new();
-    let mut i = 0;
+    // A leading `/` (as the catalog, CSV columns and `ppkg inspect` write setting paths) is
+    // accepted and ignored.
+    let mut i = usize::from(chars.first() == Some(&'/'));
     loop {
         let start = i;
         while i < chars.len() && name_char(chars[i]) {
@@ -405,6 +407,14 @@ mod locate_tests {
     use ppkg_format::answer::AnswerFile;
 
     const XML: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<WindowsCustomizations>\r\n  <PackageConfig xmlns=\"urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0\">\r\n    <ID>{5b0f4c34-3d3c-4d2e-9b7a-6f1e2a0c9d11}</ID>\r\n    <Name>t</Name>\r\n    <Version>1.0</Version>\r\n    <OwnerType>ITAdmin</OwnerType>\r\n    <Rank>0</Rank>\r\n  </PackageConfig>\r\n  <Settings xmlns=\"urn:schemas-microsoft-com:windows-provisioning\">\r\n    <Customizations>\r\n      <Common>\r\n        <Workplace>\r\n          <Enrollments>\r\n            <UPN UPN=\"a@b.c\" Name=\"a@b.c\">\r\n              <AuthPolicy>OnPremise</AuthPolicy>\r\n            </UPN>\r\n            <UPN UPN=\"x y\" Name=\"x y\">\r\n              <Secret>s</Secret>\r\n            </UPN>\r\n          </Enrollments>\r\n        </Workplace>\r\n      </Common>\r\n    </Customizations>\r\n  </Settings>\r\n</WindowsCustomizations>\r\n";
+
+    #[test]
+    fn a_leading_slash_is_accepted() {
+        let with = super::parse_path("/Accounts/Users/User[@UserName=\"a\"]/Password");
+        let without = super::parse_path("Accounts/Users/User[@UserName=\"a\"]/Password");
+        assert_eq!(with.expect("parses"), without.expect("parses"));
+        assert!(super::parse_path("//Accounts").is_err());
+    }
 
     #[test]
     fn paths_resolve_to_their_elements() {

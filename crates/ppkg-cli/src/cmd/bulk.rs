@@ -208,7 +208,8 @@ fn read_rows(path: &Path) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// A device name usable as a file stem on every OS: letters, digits, `-`, `_`, `.`; not `.`,
+/// A device name usable as a file stem on every OS: letters and digits (any script), `-`, `_`,
+/// `.`; at most 100 bytes; not `.`,
 /// `..`, a trailing dot, or a Windows reserved device name (`CON`, `NUL`, `COM1`, `LPT1`, … also
 /// with an extension, as `nul.txt`), so that a zip of the packages unpacks on Windows.
 fn sanitize(name: &str) -> Option<String> {
@@ -228,7 +229,7 @@ fn sanitize(name: &str) -> Option<String> {
         && !reserved
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
     ok.then(|| name.to_owned())
 }
 
