@@ -118,7 +118,7 @@ pub(crate) struct BuildArgs {
     #[arg(long, value_name = "CERT.pfx")]
     pub(crate) sign: Option<PathBuf>,
     /// Password of the signing PFX.
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", requires = "sign")]
     pub(crate) sign_password: Option<String>,
 }
 

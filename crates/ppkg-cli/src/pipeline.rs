@@ -234,7 +234,10 @@ pub(crate) fn prepare(
         (
             answer,
             path.display().to_string(),
-            Box::new(PathResolver { dir }),
+            Box::new(PathResolver {
+                dir,
+                explicit: asset_dir.is_some(),
+            }),
             diags,
         )
     };
@@ -398,6 +401,8 @@ fn edition_skus(edition: Edition) -> &'static str {
 /// folder is refused.
 struct PathResolver {
     dir: PathBuf,
+    /// Whether the folder came from `--asset-dir` (else: the answer file's folder).
+    explicit: bool,
 }
 
 impl AssetResolver for PathResolver {
@@ -433,12 +438,17 @@ impl AssetResolver for PathResolver {
         Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             format!(
-                "not found as {} (give --asset-dir)",
+                "not found as {}{}",
                 candidates
                     .iter()
                     .map(|c| c.display().to_string())
                     .collect::<Vec<_>>()
-                    .join(" or ")
+                    .join(" or "),
+                if self.explicit {
+                    ""
+                } else {
+                    " (give --asset-dir)"
+                }
             ),
         ))
     }

@@ -47,6 +47,10 @@ pub(crate) fn run(args: &ExtractArgs) -> Result<u8> {
         .prefix(".ppkg-extract-")
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
+    let has_answer = pkg
+        .wim()
+        .find("Multivariant/0/customizations.xml")
+        .is_some();
     let stats = pkg.wim().extract_to(staging.path()).with_context(|| {
         format!(
             "{}: damaged package, nothing extracted",
@@ -55,11 +59,16 @@ pub(crate) fn run(args: &ExtractArgs) -> Result<u8> {
     })?;
     move_into(staging.path(), output)?;
     eprintln!(
-        "extracted {} files, {} folders, {} bytes to {} (the answer file is Multivariant/0/customizations.xml)",
+        "extracted {} files, {} folders, {} bytes to {}{}",
         stats.files,
         stats.dirs,
         stats.bytes,
-        output.display()
+        output.display(),
+        if has_answer {
+            " (the answer file is Multivariant/0/customizations.xml)"
+        } else {
+            ""
+        }
     );
     Ok(0)
 }
