@@ -253,10 +253,22 @@ pub(crate) fn prepare(
         && diags
             .iter()
             .any(|d| d.is_error() && d.path.starts_with("PackageConfig"));
-    let catalog_diags = report
-        .diagnostics()
-        .iter()
-        .filter(|d| !(config_reported && d.path.starts_with("PackageConfig")));
+    // And a catalog error under a setting the profile checks already rejected (an unknown
+    // setting, say) says the same thing again without a position.
+    let profile_errors: Vec<String> = if use_profile {
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("/{}", d.path.trim_start_matches('/')))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let catalog_diags = report.diagnostics().iter().filter(|d| {
+        let repeated = d.severity == csp_model::validate::Severity::Error
+            && profile_errors.iter().any(|p| p.starts_with(&d.path));
+        !(config_reported && d.path.starts_with("PackageConfig")) && !repeated
+    });
     diags.extend(catalog_diags.map(|d| Diag {
         file: file.clone(),
         line: d.pos.map(|p| p.line),

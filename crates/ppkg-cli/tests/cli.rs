@@ -760,6 +760,17 @@ fn profile_check_diagnostics_have_toml_positions() {
     assert!(out.contains("id.toml:4:1: error PackageIdInvalid"), "{out}");
     assert!(out.contains("id.toml:5:1: error OwnerTypeInvalid"), "{out}");
     assert!(!out.contains(":0:0") && !out.contains("line 0"), "{out}");
+    // A generic setting the store does not know: one diagnostic, at its `path` key.
+    let unknown = "[package]\nname = \"t\"\nversion = \"1.0\"\n[[settings]]\npath = \"Policies/NoSuch/Thing\"\nvalue = \"1\"\n";
+    std::fs::write(d.join("unknown.toml"), unknown).expect("write");
+    let o = ppkg(&["validate", "unknown.toml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("unknown.toml:5:1: error UnknownSetting"),
+        "{out}"
+    );
+    assert!(!out.contains("PPKG-V001"), "{out}");
 }
 
 #[test]

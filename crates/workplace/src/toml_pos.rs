@@ -90,6 +90,21 @@ pub fn locate_in_toml(text: &str, path: &str) -> Option<TextPos> {
     if joined == "Accounts/ComputerAccount/ComputerName" {
         return key_pos(text, root, "computer_name");
     }
+    // A generic `[[settings]]` entry names its own path.
+    if let Some(p) = root
+        .get("settings")
+        .and_then(Item::as_array_of_tables)
+        .and_then(|items| {
+            items.iter().find(|t| {
+                t.get("path")
+                    .and_then(Item::as_str)
+                    .is_some_and(|v| v.trim().trim_start_matches('/') == path)
+            })
+        })
+        .and_then(|t| key_pos(text, t, "path"))
+    {
+        return Some(p);
+    }
     let (prefix, key, item_key) = SECTIONS
         .iter()
         .find(|(prefix, _, _)| joined == *prefix || joined.starts_with(&format!("{prefix}/")))?;
