@@ -267,7 +267,8 @@ pub(crate) fn prepare(
     let catalog_diags = report.diagnostics().iter().filter(|d| {
         let repeated = d.severity == csp_model::validate::Severity::Error
             && profile_errors.iter().any(|p| p.starts_with(&d.path));
-        !(config_reported && d.path.starts_with("PackageConfig")) && !repeated
+        let config = config_reported && d.path.starts_with("PackageConfig");
+        !(repeated || config)
     });
     diags.extend(catalog_diags.map(|d| Diag {
         file: file.clone(),

@@ -1218,6 +1218,27 @@ impl Writer<'_> {
     }
 }
 
+/// Whether `name` matches XML 1.0 §2.3 `Name`: a NameStartChar (letter, `_`, `:` or a
+/// character from U+00C0 up, the production's ranges) followed by NameChars (those, digits,
+/// `-`, `.`, U+00B7). Checked exactly for ASCII; non-ASCII characters other than U+00D7 and
+/// U+00F7 are accepted, a superset of the production's ranges. An empty name (quick-xml
+/// reports `<\r/>` as an element with an empty name) is refused, which the writer could not
+/// write back (found by the `answer_roundtrip` fuzz target).
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let start = |c: char| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || c == ':'
+            || (c >= '\u{C0}' && c != '\u{D7}' && c != '\u{F7}')
+    };
+    start(first)
+        && chars.all(|c| start(c) || c.is_ascii_digit() || c == '-' || c == '.' || c == '\u{B7}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1401,25 +1422,4 @@ mod tests {
         assert_eq!(e.remove_children("Customizations"), 1);
         assert!(!e.has_elements());
     }
-}
-
-/// Whether `name` matches XML 1.0 §2.3 `Name`: a NameStartChar (letter, `_`, `:` or a
-/// character from U+00C0 up, the production's ranges) followed by NameChars (those, digits,
-/// `-`, `.`, U+00B7). Checked exactly for ASCII; non-ASCII characters other than U+00D7 and
-/// U+00F7 are accepted, a superset of the production's ranges. An empty name (quick-xml
-/// reports `<\r/>` as an element with an empty name) is refused, which the writer could not
-/// write back (found by the `answer_roundtrip` fuzz target).
-fn is_xml_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let start = |c: char| {
-        c.is_ascii_alphabetic()
-            || c == '_'
-            || c == ':'
-            || (c >= '\u{C0}' && c != '\u{D7}' && c != '\u{F7}')
-    };
-    start(first)
-        && chars.all(|c| start(c) || c.is_ascii_digit() || c == '-' || c == '.' || c == '\u{B7}')
 }
