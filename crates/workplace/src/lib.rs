@@ -123,8 +123,10 @@ pub struct AssetRef {
     pub field: String,
     /// The path as written in the answer file.
     pub path: String,
-    /// The bytes, when loaded.
+    /// The bytes, when loaded into memory.
     pub data: Option<Vec<u8>>,
+    /// The file on disk, when the asset is streamed from there ([`Asset::file`]).
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl Profile {
@@ -254,8 +256,11 @@ impl Profile {
     pub fn asset_resolver(&self) -> csp_model::compile::MapResolver {
         let mut m = csp_model::compile::MapResolver::new();
         for a in self.assets() {
-            if let Some(d) = a.data {
-                m.insert(csp_model::compile::file_name_of(&a.path), d);
+            let name = csp_model::compile::file_name_of(&a.path);
+            match (a.data, a.file) {
+                (Some(d), _) => m.insert(name, d),
+                (None, Some(f)) => m.insert_file(name, f),
+                (None, None) => {}
             }
         }
         m
@@ -296,6 +301,7 @@ impl Profile {
                 field,
                 path: a.path.clone(),
                 data: a.data.clone(),
+                file: a.file.clone(),
             });
         };
         for c in &self.client_certificates {
@@ -422,8 +428,11 @@ impl Profile {
         out
     }
 
-    /// Reads every asset not yet loaded from disk, relative paths against `base_dir` (the
-    /// profile's folder). Windows-style separators (`\`) in relative paths are accepted.
+    /// Loads every asset not yet loaded, relative paths against `base_dir` (the profile's
+    /// folder): certificates and PFX files are read into [`Asset::data`] (at most
+    /// [`MAX_CERTIFICATE_FILE_BYTES`] each); provisioning-command files are only checked to be
+    /// regular files and recorded in [`Asset::file`], to be streamed when the package is
+    /// written. Windows-style separators (`\`) in relative paths are accepted.
     ///
     /// # Errors
     /// [`Error::Asset`] naming the field and the resolved path of the first file that cannot
@@ -458,7 +467,7 @@ impl Profile {
             None
         };
         for (field, asset) in self.assets_mut() {
-            if asset.data.is_some() {
+            if asset.is_loaded() {
                 continue;
             }
             let rel = asset.path.replace('\\', "/");
@@ -493,25 +502,47 @@ impl Profile {
                     });
                 }
             }
-            // Certificates and PFX files are kilobytes; a huge file named as one is a mistake
-            // (or an attack) and is refused before it is read. Command files may be large.
-            let is_certificate = !field.starts_with("ProvisioningCommands/");
-            if is_certificate {
-                if let Ok(md) = std::fs::metadata(&full) {
-                    if md.len() > MAX_CERTIFICATE_FILE_BYTES {
+            // Command files may be large: they are checked here and streamed into the package
+            // when it is written, never held in memory.
+            if field.starts_with("ProvisioningCommands/") {
+                match std::fs::metadata(&full) {
+                    Ok(md) if md.is_file() => asset.file = Some(full),
+                    Ok(_) => {
                         return Err(Error::Asset {
                             field,
                             path: full,
                             source: std::io::Error::new(
-                                std::io::ErrorKind::InvalidData,
-                                format!(
-                                    "{} bytes is too large for a certificate (limit {} bytes)",
-                                    md.len(),
-                                    MAX_CERTIFICATE_FILE_BYTES
-                                ),
+                                std::io::ErrorKind::InvalidInput,
+                                "not a regular file",
                             ),
-                        });
+                        })
                     }
+                    Err(source) => {
+                        return Err(Error::Asset {
+                            field,
+                            path: full,
+                            source,
+                        })
+                    }
+                }
+                continue;
+            }
+            // Certificates and PFX files are kilobytes; a huge file named as one is a mistake
+            // (or an attack) and is refused before it is read.
+            if let Ok(md) = std::fs::metadata(&full) {
+                if md.len() > MAX_CERTIFICATE_FILE_BYTES {
+                    return Err(Error::Asset {
+                        field,
+                        path: full,
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!(
+                                "{} bytes is too large for a certificate (limit {} bytes)",
+                                md.len(),
+                                MAX_CERTIFICATE_FILE_BYTES
+                            ),
+                        ),
+                    });
                 }
             }
             let data = std::fs::read(&full).map_err(|source| Error::Asset {

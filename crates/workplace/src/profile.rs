@@ -241,6 +241,11 @@ pub struct Asset {
     pub path: String,
     /// The file's bytes, when loaded. Not serialised.
     pub data: Option<Vec<u8>>,
+    /// The file on disk that holds the asset, when it is streamed into the package instead of
+    /// read into memory: [`crate::Profile::resolve_assets`] sets this for provisioning-command
+    /// files (which can be hundreds of MiB) after checking that it is a readable regular file;
+    /// certificates are read into [`Asset::data`] to be checked. Not serialised.
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl Asset {
@@ -249,6 +254,7 @@ impl Asset {
         Asset {
             path: path.into(),
             data: None,
+            file: None,
         }
     }
 
@@ -257,7 +263,13 @@ impl Asset {
         Asset {
             path: name.into(),
             data: Some(data),
+            file: None,
         }
+    }
+
+    /// Whether the asset's content is available: in memory or as a checked file on disk.
+    pub fn is_loaded(&self) -> bool {
+        self.data.is_some() || self.file.is_some()
     }
 }
 
@@ -265,9 +277,10 @@ impl fmt::Debug for Asset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Asset");
         s.field("path", &self.path);
-        match &self.data {
-            Some(d) => s.field("data", &format_args!("{} bytes", d.len())),
-            None => s.field("data", &format_args!("not loaded")),
+        match (&self.data, &self.file) {
+            (Some(d), _) => s.field("data", &format_args!("{} bytes", d.len())),
+            (None, Some(f)) => s.field("file", f),
+            (None, None) => s.field("data", &format_args!("not loaded")),
         };
         s.finish()
     }

@@ -266,3 +266,33 @@ fn missing_key_location_is_an_error_not_a_tpm_warning() {
     assert!(r.has(Code::KeyLocationMissing), "{r}");
     assert!(!r.has(Code::TpmImportMayFailOnDevicesWithoutTpm), "{r}");
 }
+
+#[test]
+fn command_files_are_streamed_not_read() {
+    use csp_model::compile::{AssetContent, AssetResolver};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("setup.cmd"), b"echo hi").unwrap();
+    let mut p = Profile::from_toml(
+        "[package]\nname = \"t\"\n[[commands]]\nname = \"a\"\nfile = \"setup.cmd\"\ncommand_line = \"cmd /c setup.cmd\"\n",
+    )
+    .unwrap();
+    p.resolve_assets(dir.path()).unwrap();
+    let asset = p.commands[0].file.as_ref().unwrap();
+    assert!(asset.data.is_none() && asset.is_loaded(), "{asset:?}");
+    let got = p.asset_resolver().resolve("x", "setup.cmd").unwrap();
+    assert!(
+        matches!(&got.content, AssetContent::File(f) if f.ends_with("setup.cmd")),
+        "{got:?}"
+    );
+    // A folder named as a command file is refused with the field.
+    std::fs::create_dir(dir.path().join("adir")).unwrap();
+    let mut q = Profile::from_toml(
+        "[package]\nname = \"t\"\n[[commands]]\nname = \"a\"\nfile = \"adir\"\ncommand_line = \"x\"\n",
+    )
+    .unwrap();
+    let e = q.resolve_assets(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("not a regular file") && e.contains("CommandFile"),
+        "{e}"
+    );
+}

@@ -153,10 +153,11 @@ impl AssetResolver for DirResolver {
     }
 }
 
-/// Resolves references by file name from an in-memory map (tests, generated content).
+/// Resolves references by file name from a map of in-memory bytes or files on disk (a
+/// profile's assets, tests, generated content).
 #[derive(Clone, Debug, Default)]
 pub struct MapResolver {
-    files: HashMap<String, Vec<u8>>,
+    files: HashMap<String, AssetContent>,
 }
 
 impl MapResolver {
@@ -167,14 +168,22 @@ impl MapResolver {
 
     /// Adds a file by name (the last component of the references that name it).
     pub fn insert(&mut self, file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(file_name.into(), bytes.into());
+        self.files
+            .insert(file_name.into(), AssetContent::Bytes(bytes.into()));
+    }
+
+    /// Adds a file by name whose content stays on disk at `path` and is streamed when the
+    /// package is written (large command files).
+    pub fn insert_file(&mut self, file_name: impl Into<String>, path: impl Into<PathBuf>) {
+        self.files
+            .insert(file_name.into(), AssetContent::File(path.into()));
     }
 }
 
 impl AssetResolver for MapResolver {
     fn resolve(&self, _setting_path: &str, reference: &str) -> std::io::Result<AssetFile> {
         let name = file_name_of(reference);
-        let bytes = self.files.get(name).ok_or_else(|| {
+        let content = self.files.get(name).ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 format!("{name} not in the map"),
@@ -182,7 +191,7 @@ impl AssetResolver for MapResolver {
         })?;
         Ok(AssetFile {
             file_name: name.to_owned(),
-            content: AssetContent::Bytes(bytes.clone()),
+            content: content.clone(),
         })
     }
 }
