@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
+use std::io::{Cursor, Read};
+
 use ppkg_format::answer::AnswerFile;
+use ppkg_format::wim::WimReader;
 use ppkg_format::xml::Document;
 
 /// The `answer_roundtrip` property: whatever parses must parse again from our own output, and
@@ -16,6 +19,23 @@ fn answer_roundtrip(data: &[u8]) {
     let written = answer.to_bytes();
     let again = AnswerFile::parse(&written).expect("our own output parses");
     assert_eq!(again.to_bytes(), written, "writing is a fixed point");
+}
+
+/// The `wim_read` property: opening and reading every file (first 4 MiB each) returns errors,
+/// never panics (the fuzz build runs with overflow checks, as debug tests do).
+fn wim_read(data: &[u8]) {
+    let Ok(mut r) = WimReader::new(Cursor::new(data)) else {
+        return;
+    };
+    for e in r.entries().to_vec() {
+        if e.is_dir {
+            continue;
+        }
+        if let Ok(f) = r.open(&e) {
+            let mut sink = Vec::new();
+            let _ = f.take(4 << 20).read_to_end(&mut sink);
+        }
+    }
 }
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -35,6 +55,22 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     out.sort();
     out
+}
+
+#[test]
+fn wim_read_crashes() {
+    let cases = inputs("wim_read");
+    assert!(!cases.is_empty(), "regression inputs are present");
+    for (path, data) in cases {
+        eprintln!("{}", path.display());
+        wim_read(&data);
+        // The overflowing resource is reported, not accepted.
+        assert!(
+            WimReader::new(Cursor::new(&data)).is_err(),
+            "{}",
+            path.display()
+        );
+    }
 }
 
 #[test]
