@@ -103,3 +103,18 @@ fn empty_and_invalid_element_names_are_refused() {
     // Names with digits, dots, dashes, colons and non-ASCII letters stay valid.
     Document::parse("<a><b.c-d:e_1 x.y=\"1\"/><Ünïcode/></a>".as_bytes()).expect("valid names");
 }
+
+/// The second `answer_roundtrip` crash reduced: under `encoding="ascii"` a character reference
+/// must be written back as a reference, not as raw UTF-8.
+#[test]
+fn ascii_declared_documents_stay_ascii() {
+    let xml = "<?xml version=\"1.0\" encoding=\"ascii\"?><a b=\"&#xE9;\">caf&#xE9; &#x1F600;</a>";
+    let doc = Document::parse(xml.as_bytes()).expect("parses");
+    assert_eq!(doc.root.text(), "café 😀");
+    let (doc, style) = Document::parse_with_style(xml.as_bytes()).expect("parses");
+    let out = doc.to_bytes(&style);
+    assert!(out.is_ascii(), "{}", String::from_utf8_lossy(&out));
+    let again = Document::parse(&out).expect("our output parses");
+    assert_eq!(again.root.text(), "café 😀");
+    assert_eq!(again.root.attr("b"), Some("é"));
+}
