@@ -53,7 +53,7 @@ pub(crate) fn run(args: &ExtractArgs) -> Result<u8> {
         .is_some();
     let stats = pkg.wim().extract_to(staging.path()).with_context(|| {
         format!(
-            "{}: damaged package, nothing extracted",
+            "{}: extraction stopped; nothing was extracted",
             args.file.display()
         )
     })?;
