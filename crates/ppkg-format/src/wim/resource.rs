@@ -274,6 +274,42 @@ pub(crate) struct Written {
 /// WCD does for its small XML files. For larger blobs the caller decides beforehand (the writer's
 /// `worth_compressing`), since a streaming writer cannot take back a chunk table; a compressed
 /// larger blob keeps raw chunks where compression does not help.
+/// Chunks compressed together in one parallel batch: 32 × 32 KiB = 1 MiB of input held at a
+/// time, enough to keep a few cores busy without growing memory with the resource.
+pub(crate) const PARALLEL_BATCH: usize = 32;
+
+thread_local! {
+    /// One XPRESS compressor per worker thread (its tables are about 200 KiB).
+    static COMPRESSOR: std::cell::RefCell<super::codec::Compressor> =
+        std::cell::RefCell::new(super::codec::Compressor::new());
+}
+
+/// Compresses `ulens.len()` chunks laid out every `CHUNK` bytes in `ubuf` into `cbufs`,
+/// recording each compressed length in `clens`: in parallel (rayon's pool, one compressor per
+/// thread) when there is more than one chunk, else with the caller's compressor.
+pub(crate) fn compress_batch(
+    comp: &mut super::codec::Compressor,
+    ubuf: &[u8],
+    ulens: &[usize],
+    cbufs: &mut [Vec<u8>],
+    clens: &mut [usize],
+) {
+    use rayon::prelude::*;
+    if ulens.len() == 1 {
+        cbufs[0].clear();
+        clens[0] = comp.compress(&ubuf[..ulens[0]], &mut cbufs[0]);
+        return;
+    }
+    cbufs
+        .par_iter_mut()
+        .zip(clens.par_iter_mut())
+        .zip(ubuf.par_chunks(CHUNK).zip(ulens.par_iter()))
+        .for_each(|((cbuf, clen), (chunk, &ulen))| {
+            cbuf.clear();
+            *clen = COMPRESSOR.with(|c| c.borrow_mut().compress(&chunk[..ulen], cbuf));
+        });
+}
+
 pub(crate) fn write_resource<W: Write + Seek>(
     out: &mut W,
     pos: u64,
@@ -299,30 +335,53 @@ pub(crate) fn write_resource<W: Write + Seek>(
                 io::copy(&mut io::repeat(0).take(table_len), out)?;
             }
             let mut table = Vec::with_capacity((n - 1) as usize * entry as usize);
-            let mut cbuf = Vec::with_capacity(chunk_size + chunk_size / 8 + 512);
             let mut data_len = 0u64;
             let mut all_raw = true;
-            for i in 0..n {
-                let ulen = cs.min(size - i * cs) as usize;
-                read_exact_src(src, &mut chunk[..ulen], part)?;
-                hasher.update(&chunk[..ulen]);
-                if i > 0 {
-                    if entry == 8 {
-                        table.extend_from_slice(&data_len.to_le_bytes());
+            // Chunks are read in batches of up to PARALLEL_BATCH, compressed in parallel (each
+            // chunk is an independent XPRESS block and the compressor resets its tables per
+            // chunk, so the bytes do not depend on the thread count), and written in order.
+            let batch = PARALLEL_BATCH.min(n as usize);
+            let mut ubuf = vec![0u8; batch * chunk_size];
+            let mut cbufs: Vec<Vec<u8>> = (0..batch)
+                .map(|_| Vec::with_capacity(chunk_size + chunk_size / 8 + 512))
+                .collect();
+            let mut clens = vec![0usize; batch];
+            let mut i = 0u64;
+            while i < n {
+                let k = batch.min((n - i) as usize);
+                let mut ulens = [0usize; PARALLEL_BATCH];
+                for (j, ulen) in ulens.iter_mut().enumerate().take(k) {
+                    *ulen = cs.min(size - (i + j as u64) * cs) as usize;
+                    let c = &mut ubuf[j * chunk_size..j * chunk_size + *ulen];
+                    read_exact_src(src, c, part)?;
+                    hasher.update(&*c);
+                }
+                compress_batch(
+                    comp,
+                    &ubuf[..k * chunk_size],
+                    &ulens[..k],
+                    &mut cbufs[..k],
+                    &mut clens[..k],
+                );
+                for j in 0..k {
+                    if i + j as u64 > 0 {
+                        if entry == 8 {
+                            table.extend_from_slice(&data_len.to_le_bytes());
+                        } else {
+                            table.extend_from_slice(&(data_len as u32).to_le_bytes());
+                        }
+                    }
+                    let (ulen, clen, cbuf) = (ulens[j], clens[j], &cbufs[j]);
+                    if clen < ulen && cbuf.len() == clen {
+                        out.write_all(cbuf)?;
+                        data_len += clen as u64;
+                        all_raw = false;
                     } else {
-                        table.extend_from_slice(&(data_len as u32).to_le_bytes());
+                        out.write_all(&ubuf[j * chunk_size..j * chunk_size + ulen])?;
+                        data_len += ulen as u64;
                     }
                 }
-                cbuf.clear();
-                let clen = comp.compress(&chunk[..ulen], &mut cbuf);
-                if clen < ulen && cbuf.len() == clen {
-                    out.write_all(&cbuf)?;
-                    data_len += clen as u64;
-                    all_raw = false;
-                } else {
-                    out.write_all(&chunk[..ulen])?;
-                    data_len += ulen as u64;
-                }
+                i += k as u64;
             }
             if n == 1 && all_raw {
                 size_in_wim = size;

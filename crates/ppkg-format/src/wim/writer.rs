@@ -21,7 +21,7 @@ use super::codec::Compressor;
 use super::dentry::{check_name, write_metadata, OutDentry};
 use super::header::*;
 use super::reader::{BlobEntry, BLOB_ENTRY_SIZE};
-use super::resource::write_resource;
+use super::resource::{compress_batch, write_resource, PARALLEL_BATCH};
 use crate::error::{Error, Result};
 use crate::metadata::{encode_utf16le, unix_to_filetime, ImageInfo};
 
@@ -366,6 +366,17 @@ pub fn write_wim<W: Write + Seek>(
     let mut stats = WriteStats::default();
     let mut blobs: Vec<BlobEntry> = Vec::new();
     let mut by_hash: HashMap<[u8; 20], usize> = HashMap::new();
+    // First pass, all files in parallel: SHA-1 and size (deduplication needs the hash before
+    // a blob is written). Results are consumed by `write_dir` in the same order.
+    let hashes = {
+        use rayon::prelude::*;
+        let mut files = Vec::new();
+        collect_files(&tree.root, "", &mut files);
+        files
+            .par_iter()
+            .map(|(path, src)| hash_source(src, path))
+            .collect::<Vec<_>>()
+    };
     let root = write_dir(
         &mut out,
         base,
@@ -376,6 +387,7 @@ pub fn write_wim<W: Write + Seek>(
             blobs: &mut blobs,
             by_hash: &mut by_hash,
             stats: &mut stats,
+            hashes: hashes.into_iter(),
         },
     )?;
     let root = OutDentry {
@@ -487,6 +499,24 @@ struct Ctx<'a> {
     blobs: &'a mut Vec<BlobEntry>,
     by_hash: &'a mut HashMap<[u8; 20], usize>,
     stats: &'a mut WriteStats,
+    /// (SHA-1, size) of every file, in `write_dir` order ([`collect_files`]).
+    hashes: std::vec::IntoIter<Result<([u8; 20], u64)>>,
+}
+
+/// Every file of `dir`, depth first in write order (as [`write_dir`] visits them), with its
+/// '/'-joined path.
+fn collect_files<'t>(dir: &'t Dir, prefix: &str, out: &mut Vec<(String, &'t Source)>) {
+    for (name, node) in dir.ordered() {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match node {
+            Node::Dir(d) => collect_files(d, &path, out),
+            Node::File(src) => out.push((path, src)),
+        }
+    }
 }
 
 /// Writes the blobs of `dir`'s files (depth first, in child order) and returns the dentries.
@@ -518,7 +548,10 @@ fn write_dir<W: Write + Seek>(
             }
             Node::File(src) => {
                 ctx.stats.files += 1;
-                let (hash, size) = hash_source(src, &path)?;
+                let (hash, size) = ctx
+                    .hashes
+                    .next()
+                    .unwrap_or_else(|| hash_source(src, &path))?;
                 ctx.stats.bytes_in += size;
                 let hash = if size == 0 {
                     [0; 20]
@@ -587,25 +620,54 @@ fn worth_compressing(r: &mut dyn Read, size: u64, comp: &mut Compressor) -> Resu
     let n = size.div_ceil(cs);
     let entry: u64 = if size > u64::from(u32::MAX) { 8 } else { 4 };
     let mut total = (n - 1) * entry;
-    let mut chunk = vec![0u8; CHUNK_SIZE as usize];
-    let mut out = Vec::with_capacity(CHUNK_SIZE as usize + 1024);
-    for i in 0..n {
-        let ulen = cs.min(size - i * cs) as usize;
-        r.read_exact(&mut chunk[..ulen]).map_err(|e| {
+    let read = |r: &mut dyn Read, buf: &mut [u8]| {
+        r.read_exact(buf).map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof {
                 Error::invalid_input("the source shrank while it was being written")
             } else {
                 Error::from(e)
             }
-        })?;
-        let clen = comp.compress(&chunk[..ulen], &mut out);
-        if i == 0 && clen < ulen {
-            return Ok(true);
+        })
+    };
+    // The first chunk alone: when it shrinks, the answer is yes at once.
+    let cs_usize = CHUNK_SIZE as usize;
+    let mut chunk = vec![0u8; cs_usize];
+    let mut out = Vec::with_capacity(cs_usize + 1024);
+    read(r, &mut chunk)?;
+    let clen = comp.compress(&chunk, &mut out);
+    if clen < cs_usize {
+        return Ok(true);
+    }
+    total += cs;
+    // The rest in parallel batches, stopping as soon as the sum reaches the blob's size.
+    let batch = PARALLEL_BATCH.min((n - 1) as usize);
+    let mut ubuf = vec![0u8; batch * cs_usize];
+    let mut cbufs: Vec<Vec<u8>> = (0..batch)
+        .map(|_| Vec::with_capacity(cs_usize + 1024))
+        .collect();
+    let mut clens = vec![0usize; batch];
+    let mut i = 1u64;
+    while i < n {
+        let k = batch.min((n - i) as usize);
+        let mut ulens = [0usize; PARALLEL_BATCH];
+        for (j, ulen) in ulens.iter_mut().enumerate().take(k) {
+            *ulen = cs.min(size - (i + j as u64) * cs) as usize;
+            read(r, &mut ubuf[j * cs_usize..j * cs_usize + *ulen])?;
         }
-        total += clen.min(ulen) as u64;
+        compress_batch(
+            comp,
+            &ubuf[..k * cs_usize],
+            &ulens[..k],
+            &mut cbufs[..k],
+            &mut clens[..k],
+        );
+        for j in 0..k {
+            total += clens[j].min(ulens[j]) as u64;
+        }
         if total >= size {
             return Ok(false);
         }
+        i += k as u64;
     }
     Ok(total < size)
 }
