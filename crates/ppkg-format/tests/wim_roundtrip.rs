@@ -85,6 +85,22 @@ fn output_is_deterministic() {
     assert_eq!(build(Compression::Xpress).0, build(Compression::Xpress).0);
 }
 
+/// Chunks are compressed and files hashed in parallel: the bytes must not depend on the
+/// number of threads (1, 2 or 7 workers).
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    let with = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool")
+            .install(|| build(Compression::Xpress).0)
+    };
+    let one = with(1);
+    assert_eq!(one, with(2));
+    assert_eq!(one, with(7));
+}
+
 fn write_temp(wim: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("t.wim");
