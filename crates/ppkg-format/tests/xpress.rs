@@ -277,6 +277,23 @@ fn rejects_bad_length_extension() {
     assert_eq!(e.offset(), Some(261));
 }
 
+/// Found by `decoder_never_panics_on_valid_table` (CI, 2026-12-03): an error raised while
+/// the bit reader was inside its zero padding named an offset past the end of the input.
+#[test]
+fn error_offsets_stay_inside_the_input() {
+    let mut input = xpress::compress(b"abcdefgh abcdefgh abcdefgh, ijkl ijkl 0123456789");
+    input.truncate(256);
+    input.extend_from_slice(&[20, 83, 112]);
+    let mut out = vec![0u8; 6];
+    let e = xpress::decompress(&input, &mut out).expect_err("garbage bitstream");
+    assert!(matches!(e.kind(), ErrorKind::Xpress(_)), "{e}");
+    assert!(
+        e.offset().is_some_and(|o| o <= input.len() as u64),
+        "{e} (input {} bytes)",
+        input.len()
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 

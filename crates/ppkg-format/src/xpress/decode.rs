@@ -207,7 +207,10 @@ impl<'a> BitReader<'a> {
 
     /// Byte position of the next unconsumed bit (for error messages).
     fn bit_pos(&self) -> usize {
-        self.pos.saturating_sub((self.bits / 8) as usize)
+        // `pos` counts the zero padding read past the end too; an offset is never past the end.
+        self.pos
+            .saturating_sub((self.bits / 8) as usize)
+            .min(self.input.len())
     }
 
     /// Reads one whole byte at the current input position.
