@@ -349,13 +349,7 @@ pub(crate) fn write_resource<W: Write + Seek>(
             let mut i = 0u64;
             while i < n {
                 let k = batch.min((n - i) as usize);
-                let mut ulens = [0usize; PARALLEL_BATCH];
-                for (j, ulen) in ulens.iter_mut().enumerate().take(k) {
-                    *ulen = cs.min(size - (i + j as u64) * cs) as usize;
-                    let c = &mut ubuf[j * chunk_size..j * chunk_size + *ulen];
-                    read_exact_src(src, c, part)?;
-                    hasher.update(&*c);
-                }
+                let ulens = read_chunks(src, &mut ubuf, i, k, size, part, |c| hasher.update(c))?;
                 compress_batch(
                     comp,
                     &ubuf[..k * chunk_size],
@@ -426,7 +420,30 @@ pub(crate) fn write_resource<W: Write + Seek>(
     })
 }
 
-fn read_exact_src(src: &mut dyn Read, buf: &mut [u8], part: &str) -> Result<()> {
+/// Reads chunks `first..first + k` of a `size`-byte source (each [`CHUNK`] bytes, the last
+/// one possibly shorter) into `ubuf` at [`CHUNK`] strides, passing each to `each` as it is
+/// read; returns their lengths (the first `k` entries).
+pub(crate) fn read_chunks(
+    src: &mut dyn Read,
+    ubuf: &mut [u8],
+    first: u64,
+    k: usize,
+    size: u64,
+    part: &str,
+    mut each: impl FnMut(&[u8]),
+) -> Result<[usize; PARALLEL_BATCH]> {
+    let cs = CHUNK as u64;
+    let mut ulens = [0usize; PARALLEL_BATCH];
+    for (j, ulen) in ulens.iter_mut().enumerate().take(k) {
+        *ulen = cs.min(size - (first + j as u64) * cs) as usize;
+        let c = &mut ubuf[j * CHUNK..j * CHUNK + *ulen];
+        read_exact_src(src, c, part)?;
+        each(c);
+    }
+    Ok(ulens)
+}
+
+pub(crate) fn read_exact_src(src: &mut dyn Read, buf: &mut [u8], part: &str) -> Result<()> {
     src.read_exact(buf).map_err(|e| {
         if e.kind() == io::ErrorKind::UnexpectedEof {
             Error::invalid_input(format!("'{part}' shrank while it was being written"))

@@ -21,7 +21,9 @@ use super::codec::Compressor;
 use super::dentry::{check_name, write_metadata, OutDentry};
 use super::header::*;
 use super::reader::{BlobEntry, BLOB_ENTRY_SIZE};
-use super::resource::{compress_batch, write_resource, PARALLEL_BATCH};
+use super::resource::{
+    compress_batch, read_chunks, read_exact_src, write_resource, PARALLEL_BATCH,
+};
 use crate::error::{Error, Result};
 use crate::metadata::{encode_utf16le, unix_to_filetime, ImageInfo};
 
@@ -401,7 +403,13 @@ pub fn write_wim<W: Write + Seek>(
     let meta = write_metadata(&root, opts.timestamp);
     let meta_pos = out.stream_position()? - base;
     let mut meta_src: &[u8] = &meta;
-    let meta_compress = xpress && worth_compressing(&mut &meta[..], meta.len() as u64, &mut comp)?;
+    let meta_compress = xpress
+        && worth_compressing(
+            &mut &meta[..],
+            meta.len() as u64,
+            &mut comp,
+            "metadata resource",
+        )?;
     let mw = write_resource(
         &mut out,
         meta_pos,
@@ -564,7 +572,7 @@ fn write_dir<W: Write + Seek>(
                             let mut probe = src
                                 .open()
                                 .map_err(|e| Error::from(e).in_part(src.describe()))?;
-                            worth_compressing(&mut probe, size, c)
+                            worth_compressing(&mut probe, size, c, &path)
                                 .map_err(|e| e.in_part(path.clone()))?
                         }
                         None => false,
@@ -612,7 +620,12 @@ fn write_dir<W: Write + Seek>(
 /// case, decided after one chunk); otherwise every chunk is compressed once here and the blob is
 /// compressed only if chunks plus chunk table come out smaller than the blob, as wimlib decides
 /// (so an incompressible payload, such as an MSI, is stored as it is, without a chunk table).
-fn worth_compressing(r: &mut dyn Read, size: u64, comp: &mut Compressor) -> Result<bool> {
+fn worth_compressing(
+    r: &mut dyn Read,
+    size: u64,
+    comp: &mut Compressor,
+    part: &str,
+) -> Result<bool> {
     let cs = u64::from(CHUNK_SIZE);
     if size <= cs {
         return Ok(true);
@@ -620,20 +633,11 @@ fn worth_compressing(r: &mut dyn Read, size: u64, comp: &mut Compressor) -> Resu
     let n = size.div_ceil(cs);
     let entry: u64 = if size > u64::from(u32::MAX) { 8 } else { 4 };
     let mut total = (n - 1) * entry;
-    let read = |r: &mut dyn Read, buf: &mut [u8]| {
-        r.read_exact(buf).map_err(|e| {
-            if e.kind() == io::ErrorKind::UnexpectedEof {
-                Error::invalid_input("the source shrank while it was being written")
-            } else {
-                Error::from(e)
-            }
-        })
-    };
     // The first chunk alone: when it shrinks, the answer is yes at once.
     let cs_usize = CHUNK_SIZE as usize;
     let mut chunk = vec![0u8; cs_usize];
     let mut out = Vec::with_capacity(cs_usize + 1024);
-    read(r, &mut chunk)?;
+    read_exact_src(r, &mut chunk, part)?;
     let clen = comp.compress(&chunk, &mut out);
     if clen < cs_usize {
         return Ok(true);
@@ -649,11 +653,7 @@ fn worth_compressing(r: &mut dyn Read, size: u64, comp: &mut Compressor) -> Resu
     let mut i = 1u64;
     while i < n {
         let k = batch.min((n - i) as usize);
-        let mut ulens = [0usize; PARALLEL_BATCH];
-        for (j, ulen) in ulens.iter_mut().enumerate().take(k) {
-            *ulen = cs.min(size - (i + j as u64) * cs) as usize;
-            read(r, &mut ubuf[j * cs_usize..j * cs_usize + *ulen])?;
-        }
+        let ulens = read_chunks(r, &mut ubuf, i, k, size, part, |_| {})?;
         compress_batch(
             comp,
             &ubuf[..k * cs_usize],
