@@ -13,54 +13,22 @@ use super::model::{
 };
 use super::{MAX_DEPTH, MAX_ELEMENTS};
 
-/// Maps byte offsets to 1-based line and character column.
-///
-/// Columns count characters from the line start. Queries usually move forward through the text
-/// (the parser asks for each element in order), so the last answer is cached and the next column
-/// is counted from there: a one-line file of millions of elements costs linear time, not
-/// quadratic (found by `csp-model/tests/hostile.rs`, `ddf_element_count_bomb_is_refused`).
-pub(crate) struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-    base: usize,
-    /// (line start, offset, 0-based column) of the previous query.
-    last: std::cell::Cell<(usize, usize, usize)>,
-}
+/// Maps byte offsets to [`SourcePos`]: `ppkg_format::xml::LineIndex` (linear on one-line
+/// files), in this module's position type.
+pub(crate) struct LineIndex<'a>(ppkg_format::xml::LineIndex<'a>);
 
 impl<'a> LineIndex<'a> {
     /// `base` is added to every offset (the length of a stripped byte-order mark).
     pub(crate) fn new(text: &'a str, base: usize) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self {
-            text,
-            starts,
-            base,
-            last: std::cell::Cell::new((0, 0, 0)),
-        }
+        Self(ppkg_format::xml::LineIndex::new(text, base))
     }
 
     pub(crate) fn pos(&self, offset: usize) -> SourcePos {
-        let offset = offset.min(self.text.len());
-        let line_idx = self
-            .starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        let start = self.starts.get(line_idx).copied().unwrap_or(0);
-        let count = |a: usize, b: usize| self.text.get(a..b).map_or(b - a, |s| s.chars().count());
-        let (last_start, last_offset, last_col) = self.last.get();
-        let col = if last_start != start {
-            count(start, offset)
-        } else if last_offset <= offset {
-            last_col + count(last_offset, offset)
-        } else {
-            last_col - count(offset, last_offset).min(last_col)
-        };
-        self.last.set((start, offset, col));
+        let p = self.0.pos(offset);
         SourcePos {
-            line: u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
-            column: u32::try_from(col + 1).unwrap_or(u32::MAX),
-            offset: offset + self.base,
+            line: p.line,
+            column: p.column,
+            offset: usize::try_from(p.offset).unwrap_or(usize::MAX),
         }
     }
 }
