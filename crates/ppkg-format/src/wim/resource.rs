@@ -17,8 +17,9 @@ use crate::xpress;
 /// Chunk size the writer uses: 32 KiB, as WCD and wimlib.
 pub(crate) const CHUNK: usize = 32 * 1024;
 
-/// Largest chunk table this reader loads: 16 MiB (4 Mi chunks, a 128 GiB blob at 32 KiB).
-pub(crate) const MAX_CHUNK_TABLE_BYTES: u64 = 16 << 20;
+/// Largest chunk table this reader loads: 4 MiB (1 Mi chunks, a 32 GiB blob at 32 KiB; the
+/// largest payloads of real packages are MSIs under 100 MB). Held as 8-byte offsets, 8 MiB.
+pub(crate) const MAX_CHUNK_TABLE_BYTES: u64 = 4 << 20;
 
 /// Hex of a SHA-1, for messages.
 pub(crate) fn hex(h: &[u8]) -> String {
@@ -100,6 +101,12 @@ impl<'a, R: Read + Seek> BlobReader<'a, R> {
             r.load_chunk_table()?;
         }
         Ok(r)
+    }
+
+    /// The absolute start of each chunk's stored bytes plus the end of the last one (empty for
+    /// an uncompressed resource), as checked by [`BlobReader::new`].
+    pub(crate) fn into_chunk_starts(self) -> Vec<u64> {
+        self.chunk_starts
     }
 
     fn load_chunk_table(&mut self) -> Result<()> {
