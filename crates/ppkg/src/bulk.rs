@@ -193,6 +193,11 @@ impl Bulk {
         self
     }
 
+    /// The output name template ([`Bulk::file_name`]).
+    pub fn file_name_template(&self) -> &str {
+        &self.file_name
+    }
+
     /// The template.
     pub fn template(&self) -> &Package {
         &self.template
@@ -291,7 +296,23 @@ impl Bulk {
     /// distinct (case-insensitively, as on Windows): a repeated name is an error of the later
     /// device.
     pub fn build_all(&self, devices: &[Device]) -> Vec<std::result::Result<BulkOutput, Report>> {
-        let mut out: Vec<_> = devices.par_iter().map(|d| self.build(d)).collect();
+        self.build_all_with(devices, || {})
+    }
+
+    /// [`Bulk::build_all`], calling `done` after each device (for a progress bar).
+    pub fn build_all_with(
+        &self,
+        devices: &[Device],
+        done: impl Fn() + Sync,
+    ) -> Vec<std::result::Result<BulkOutput, Report>> {
+        let mut out: Vec<_> = devices
+            .par_iter()
+            .map(|d| {
+                let r = self.build(d);
+                done();
+                r
+            })
+            .collect();
         let mut seen = std::collections::HashMap::new();
         for (i, r) in out.iter_mut().enumerate() {
             if let Ok(o) = r {
