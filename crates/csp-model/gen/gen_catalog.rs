@@ -310,7 +310,9 @@ fn learn_groups(
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut sources: Vec<(String, RunTime, Vec<(String, ProvDoc)>)> = Vec::new();
+    /// (package name, RunTime.xml, its documents by file name)
+    type Compiled = (String, RunTime, Vec<(String, ProvDoc)>);
+    let mut sources: Vec<Compiled> = Vec::new();
     for name in names {
         let path = dir.join(&name);
         let err = |e: ppkg_format::Error| format!("{}: {e}", path.display());

@@ -284,6 +284,11 @@ impl StoreSet {
         self.0 |= 1 << store as u8;
     }
 
+    /// Whether the set is empty (an overlay entry: no store defines it).
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     /// The stores in the set, oldest first.
     pub fn iter(self) -> impl Iterator<Item = Store> {
         Store::ALL.into_iter().filter(move |s| self.contains(*s))
