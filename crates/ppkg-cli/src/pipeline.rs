@@ -1,16 +1,13 @@
 //! The build pipeline shared by `build`, `compile`, `validate` and `bulk`:
 //! input (profile or answer file) → checks → answer file → validation → compile → parts.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use anyhow::{anyhow, Context, Result};
 use csp_model::compile::{AssetContent, AssetFile, AssetResolver};
 use csp_model::{Catalog, CompileOptions, Edition};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::layout::{LayoutOptions, PackageParts};
-use serde::Serialize;
 use workplace::Profile;
 
 use crate::cmd::Invalid;
@@ -25,57 +22,9 @@ pub(crate) const EXAMPLE_ASSETS: &[(&str, &[u8])] = &[(
 /// Name shown for the embedded example in diagnostics.
 pub(crate) const EXAMPLE_NAME: &str = "examples/bulk-enrollment.toml (embedded)";
 
-/// One diagnostic, from any stage, as the CLI prints it:
-/// `file:line:col: severity code path: message`.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct Diag {
-    pub(crate) file: String,
-    pub(crate) line: Option<u32>,
-    pub(crate) column: Option<u32>,
-    pub(crate) severity: String,
-    pub(crate) code: String,
-    pub(crate) path: String,
-    pub(crate) message: String,
-}
-
-impl Diag {
-    /// A diagnostic about a whole file or a field without a source position.
-    pub(crate) fn unplaced(
-        file: impl Into<String>,
-        severity: &str,
-        code: &str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Diag {
-            file: file.into(),
-            line: None,
-            column: None,
-            severity: severity.to_owned(),
-            code: code.to_owned(),
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn is_error(&self) -> bool {
-        self.severity == "error"
-    }
-}
-
-impl std::fmt::Display for Diag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}:{}", self.column.unwrap_or(1))?;
-        }
-        write!(f, ": {} {}", self.severity, self.code)?;
-        if !self.path.is_empty() {
-            write!(f, " {}", self.path)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
+/// One diagnostic, from any stage: the workspace's one diagnostic type (printed by
+/// [`crate::report`]).
+pub(crate) use csp_model::validate::Diagnostic as Diag;
 
 /// What kind of input a path is, by extension (`.toml`, `.json` → profile; else answer file).
 pub(crate) fn is_profile(path: &Path) -> bool {
@@ -180,15 +129,20 @@ pub(crate) fn load_profile(
         };
         resolved.map_err(|e| Invalid(format!("{display}: {e}")))?;
     }
-    let report = workplace::check(&profile, SystemTime::now());
+    let report = workplace::check(&profile, crate::clock::now());
     let diags = report
         .diagnostics
-        .iter()
+        .into_iter()
         .map(|d| {
             let pos = toml_text
                 .as_deref()
                 .and_then(|t| workplace::locate_in_toml(t, &d.path));
-            profile_diag(d, &display, pos)
+            place(
+                d,
+                &display,
+                pos,
+                "the profile does not write this field (its value is a default)",
+            )
         })
         .collect();
     Ok((profile, display, diags))
@@ -207,17 +161,30 @@ pub(crate) fn prepare(
         Input::Example => true,
         Input::File(p) => is_profile(p),
     };
-    let (mut answer, display, resolver, mut diags): (
+    let (mut answer, display, resolver, diags, profile_text): (
         AnswerFile,
         String,
         Box<dyn AssetResolver + Send + Sync>,
         Vec<Diag>,
+        Option<String>,
     ) = if use_profile {
         let (profile, display, diags) = load_profile(input, asset_dir)?;
+        let text = match input {
+            Input::Example => Some(EXAMPLE_PROFILE.to_owned()),
+            Input::File(p) => crate::io::read_input(p)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok()),
+        };
         let answer = profile
             .to_answer_file()
             .map_err(|e| Invalid(format!("{display}: {e}")))?;
-        (answer, display, Box::new(profile.asset_resolver()), diags)
+        (
+            answer,
+            display,
+            Box::new(profile.asset_resolver()),
+            diags,
+            text,
+        )
     } else {
         let Input::File(path) = input else {
             unreachable!("the example is a profile")
@@ -239,46 +206,31 @@ pub(crate) fn prepare(
                 explicit: asset_dir.is_some(),
             }),
             diags,
+            None,
         )
     };
     let report = csp_model::validate::validate(&answer, Catalog::builtin(), edition);
-    // Positions refer to the answer file; for a profile that is the generated customizations.xml.
-    let file = if use_profile {
-        format!("{display} (customizations.xml)")
-    } else {
-        display.clone()
-    };
-    // PackageConfig faults of a profile are already reported, at their TOML keys.
-    let config_reported = use_profile
-        && diags
-            .iter()
-            .any(|d| d.is_error() && d.path.starts_with("PackageConfig"));
-    // And a catalog error under a setting the profile checks already rejected (an unknown
-    // setting, say) says the same thing again without a position.
-    let profile_errors: Vec<String> = if use_profile {
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("/{}", d.path.trim_start_matches('/')))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let catalog_diags = report.diagnostics().iter().filter(|d| {
-        let repeated = d.severity == csp_model::validate::Severity::Error
-            && profile_errors.iter().any(|p| p.starts_with(&d.path));
-        let config = config_reported && d.path.starts_with("PackageConfig");
-        !(repeated || config)
-    });
-    diags.extend(catalog_diags.map(|d| Diag {
-        file: file.clone(),
-        line: d.pos.map(|p| p.line),
-        column: d.pos.map(|p| p.column),
-        severity: d.severity.to_string(),
-        code: d.code.to_string(),
-        path: d.path.clone(),
-        message: d.message.clone(),
-    }));
+    // Positions refer to the answer file; for a profile that is the generated
+    // customizations.xml, so a catalog finding is placed at the profile key its setting path
+    // names when there is one.
+    let catalog_diags: Vec<Diag> = report
+        .into_diagnostics()
+        .into_iter()
+        .map(|d| {
+            if !use_profile {
+                return d.in_file(display.clone());
+            }
+            match profile_text
+                .as_deref()
+                .and_then(|t| workplace::locate_in_toml(t, &d.path))
+            {
+                Some(p) => d.in_file(display.clone()).at(Some(p.into())),
+                None => d.in_file(format!("{display} (generated customizations.xml)")),
+            }
+        })
+        .collect();
+    // One fault, one diagnostic: the profile checks speak for a setting they reported.
+    let diags = csp_model::validate::merge_layers(diags, catalog_diags);
     if let Err(e) = set_package_id(&mut answer, package_id) {
         // A profile whose checks already failed (a bad ID, say) is reported by those
         // diagnostics, with their positions; the same fault found again here adds nothing.
@@ -304,42 +256,45 @@ fn answer_profile_checks(answer: &AnswerFile, display: &str) -> Vec<Diag> {
     let profile = match Profile::from_answer_file(answer) {
         Ok(p) => p,
         Err(e) => {
-            return vec![Diag::unplaced(
+            let pos = answer.common().map(|c| c.pos).filter(|p| p.is_known());
+            return vec![place(
+                Diag::field(
+                    csp_model::validate::Code::ProfileChecksSkipped,
+                    "",
+                    format!("the typed profile checks did not run: {e}"),
+                ),
                 display,
-                "warning",
-                "ProfileChecksSkipped",
-                "",
-                format!("the typed profile checks did not run: {e}"),
-            )]
+                pos,
+                "the answer file has no Settings/Customizations/Common element",
+            )];
         }
     };
-    workplace::check(&profile, SystemTime::now())
+    workplace::check(&profile, crate::clock::now())
         .diagnostics
-        .iter()
+        .into_iter()
         .filter(|d| d.code != workplace::Code::AssetNotLoaded)
-        .map(|d| profile_diag(d, display, workplace::locate(answer, &d.path)))
+        .map(|d| {
+            let pos = workplace::locate(answer, &d.path);
+            place(
+                d,
+                display,
+                pos,
+                "the answer file does not write this setting",
+            )
+        })
         .collect()
 }
 
-/// A `workplace` diagnostic as a CLI [`Diag`]; the hint, when there is one, follows the message
-/// in parentheses.
-fn profile_diag(
-    d: &workplace::Diagnostic,
+/// Gives a diagnostic its file and position, or the reason it has none.
+pub(crate) fn place(
+    d: Diag,
     file: &str,
     pos: Option<ppkg_format::xml::TextPos>,
+    reason: &str,
 ) -> Diag {
-    Diag {
-        file: file.to_owned(),
-        line: pos.map(|p| p.line),
-        column: pos.map(|p| p.column),
-        severity: format!("{:?}", d.severity).to_ascii_lowercase(),
-        code: d.code.to_string(),
-        path: d.path.clone(),
-        message: match &d.hint {
-            Some(h) => format!("{} ({h})", d.message),
-            None => d.message.clone(),
-        },
-    }
+    d.in_file(file)
+        .at(pos.map(Into::into))
+        .unplaced_because(reason)
 }
 
 /// Gives the answer file its package ID.
@@ -371,11 +326,7 @@ fn set_package_id(answer: &mut AnswerFile, package_id: Option<&str>) -> Result<(
 
 /// Prints diagnostics to stderr; fails with [`Invalid`] when any is an error.
 pub(crate) fn report(diags: &[Diag]) -> Result<()> {
-    let mut text = String::new();
-    for d in diags {
-        let _ = writeln!(text, "{d}");
-    }
-    eprint!("{text}");
+    crate::report::eprint_diagnostics(diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         return Err(Invalid(format!("{errors} error(s); nothing was written")).into());

@@ -2,7 +2,6 @@
 
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
-use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use ppkg_format::crypt::{self, Password};
@@ -14,6 +13,7 @@ use crate::io::{write_atomic, AtomicFile};
 use crate::pipeline::{compile, edition, prepare, report, Input};
 
 pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
+    crate::clock::set(a.now.as_deref())?;
     let edition = edition(&a.edition)?;
     let mut inputs: Vec<&std::path::Path> = a.input.iter().map(|p| p.as_path()).collect();
     inputs.extend(a.sign.as_deref());
@@ -134,7 +134,7 @@ pub(crate) fn write(
             std::io::BufReader::new(&mut *f),
             &name,
             signer,
-            SystemTime::now(),
+            crate::clock::signing_time(),
         )
         .context("cannot sign the package")?;
         write_atomic(&ppkg_sign::catalog_path(out), &cat)?;

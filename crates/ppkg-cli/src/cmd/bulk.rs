@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::io::{Cursor, IsTerminal, Write};
 use std::path::Path;
-use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
+use csp_model::validate::Code;
 use csp_model::{Catalog, CompileOptions, Edition};
 use ppkg_format::layout::{write_package_with, LayoutOptions, PackageParts};
 use ppkg_format::wim::{Compression, WriteOptions};
@@ -241,55 +241,58 @@ fn build_row(
     edition: Edition,
     opts: &WriteOptions,
 ) -> RowResult {
-    let file = format!("{}:{}", csv_path.display(), row.line);
-    let fail = |path: &str, message: String| {
-        vec![Diag::unplaced(file.clone(), "error", "BULK", path, message)]
+    let file = csv_path.display().to_string();
+    let row_pos = Some(csp_model::validate::LineCol::new(
+        u32::try_from(row.line).unwrap_or(u32::MAX),
+        1,
+    ));
+    let fail = |path: &str, code: Code, message: String| {
+        vec![Diag::field(code, path, message)
+            .in_file(file.clone())
+            .at(row_pos)]
     };
     let mut p = base.clone();
     for (col, value) in &row.values {
-        apply(&mut p, col, value).map_err(|e| fail(col, e.to_string()))?;
+        apply(&mut p, col, value).map_err(|e| fail(col, Code::BulkRowInvalid, e.to_string()))?;
     }
     // Distinct, reproducible package IDs: derived from the base ID (or name) and the device.
     p.package.id = Some(derive_id(base, &row.name));
-    let report = workplace::check(&p, SystemTime::now());
-    let mut diags: Vec<Diag> = report
+    // Findings of one row are placed at the row (line, column 1) of the devices CSV; the
+    // profile's own findings were reported before any row was built.
+    let here = |d: Diag| {
+        let d = d.in_file(file.clone()).at(row_pos);
+        Diag {
+            message: format!("{} (device row {}, profile {display})", d.message, row.name),
+            ..d
+        }
+    };
+    let report = workplace::check(&p, crate::clock::now());
+    let profile_errors: Vec<Diag> = report
         .diagnostics
-        .iter()
+        .into_iter()
         .filter(|d| d.severity == workplace::Severity::Error)
-        .map(|d| {
-            Diag::unplaced(
-                format!("{file} ({display})"),
-                "error",
-                d.code.as_str(),
-                d.path.clone(),
-                d.message.clone(),
-            )
-        })
+        .map(here)
         .collect();
-    let answer = p.to_answer_file().map_err(|e| fail("", e.to_string()))?;
+    let answer = p
+        .to_answer_file()
+        .map_err(|e| fail("", Code::CompileFailed, e.to_string()))?;
     let catalog = Catalog::builtin();
     let v = csp_model::validate::validate(&answer, catalog, edition);
-    diags.extend(v.errors().map(|d| Diag {
-        file: format!("{file} (customizations.xml)"),
-        line: d.pos.map(|x| x.line),
-        column: d.pos.map(|x| x.column),
-        severity: "error".into(),
-        code: d.code.to_string(),
-        path: d.path.clone(),
-        message: d.message.clone(),
-    }));
+    let catalog_errors: Vec<Diag> = v.errors().cloned().map(here).collect();
+    let diags = csp_model::validate::merge_layers(profile_errors, catalog_errors);
     if !diags.is_empty() {
         return Err(diags);
     }
     let mut copts = CompileOptions::default();
     copts.edition = edition;
     let compiled = csp_model::compile(&answer, catalog, &copts, &p.asset_resolver())
-        .map_err(|e| fail("", e.to_string()))?;
+        .map_err(|e| fail("", Code::CompileFailed, e.to_string()))?;
     let mut layout = LayoutOptions::default();
     layout.common_settings_xml = Some(csp_model::answer_settings_xml(&answer, catalog));
     let parts: PackageParts = compiled.into_parts(answer);
     let mut buf = Cursor::new(Vec::new());
-    write_package_with(&mut buf, &parts, opts, &layout).map_err(|e| fail("", e.to_string()))?;
+    write_package_with(&mut buf, &parts, opts, &layout)
+        .map_err(|e| fail("", Code::CompileFailed, e.to_string()))?;
     Ok((row.name.clone(), buf.into_inner()))
 }
 
