@@ -25,18 +25,6 @@ pub(crate) fn now() -> SystemTime {
     NOW.get().copied().unwrap_or_else(SystemTime::now)
 }
 
-/// The signing time of a `.cat`: `SOURCE_DATE_EPOCH` (seconds since 1970, the
-/// reproducible-builds.org convention) when set, so that two signed builds of the same input are
-/// byte-identical; else the system clock.
-pub(crate) fn signing_time() -> SystemTime {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or_else(SystemTime::now, |s| {
-            SystemTime::UNIX_EPOCH + Duration::from_secs(s)
-        })
-}
-
 /// Parses RFC 3339 or `YYYY-MM-DD` (midnight UTC).
 pub(crate) fn parse(s: &str) -> Result<SystemTime> {
     use time::format_description::well_known::Rfc3339;

@@ -6,8 +6,8 @@
 mod cli;
 mod clock;
 mod cmd;
+mod input;
 mod io;
-mod pipeline;
 mod report;
 
 use std::process::ExitCode;

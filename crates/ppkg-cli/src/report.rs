@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use crate::pipeline::Diag;
+use csp_model::validate::Diagnostic as Diag;
 
 /// Writes diagnostics as text, one per line, each prefixed with `indent`.
 pub(crate) fn write_diagnostics(

@@ -44,7 +44,8 @@
 //!    → `_` + `.provxml`, numbered from 0 in order; RunTime.xml lists them in that order
 //!    (both samples). Encoding and layout (BOM, CRLF, 2 spaces) are the `ppkg-format` writers'.
 //!
-//! Only `Customizations/Common` is compiled; multivariant `Variant` settings are not.
+//! Only `Customizations/Common` is compiled; an answer file whose `Variant`/`Profile` elements
+//! hold settings is refused (see `refuse_multivariant`), never built without them.
 //!
 //! ```
 //! use csp_model::catalog::Catalog;
@@ -205,6 +206,7 @@ pub fn compile(
     opts: &CompileOptions,
     assets: &dyn AssetResolver,
 ) -> Result<Compiled> {
+    refuse_multivariant(answer)?;
     let mut walker = Walker {
         catalog,
         edition: opts.edition,
@@ -390,6 +392,68 @@ pub fn compile(
     })
 }
 
+/// Refuses an answer file with multivariant settings (a `Variant` or `Profile` whose `Settings`
+/// hold any setting): their layout in a package is not established from evidence
+/// (`docs/FORMAT.md`, "Multivariant"), and compiling only `Common` would leave them out
+/// silently (issue #11).
+fn refuse_multivariant(answer: &AnswerFile) -> Result<()> {
+    let Some(cust) = answer.settings().and_then(|s| s.child("Customizations")) else {
+        return Ok(());
+    };
+    for (n, v) in cust
+        .elements()
+        .filter(|e| matches!(e.local_name(), "Variant" | "Profile"))
+        .enumerate()
+    {
+        let holds = v
+            .child("Settings")
+            .is_some_and(|s| s.elements().next().is_some());
+        if holds {
+            let label = match v.attr("Name") {
+                Some(name) => format!("{}[{name}]", v.local_name()),
+                None => format!("{}[{}]", v.local_name(), n + 1),
+            };
+            return Err(Error::InvalidValue {
+                path: format!("Settings/Customizations/{label}"),
+                line: v.pos.line,
+                column: v.pos.column,
+                message: "multivariant settings are not compiled (their package layout is not \
+                          established from evidence); building would leave them out, so the \
+                          build is refused: move them into <Common> or build one package per \
+                          target"
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses text XML 1.0 cannot carry in a value or key (the writers would refuse the document
+/// later without naming the setting).
+fn check_chars(path: &str, el: &Element, text: &str) -> Result<()> {
+    use ppkg_format::xml::{char_name, first_non_xml_char};
+    let found = first_non_xml_char(text)
+        .map(|(_, n, c)| ("the value", n, c))
+        .or_else(|| {
+            el.attrs
+                .iter()
+                .find_map(|a| first_non_xml_char(&a.value).map(|(_, n, c)| ("an attribute", n, c)))
+        });
+    match found {
+        None => Ok(()),
+        Some((what, n, c)) => Err(Error::InvalidValue {
+            path: path.to_owned(),
+            line: el.pos.line,
+            column: el.pos.column,
+            message: format!(
+                "{what} holds {} at character {}; XML 1.0 cannot carry it",
+                char_name(c),
+                n + 1
+            ),
+        }),
+    }
+}
+
 /// `CommonSettings/1/AnswerFile.xml` as WCD writes it: the answer file's `<Settings>` without
 /// comments and without the `Name` attribute of list items, which WCD drops (Acer sample:
 /// `<CommandConfig Name="cortex">` in customizations.xml, `<CommandConfig>` in AnswerFile.xml;
@@ -407,6 +471,8 @@ pub fn answer_settings_xml(answer: &AnswerFile, catalog: &Catalog) -> Vec<u8> {
 
 /// The WCD setting path of the node whose children make a WLAN profile.
 const WLAN_XML_SETTINGS: &str = "/ConnectivityProfiles/WLAN/WLANSetting/WLANConfig/WLANXmlSettings";
+/// [`WLAN_XML_SETTINGS`] for the validator, which checks the same handler set.
+pub(crate) const WLAN_XML_SETTINGS_PATH: &str = WLAN_XML_SETTINGS;
 
 #[derive(Clone, Copy)]
 enum WlanField {
@@ -519,6 +585,15 @@ impl Leaf<'_> {
         if s.is_enum() {
             if let Some(v) = s.value_for_label(text.trim()) {
                 return Ok(v.to_owned());
+            }
+            // A label in another case: a warning for the validator (value.rs), so compiled
+            // as the label it matches; `validate` exit 0 ⇒ `build` exit 0 (issue #11).
+            if let Some(v) = s
+                .values
+                .iter()
+                .find(|v| v.label_or_value().eq_ignore_ascii_case(text.trim()))
+            {
+                return Ok(v.value.clone());
             }
             if s.kind != SettingKind::Int {
                 return Err(self.invalid("value is not one of the allowed labels"));
@@ -787,6 +862,7 @@ impl<'a> Walker<'a> {
                         });
                     }
                     let item_setting = self.lookup(&s.path, item)?;
+                    check_chars(&item_setting.path, item, "")?;
                     let (key_name, key) = if s.kind == SettingKind::Map {
                         let key = item.attr(key_attr).ok_or_else(|| Error::InvalidValue {
                             path: item_setting.path.clone(),
@@ -808,6 +884,7 @@ impl<'a> Walker<'a> {
                 Ok(())
             }
             _ => {
+                check_chars(&s.path, el, &el.text())?;
                 self.leaves.push(Leaf {
                     setting: s,
                     element: el,

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::cli::InspectArgs;
 use crate::cmd::{hex, mask};
 use crate::io::{is_encrypted, open_package, PackageFile};
-use crate::pipeline::Diag;
 use csp_model::validate::Code;
+use csp_model::validate::Diagnostic as Diag;
 
 /// Everything `inspect` reports; also the input of `diff`.
 #[derive(Debug, Serialize)]
@@ -28,7 +28,7 @@ pub(crate) struct Report {
     pub(crate) compiled: Vec<Group>,
     pub(crate) payloads: Vec<Payload>,
     /// Every check `validate` runs, placed in the package member they concern.
-    pub(crate) diagnostics: Vec<crate::pipeline::Diag>,
+    pub(crate) diagnostics: Vec<Diag>,
 }
 
 /// Whether `NAME.cat` beside the package signs it.

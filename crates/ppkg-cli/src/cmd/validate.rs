@@ -14,8 +14,9 @@ use ppkg_format::answer::AnswerFile;
 use serde::Serialize;
 
 use crate::cli::ValidateArgs;
+use crate::input::edition;
 use crate::io::{open_package, PackageFile};
-use crate::pipeline::{edition, is_profile, prepare, Diag, Input};
+use ppkg::{is_profile_path as is_profile, Diagnostic as Diag, Package};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -41,13 +42,17 @@ pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
     let diags = if is_package(&a.file)? {
         validate_package(&a.file, a.password.as_deref(), edition)?
     } else {
-        match prepare(&Input::File(&a.file), None, None, edition) {
-            Ok(p) => p.diags,
-            Err(e) => match e.downcast::<crate::cmd::Invalid>() {
-                // A parse error is a diagnostic too.
-                Ok(inv) => vec![parse_diag(&a.file, &inv.0)],
-                Err(e) => return Err(e),
-            },
+        match Package::from_path(&a.file) {
+            Ok(p) => p
+                .edition(edition)
+                .checked_at(crate::clock::now())
+                .validate()
+                .into_diagnostics(),
+            // A parse error is a diagnostic too.
+            Err(e @ (ppkg::Error::Profile { .. } | ppkg::Error::AnswerFile { .. })) => {
+                vec![parse_diag(&a.file, &e.to_string())]
+            }
+            Err(e) => return Err(e.into()),
         }
     };
     let diags = csp_model::validate::dedup_exact(diags);

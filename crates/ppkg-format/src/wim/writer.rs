@@ -354,13 +354,16 @@ pub struct WriteStats {
 ///
 /// # Errors
 /// I/O errors of `out` or of a source file (with its path); [`crate::ErrorKind::InvalidInput`]
-/// when a source file changes size or content between the hashing and the writing pass.
+/// when a source file changes size or content between the hashing and the writing pass, or when
+/// an `info` field holds a character XML 1.0 cannot carry ([`ImageInfo::check_xml_chars`]).
 pub fn write_wim<W: Write + Seek>(
     mut out: W,
     tree: &ImageTree,
     info: &ImageInfo,
     opts: &WriteOptions,
 ) -> Result<WriteStats> {
+    // Issue #11: refuse metadata XML cannot carry before writing a byte.
+    info.check_xml_chars()?;
     let base = out.stream_position()?;
     out.write_all(&[0u8; HEADER_SIZE])?;
     let xpress = opts.compression == Compression::Xpress;
