@@ -186,7 +186,9 @@ pub struct Diagnostic {
     /// Error, warning or info (normally `code.severity()`).
     pub severity: Severity,
     /// Field path in customizations.xml terms, with `/` between elements and list keys as
-    /// `[@Key="value"]`, e.g. `Workplace/Enrollments/UPN[@UPN="a@example.com"]/Secret`;
+    /// in the one syntax of [`ppkg_format::path`], e.g.
+    /// `Workplace/Enrollments/UPN[a@example.com]/Secret`,
+    /// `Certificates/ClientCertificates/ClientCertificate[CertificateName=Dev]/CertificatePath`;
     /// `PackageConfig/Version` for package fields.
     pub path: String,
     /// What is wrong, in one sentence. Never contains a secret.
