@@ -276,8 +276,8 @@ impl Bulk {
     /// # Errors
     /// A report of every problem, each naming the device's origin.
     pub fn build(&self, device: &Device) -> std::result::Result<BulkOutput, Report> {
-        let name = self.output_name(device)?;
         let pkg = self.device_package(device)?;
+        let name = self.output_name(device)?;
         let mut buf = Cursor::new(Vec::new());
         match pkg.write_to(&mut buf) {
             Ok(w) => Ok(BulkOutput {
