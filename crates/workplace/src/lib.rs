@@ -367,7 +367,10 @@ impl Profile {
             for d in &c.dependencies {
                 push(
                     "ProvisioningCommands/PrimaryContext/Command/CommandConfig/DependencyPackages/Dependency",
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &d.file,
                 );
             }
@@ -445,7 +448,10 @@ impl Profile {
             }
             for d in &mut c.dependencies {
                 out.push((
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &mut d.file,
                 ));
             }

@@ -314,12 +314,26 @@ fn compiled_groups(
 }
 
 /// Walks a settings subtree: every element with text and no child elements is a setting;
-/// list items are written with their key attribute (`UPN[UPN=enroll@example.com]`).
+/// list items are written with their key attribute in the one path syntax of
+/// [`ppkg::format::path`] (`UPN[enroll@example.com]`, `ClientCertificate[CertificateName=Dev]`),
+/// so a path shown here can be pasted into a bulk column or a profile's `[[settings]]`. WCD's
+/// redundant `Name` attribute is left out when the item has another key.
 pub(crate) fn collect_settings(el: &Element, prefix: &str, out: &mut Vec<Setting>, show: bool) {
-    let mut seg = el.local_name().to_owned();
-    if let Some(a) = el.attrs.iter().find(|a| !a.name.starts_with("xmlns")) {
-        seg = format!("{seg}[{}={}]", a.name, a.value);
-    }
+    let attrs: Vec<_> = el
+        .attrs
+        .iter()
+        .filter(|a| !a.name.starts_with("xmlns"))
+        .collect();
+    let key = attrs
+        .iter()
+        .find(|a| a.name != "Name")
+        .or_else(|| attrs.first());
+    let seg = ppkg::format::path::Segment {
+        name: el.local_name().to_owned(),
+        attrs: key
+            .map(|a| vec![(a.name.clone(), a.value.clone())])
+            .unwrap_or_default(),
+    };
     let path = format!("{prefix}/{seg}");
     let has_children = el.children.iter().any(|n| matches!(n, Node::Element(_)));
     if has_children {
