@@ -24,6 +24,9 @@ pub(crate) mod paths {
     pub(crate) const PEOPLE_CERT: &str = "Certificates/TrustedPeopleCertificates/Certificate";
     pub(crate) const PROVISIONER: &str = "Certificates/TrustedProvisioners/Certificate";
     pub(crate) const WLAN: &str = "ConnectivityProfiles/WLAN/WLANSetting/WLANConfig";
+    /// WCD's raw WLAN profile list (an `.xml` file per item); carries the security types WCD
+    /// has no typed settings for.
+    pub(crate) const WLAN_PROFILE: &str = "ConnectivityProfiles/WLAN/Profiles/Profile";
     pub(crate) const COMPUTER: &str = "Accounts/ComputerAccount";
     pub(crate) const USER: &str = "Accounts/Users/User";
     pub(crate) const AZURE: &str = "Accounts/Azure";
@@ -158,6 +161,17 @@ pub(crate) fn typed_settings(p: &Profile) -> Vec<RawSetting> {
         items.push(it);
     }
     for w in &p.wifi {
+        if !w.security.is_wcd_typed() && !matches!(w.security, WifiSecurity::Other(_)) {
+            // WPA3 and 802.1X: a WLAN profile XML file (generated, see `Profile::assets`).
+            let mut it = Item::new(paths::WLAN_PROFILE, &[("Name", &w.ssid)]);
+            let path = format_path(&it.segs);
+            it.out.push(RawSetting::new(
+                path,
+                crate::wlan::wlan_profile_file_name(&w.ssid),
+            ));
+            items.push(it);
+            continue;
+        }
         let mut it = Item::new(paths::WLAN, &[("SSID", &w.ssid), ("Name", &w.ssid)]);
         it.set_opt("ProxyServerPort", w.proxy.clone());
         it.set_opt("WLANXmlSettings/AutoConnect", w.auto_connect.map(bool_text));
@@ -537,13 +551,20 @@ fn take_group_inner(p: &mut Profile, g: &Group) -> Option<()> {
                     "WLANXmlSettings/SecurityType",
                 ],
             )?;
+            let security = WifiSecurity::from_label(l.get("WLANXmlSettings/SecurityType")?);
+            // WPA3 and 802.1X are written as a WLAN profile, never as WLANSetting: a
+            // WLANSetting that names them is not WCD's and stays untyped (validation reports it).
+            if !security.is_wcd_typed() && !matches!(security, WifiSecurity::Other(_)) {
+                return None;
+            }
             p.wifi.push(Wifi {
                 ssid: ssid.to_owned(),
-                security: WifiSecurity::from_label(l.get("WLANXmlSettings/SecurityType")?),
+                security,
                 key: l.secret("WLANXmlSettings/SecurityKey"),
                 auto_connect: l.boolean("WLANXmlSettings/AutoConnect").ok()?,
                 hidden: l.boolean("WLANXmlSettings/HiddenNetwork").ok()?,
                 proxy: l.string("ProxyServerPort"),
+                eap: None,
             });
         }
         paths::COMPUTER => {

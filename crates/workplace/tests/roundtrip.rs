@@ -61,6 +61,7 @@ fn wifi() -> impl Strategy<Value = Wifi> {
             auto_connect,
             hidden,
             proxy,
+            eap: None,
         })
 }
 

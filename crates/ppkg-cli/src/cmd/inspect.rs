@@ -26,6 +26,9 @@ pub(crate) struct Report {
     pub(crate) compiled: Vec<Group>,
     pub(crate) payloads: Vec<Payload>,
     pub(crate) warnings: Vec<String>,
+    /// Typed Wi-Fi networks (WCD's and generated WLAN profiles read back).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) wifi: Vec<crate::cmd::wifi_view::WifiView>,
 }
 
 /// Whether `NAME.cat` beside the package signs it.
@@ -191,6 +194,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         }
     }
     let compiled = compiled_groups(&mut pkg, show)?;
+    let wifi = crate::cmd::wifi_view::typed_wifi(&mut pkg, answer.as_ref(), show)?;
     let payloads = pkg
         .assets()?
         .into_iter()
@@ -231,6 +235,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         compiled,
         payloads,
         warnings,
+        wifi,
     })
 }
 
@@ -376,6 +381,7 @@ fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
             p.setting_path
         )?;
     }
+    crate::cmd::wifi_view::print(out, &r.wifi)?;
     if !r.warnings.is_empty() {
         writeln!(out, "\nWarnings")?;
         for w in &r.warnings {
