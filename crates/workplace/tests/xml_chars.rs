@@ -81,6 +81,7 @@ fn profile_with(field: usize, value: String) -> Profile {
             auto_connect: None,
             hidden: None,
             proxy: None,
+            eap: None,
         }],
         local_users: vec![LocalUser {
             name: f[5].clone(),
@@ -203,6 +204,7 @@ fn unusual_but_valid_characters_build_and_read_back() {
             auto_connect: None,
             hidden: None,
             proxy: None,
+            eap: None,
         }],
         ..Profile::default()
     };
