@@ -325,6 +325,18 @@ pub(crate) struct BulkArgs {
     /// Store every file uncompressed.
     #[arg(long)]
     pub(crate) no_compress: bool,
+    /// Declares a CSV column that is not a setting as a variable, usable as `{NAME}` in values,
+    /// --file-name and --package-name (repeatable). Undeclared columns are an error.
+    #[arg(long = "var", value_name = "NAME")]
+    pub(crate) var: Vec<String>,
+    /// Output file name (without .ppkg) per device, e.g. `{serial}`; default: the `name`
+    /// column, else device-00001, device-00002, ….
+    #[arg(long, value_name = "TEMPLATE")]
+    pub(crate) file_name: Option<String>,
+    /// Package name (PackageConfig/Name) per device, e.g. `Enrollment {serial}`; default: the
+    /// profile's.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub(crate) package_name: Option<String>,
 }
 
 /// `ppkg schedule`.
