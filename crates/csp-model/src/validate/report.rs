@@ -612,7 +612,15 @@ pub fn setting_key(path: &str) -> String {
             break;
         };
         let inner = &rest[open + 1..open + close];
-        let value = match inner.strip_prefix('@').and_then(|i| i.split_once('=')) {
+        // `[@Key="v"]`, `[Key=v]` and `[v]` name the same item.
+        let keyed = inner
+            .strip_prefix('@')
+            .unwrap_or(inner)
+            .split_once('=')
+            .filter(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        let value = match keyed {
             Some((_, v)) => v.trim_matches('"').trim_matches('\''),
             None => inner,
         };
@@ -896,6 +904,12 @@ mod tests {
         assert_eq!(
             setting_key("/Workplace/Enrollments/UPN[a@b.c]/AuthPolicy"),
             setting_key("Workplace/Enrollments/UPN[@UPN=\"a@b.c\"]/AuthPolicy")
+        );
+        assert_eq!(
+            setting_key("Certificates/ClientCertificates/ClientCertificate[CertificateName=Dev]"),
+            setting_key(
+                "Certificates/ClientCertificates/ClientCertificate[@CertificateName=\"Dev\"]"
+            )
         );
     }
 
