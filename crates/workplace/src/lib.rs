@@ -62,14 +62,17 @@ pub use diag::{Code, Diagnostic, Report, Severity};
 pub use error::{Error, Result};
 pub use inspect::{Inspection, PackageLocation, TokenPreflight};
 pub use profile::{
-    Asset, AuthPolicy, AzureAdJoin, ClientCertificate, Dependency, DomainJoin, Enrollment,
-    KeyLocation, LocalUser, PackageInfo, Profile, ProvisioningCommand, Timestamp,
+    Asset, AuthPolicy, AzureAdJoin, ClientCertificate, Dependency, DomainJoin, Eap, EapMethod,
+    Enrollment, KeyLocation, LocalUser, PackageInfo, Profile, ProvisioningCommand, Timestamp,
     TrustedCertificate, TrustedProvisioner, Wifi, WifiSecurity,
 };
 pub use secret::{Secret, MASK};
 pub use setting::{format_path, locate, parse_path, PathError, RawSetting, Segment};
 pub use toml_pos::locate_in_toml;
-pub use wlan::uri_segment;
+pub use wlan::{
+    parse_wlan_profile_xml, uri_segment, wlan_profile_file_name, wlan_profile_xml,
+    ParsedWlanProfile, WLAN_PROFILE_NAMESPACES,
+};
 pub use xmlmap::{PACKAGE_CONFIG_NS, SETTINGS_NS};
 
 /// Hides the offending value in a serde error message ("invalid type: integer `12345678`,
@@ -364,9 +367,34 @@ impl Profile {
             for d in &c.dependencies {
                 push(
                     "ProvisioningCommands/PrimaryContext/Command/CommandConfig/DependencyPackages/Dependency",
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &d.file,
                 );
+            }
+        }
+        // WPA3 and 802.1X networks: the generated WLAN profile (skipped when it cannot be
+        // generated; `check` reports why, and the compiler then finds no file for the reference).
+        for w in &self.wifi {
+            if w.security.is_wcd_typed() || matches!(w.security, WifiSecurity::Other(_)) {
+                continue;
+            }
+            let root = w
+                .eap
+                .as_ref()
+                .and_then(|e| e.client_certificate.as_deref())
+                .and_then(|name| wlan::client_root_thumbprint(self, name));
+            if let Ok(xml) = wlan::wlan_profile_xml(w, root.as_deref()) {
+                let file = wlan::wlan_profile_file_name(&w.ssid);
+                out.push(AssetRef {
+                    setting: "ConnectivityProfiles/WLAN/Profiles/Profile",
+                    field: item_path(paths::WLAN_PROFILE, "Name", &w.ssid),
+                    path: file,
+                    data: Some(xml.into_bytes()),
+                    file: None,
+                });
             }
         }
         out
@@ -420,12 +448,36 @@ impl Profile {
             }
             for d in &mut c.dependencies {
                 out.push((
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &mut d.file,
                 ));
             }
         }
         out
+    }
+
+    /// Loads assets not yet loaded from `lookup(field_path, reference)`, which gives the bytes
+    /// of the file a field names (the payloads of a built package, say) or `None`; returns how
+    /// many were loaded. Used to run the checks that need certificate bytes (expiry, PFX
+    /// password) on a package's answer file.
+    pub fn load_assets_with(
+        &mut self,
+        mut lookup: impl FnMut(&str, &str) -> Option<Vec<u8>>,
+    ) -> usize {
+        let mut n = 0;
+        for (field, asset) in self.assets_mut() {
+            if asset.data.is_some() || asset.file.is_some() {
+                continue;
+            }
+            if let Some(bytes) = lookup(&field, &asset.path) {
+                asset.data = Some(bytes);
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Loads every asset not yet loaded, relative paths against `base_dir` (the profile's
@@ -575,7 +627,7 @@ impl Profile {
                 if let Some(u) = url.as_mut() {
                     if u.trim() != u {
                         *u = u.trim().to_owned();
-                        changes.push(Diagnostic::new(
+                        changes.push(Diagnostic::field(
                             Code::UrlTrimmed,
                             format!("{base}/{leaf}"),
                             "trimmed",
@@ -590,7 +642,7 @@ impl Profile {
                     _ => None,
                 };
                 if let Some(f) = fixed {
-                    changes.push(Diagnostic::new(
+                    changes.push(Diagnostic::field(
                         Code::AuthPolicyNormalized,
                         format!("{base}/AuthPolicy"),
                         format!("{s:?} written {:?}", f.label()),
@@ -603,7 +655,7 @@ impl Profile {
                     if let Some(t) = cert::normalize_thumbprint(s.expose()) {
                         if t != s.expose() {
                             e.secret = Some(Secret::new(t));
-                            changes.push(Diagnostic::new(
+                            changes.push(Diagnostic::field(
                                 Code::ThumbprintNormalized,
                                 format!("{base}/Secret"),
                                 "thumbprint upper-cased",
@@ -616,7 +668,7 @@ impl Profile {
         for t in &mut self.trusted_provisioners {
             if let Some(n) = cert::normalize_thumbprint(&t.hash) {
                 if n != t.hash {
-                    changes.push(Diagnostic::new(
+                    changes.push(Diagnostic::field(
                         Code::ThumbprintNormalized,
                         item_path(paths::PROVISIONER, "CertificateHash", &t.hash),
                         format!("written {n}"),

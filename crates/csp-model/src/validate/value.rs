@@ -15,14 +15,15 @@ use crate::ddf::value::{is_base64, quote};
 ///
 /// Rules, per [`SettingKind`] (WCD store codes, `wcd-store/TYPES.md`):
 /// - every kind: a value made only of a `$(…)` macro (`$(__MVID)`, `$(__ICCID)`, used by
-///   multivariant files) is not checked; an empty value is [`Code::EmptyValue`] (a warning);
+///   multivariant files) is not checked; an empty value is [`Code::EmptyValue`] (an error for a
+///   boolean, integer or asset, which the compiler cannot write; a warning otherwise);
 /// - `Bool`: `True`/`False` (any case); `1`/`0` is a warning (WCD writes `True`/`False`);
 ///   anything else [`Code::WrongType`];
 /// - `Int`: with enumeration values, a label or a stored value ([`Code::EnumNotAllowed`] lists
 ///   the labels; a label in the wrong case is a warning); otherwise a decimal integer
 ///   ([`Code::WrongType`]) within `Minimum`/`Maximum` ([`Code::OutOfRange`]);
 /// - `Text`: enumeration as above; `MinLength`/`MaxLength` in UTF-16 code units, as Windows
-///   counts ([`Code::TooShort`], [`Code::TooLong`]); `Pattern` ([`Code::PatternMismatch`];
+///   counts ([`Code::TooShort`], [`Code::ValueTooLong`]); `Pattern` ([`Code::PatternMismatch`];
 ///   WCD's dialect writes `\x` for a hex digit, as its GUID patterns `^\x{8}(-\x{4}){3}-\x{12}$`
 ///   show, translated before matching; a pattern that still does not compile is
 ///   [`Code::Unchecked`] info); XML content ([`Code::EmbeddedXmlInvalid`]) when the setting is
@@ -152,10 +153,19 @@ pub(crate) fn check_value(
                 "the XML value is empty".into(),
             ));
         } else {
-            out.push(diag(
+            // The compiler cannot write an empty boolean, integer or file reference, so those
+            // are errors (issue #11: `validate` exit 0 ⇒ `build` exit 0); an empty base64 blob
+            // is written as it is.
+            let d = diag(
                 Code::EmptyValue,
                 format!("empty value for a {} setting", setting.kind),
-            ));
+            );
+            out.push(match setting.kind {
+                SettingKind::Bool | SettingKind::Int | SettingKind::Asset => {
+                    d.with_severity(super::report::Severity::Error)
+                }
+                _ => d,
+            });
         }
         return;
     }
@@ -202,7 +212,7 @@ pub(crate) fn check_value(
             if let Some(max) = c.max_length {
                 if len > max as usize {
                     out.push(diag(
-                        Code::TooLong,
+                        Code::ValueTooLong,
                         format!("{len} characters, at most {max} allowed"),
                     ));
                 }

@@ -3,11 +3,15 @@
 mod build;
 mod bulk;
 mod compile;
+mod csp;
 mod diff;
+mod explain;
 mod extract;
 mod inspect;
 mod schedule;
+mod settings;
 mod validate;
+mod wifi_view;
 
 use std::fmt;
 
@@ -39,6 +43,9 @@ pub(crate) fn run(command: Command) -> Result<u8> {
         Command::Bulk(a) => bulk::run(&a),
         Command::Schedule(a) => schedule::run(&a),
         Command::Diff(a) => diff::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Settings(a) => settings::run(&a),
+        Command::Csp(a) => csp::run(&a),
     }
 }
 

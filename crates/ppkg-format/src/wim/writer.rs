@@ -366,13 +366,16 @@ pub struct WriteStats {
 /// # Errors
 /// I/O errors of `out` or of a source file (with its path); [`crate::ErrorKind::InvalidInput`]
 /// when a source file's size or content changes while it is written (against its `stat` size or
-/// its first-pass hash).
+/// its first-pass hash), or when an `info` field holds a character XML 1.0 cannot carry
+/// ([`ImageInfo::check_xml_chars`]).
 pub fn write_wim<W: Write + Seek>(
     mut out: W,
     tree: &ImageTree,
     info: &ImageInfo,
     opts: &WriteOptions,
 ) -> Result<WriteStats> {
+    // Issue #11: refuse metadata XML cannot carry before writing a byte.
+    info.check_xml_chars()?;
     let base = out.stream_position()?;
     out.write_all(&[0u8; HEADER_SIZE])?;
     let xpress = opts.compression == Compression::Xpress;
