@@ -4,6 +4,7 @@
 #   acer   141 MB in two files of 78.7 MB and 63.1 MB that compress about 120 times, shaped like
 #          the real Acer package (1.2 MB holding 141 MB of MSI payload; the MSIs are not public);
 #   small  2,000 files of 1 to 64 KiB (sizes spread evenly, a third random, the rest text).
+# (python3 generates the acer and small corpora.)
 # Each corpus is carried as provisioning-command files (Common/ProvisioningCommands/
 # PrimaryContext/Command/CommandConfig/CommandFile, as WCD writes them).
 #
@@ -77,10 +78,25 @@ gen() {
       sparse "$src/payload00.bin" 78700000
       sparse "$src/payload01.bin" 63100000 ;;
     small)
-      for i in $(seq 0 1999); do
-        local f="$src/payload$(printf %04d "$i").bin" n=$(( 1024 + (i * 2654435761 % 64513) ))
-        if (( i % 3 == 0 )); then head -c "$n" /dev/urandom > "$f"; else text "$f" "$n" "$i"; fi
-      done ;;
+      # Text or random (one in three) files of 1 to 64 KiB. A file whose SHA-256 in base64
+      # holds a '/' gets bytes appended until it does not: ppkg refuses such DataAsset keys
+      # today (a '/' cannot be in a WIM folder name; what WCD writes then is not known).
+      python3 - "$src" <<'EOF2'
+import base64, hashlib, os, sys
+src = sys.argv[1]
+line = b"2026-11-29T08:00:00Z INFO ppkg[%d]: provisioning Workplace/Enrollments/UPN applied rc=0\n"
+for i in range(2000):
+    n = 1024 + (i * 2654435761) % 64513
+    if i % 3 == 0:
+        data = os.urandom(n)
+    else:
+        data = b"".join(line % (i * 100000 + k) for k in range(n // 60 + 2))[:n]
+    while b"/" in base64.b64encode(hashlib.sha256(data).digest()):
+        data += b"\n"
+    with open(os.path.join(src, "payload%04d.bin" % i), "wb") as f:
+        f.write(data)
+EOF2
+      ;;
   esac
   touch "$src/.done"
 }
@@ -156,13 +172,15 @@ for name in $corpora; do
     run 7zz_x 7zz x -y -bd "$dir/ours.ppkg" "-o$dir/x-7zz"
     run wimlib_apply wimlib-imagex apply "$dir/ours.ppkg" 1 "$dir/x-wimlib" --no-acls
   done
-  # Same payload from every reader.
-  for f in "$src"/payload*.bin; do
-    b="$(basename "$f")"
-    for x in x-ppkg x-7zz x-wimlib; do
-      found="$(find "$dir/$x" -name "$b" | head -n1)"
-      cmp -s "$f" "$found" || { echo "$name: $x: $b differs or is missing"; exit 1; }
-    done
+  # Same payload from every reader (one `find` per reader: thousands of files in `small`).
+  want=$(ls "$src"/payload*.bin | wc -l)
+  for x in x-ppkg x-7zz x-wimlib; do
+    got=0
+    while IFS= read -r found; do
+      cmp -s "$src/$(basename "$found")" "$found" || { echo "$name: $x: $found differs"; exit 1; }
+      got=$((got + 1))
+    done < <(find "$dir/$x" -name 'payload*.bin')
+    (( got == want )) || { echo "$name: $x: $got of $want payload files"; exit 1; }
   done
   wimlib-imagex verify "$dir/ours.ppkg" >/dev/null || { echo "$name: wimlib-imagex verify failed"; exit 1; }
   so=$(stat -c %s "$dir/ours.ppkg"); sw=$(stat -c %s "$dir/wimlib.wim")
