@@ -5,12 +5,80 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ppkg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ppkg"))
+    let o = Command::new(env!("CARGO_BIN_EXE_ppkg"))
         .args(args)
         .current_dir(cwd)
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
-        .expect("run ppkg")
+        .expect("run ppkg");
+    check_diagnostics(args, &o);
+    o
+}
+
+/// Every run of the test suite goes through this: each diagnostic printed (text lines
+/// `… severity[Code] …`, or `--json` objects with a `code`) has a position or says why not,
+/// and no output holds the same diagnostic twice (issue #12: one finding, one diagnostic,
+/// always placed).
+fn check_diagnostics(args: &[&str], o: &Output) {
+    for stream in [&o.stdout, &o.stderr] {
+        let out = String::from_utf8_lossy(stream);
+        let mut seen = std::collections::HashSet::new();
+        for line in out.lines().map(str::trim) {
+            let Some(at) = ["error[", "warning[", "info["]
+                .iter()
+                .filter_map(|s| line.find(s))
+                .min()
+            else {
+                continue;
+            };
+            // Only diagnostic lines: the severity starts the line or follows `place: `.
+            if at != 0 && !line[..at].ends_with(": ") {
+                continue;
+            }
+            assert!(
+                seen.insert(line.to_owned()),
+                "ppkg {args:?}: duplicate diagnostic {line:?}\n{out}"
+            );
+            let place = line[..at].trim_end_matches(": ");
+            let mut parts = place.rsplit(':');
+            let placed = matches!(
+                (parts.next(), parts.next()),
+                (Some(c), Some(l)) if c.parse::<u32>().is_ok() && l.parse::<u32>().is_ok()
+            );
+            assert!(
+                placed || line.contains("(no position: "),
+                "ppkg {args:?}: diagnostic without position or reason: {line:?}"
+            );
+        }
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&out) {
+            let mut all = Vec::new();
+            json_diagnostics(&v, &mut all);
+            let mut seen = std::collections::HashSet::new();
+            for d in all {
+                assert!(
+                    !d["line"].is_null() || !d["reason"].is_null(),
+                    "ppkg {args:?}: JSON diagnostic without line or reason: {d}"
+                );
+                assert!(
+                    seen.insert(d.to_string()),
+                    "ppkg {args:?}: duplicate JSON diagnostic {d}"
+                );
+            }
+        }
+    }
+}
+
+fn json_diagnostics<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if m.contains_key("code") && m.contains_key("severity") && m.contains_key("message") {
+                out.push(v);
+            }
+            m.values().for_each(|x| json_diagnostics(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_diagnostics(x, out)),
+        _ => {}
+    }
 }
 
 fn text(o: &Output) -> String {
@@ -899,5 +967,135 @@ fn answer_file_assets_cannot_leave_their_folder_through_links() {
         text(&o).contains("outside the asset folder"),
         "{}",
         text(&o)
+    );
+}
+
+/// Issue #12 items 2 and 3: diagnostics on a JSON profile and inside a package are placed
+/// (member, then line:column); `validate FILE.ppkg` runs the checks `build` runs, certificate
+/// expiry included, at the date `--now` gives; a missing file says why it has no position.
+#[test]
+fn package_and_json_diagnostics_are_placed_and_validate_checks_expiry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A JSON profile: the bad UPN is placed at its key.
+    let json = "{\n  \"package\": { \"name\": \"t\", \"version\": \"1.0\" },\n  \"enrollments\": [\n    {\n      \"upn\": \"enroll at example\",\n      \"auth_policy\": \"OnPremise\",\n      \"secret\": \"x\"\n    }\n  ]\n}\n";
+    std::fs::write(d.join("p.json"), json).expect("write");
+    let o = ppkg(&["validate", "p.json"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("p.json:5:7: error[UpnSyntax]"),
+        "{}",
+        text(&o)
+    );
+    let o = ppkg(&["validate", "p.json", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let upn = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "UpnSyntax")
+        .expect("UpnSyntax");
+    assert_eq!(
+        (upn["line"].as_u64(), upn["column"].as_u64()),
+        (Some(5), Some(7))
+    );
+    assert_eq!(upn["file"], "p.json");
+
+    // A package: the example's root CA expires on 2126-11-05.
+    ok(&["build", "-o", "a.ppkg"], d);
+    let o = ok(&["validate", "a.ppkg"], d);
+    assert!(text(&o).contains("valid (0 error(s)"), "{}", text(&o));
+    let o = ppkg(&["validate", "a.ppkg", "--now", "2126-10-20"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let line = out
+        .lines()
+        .find(|l| l.contains("warning[CertificateExpiresSoon]"))
+        .unwrap_or_else(|| panic!("no expiry warning: {out}"));
+    assert!(
+        line.starts_with("a.ppkg!/Multivariant/0/customizations.xml:"),
+        "{line}"
+    );
+    let o = ppkg(
+        &[
+            "validate",
+            "a.ppkg",
+            "--now",
+            "2200-01-01T00:00:00Z",
+            "--json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let exp = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "CertificateExpired")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(exp["member"], "Multivariant/0/customizations.xml");
+    assert!(exp["line"].as_u64().is_some_and(|l| l > 1), "{exp}");
+    // build checks against --now too, and refuses an expired certificate.
+    let o = ppkg(&["build", "-o", "b.ppkg", "--now", "2200-01-01"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error[CertificateExpired]"),
+        "{}",
+        text(&o)
+    );
+    assert!(!d.join("b.ppkg").exists());
+    let o = ppkg(&["validate", "a.ppkg", "--now", "next tuesday"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // A missing file has no position and says why.
+    let o = ppkg(&["validate", "missing.toml", "--json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["diagnostics"][0]["reason"], "the file does not exist");
+    assert_eq!(v["diagnostics"][0]["code"], "InputUnreadable");
+}
+
+/// Issue #12 item 1: one fault, one diagnostic, one code scheme. An AuthPolicy WCD does not
+/// know is `UnsupportedAuthPolicy` from the profile checks, never also the catalog's
+/// `EnumNotAllowed`; `inspect` never prints `warning: warning[…]`.
+#[test]
+fn one_fault_gives_one_diagnostic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    ok(&["extract", "a.ppkg", "-o", "x", "--answer-file-only"], d);
+    let xml = std::fs::read_to_string(d.join("x/customizations.xml")).expect("read");
+    let bad = xml.replace(">OnPremise<", ">Kerberos<");
+    assert_ne!(bad, xml);
+    std::fs::write(d.join("bad.xml"), &bad).expect("write");
+    let o = ppkg(&["validate", "bad.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert_eq!(
+        out.matches("error[UnsupportedAuthPolicy]").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("EnumNotAllowed"), "{out}");
+    let toml = "[package]\nname = \"t\"\nversion = \"1.0\"\n\n[[enrollments]]\nupn = \"a@example.com\"\nauth_policy = \"Kerberos\"\nsecret = \"x\"\n";
+    std::fs::write(d.join("p.toml"), toml).expect("write");
+    let out = text(&ppkg(&["validate", "p.toml"], d));
+    assert!(
+        out.contains("p.toml:7:1: error[UnsupportedAuthPolicy]"),
+        "{out}"
+    );
+    assert!(!out.contains("EnumNotAllowed"), "{out}");
+    // inspect: a computer-name template without serial length gives a warning, printed once.
+    let toml = "computer_name = \"LAB-%SERIAL%\"\n[package]\nname = \"t\"\nversion = \"1.0\"\n";
+    std::fs::write(d.join("n.toml"), toml).expect("write");
+    ok(&["build", "n.toml", "-o", "n.ppkg"], d);
+    let o = ok(&["inspect", "n.ppkg"], d);
+    let out = text(&o);
+    assert!(!out.contains("warning: warning"), "{out}");
+    assert!(
+        out.contains("n.ppkg!/Multivariant/0/customizations.xml:")
+            && out.contains("warning[SerialLengthUnknown]"),
+        "{out}"
     );
 }
