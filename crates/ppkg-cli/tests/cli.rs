@@ -1099,3 +1099,70 @@ fn one_fault_gives_one_diagnostic() {
         "{out}"
     );
 }
+
+/// Issue #12 item 4: an answer file saved as UTF-16 with a BOM (Windows PowerShell 5.1's
+/// default) is read as Windows reads it, and builds the same package as its UTF-8 original;
+/// bytes that contradict the declared encoding are refused with their byte offset.
+#[test]
+fn utf16_answer_files_build_like_utf8() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    ok(&["extract", "a.ppkg", "-o", "x", "--answer-file-only"], d);
+    let xml = std::fs::read_to_string(d.join("x/customizations.xml")).expect("read");
+    let xml = xml.trim_start_matches('\u{feff}');
+    std::fs::create_dir_all(d.join("assets")).expect("mkdir");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/assets/example-test-root-ca.cer"
+        ),
+        d.join("assets/example-test-root-ca.cer"),
+    )
+    .expect("copy the example's certificate");
+    for (name, be) in [("le.xml", false), ("be.xml", true)] {
+        let utf16 = xml.replacen("encoding=\"utf-8\"", "encoding=\"utf-16\"", 1);
+        let mut bytes = if be {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in utf16.encode_utf16() {
+            bytes.extend(if be { u.to_be_bytes() } else { u.to_le_bytes() });
+        }
+        std::fs::write(d.join(name), &bytes).expect("write");
+        let o = ok(&["validate", name], d);
+        assert!(text_of(&o).contains("valid (0 error(s)"), "{}", text(&o));
+        ok(&["build", name, "-o", &format!("{name}.ppkg")], d);
+        let o = ok(
+            &[
+                "extract",
+                &format!("{name}.ppkg"),
+                "-o",
+                name.trim_end_matches(".xml"),
+                "--answer-file-only",
+            ],
+            d,
+        );
+        drop(o);
+        let back = std::fs::read_to_string(
+            d.join(name.trim_end_matches(".xml"))
+                .join("customizations.xml"),
+        )
+        .expect("read back");
+        assert!(back.contains("encoding=\"utf-8\""), "{back}");
+    }
+    // UTF-16 bytes whose declaration says UTF-8: refused, with the byte offset.
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "<?xml version=\"1.0\" encoding=\"utf-8\"?><WindowsCustomizations/>".encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(d.join("liar.xml"), &bytes).expect("write");
+    let o = ppkg(&["validate", "liar.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("byte 42"), "{}", text(&o));
+}
+
+fn text_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
