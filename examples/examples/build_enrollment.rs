@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             auto_connect: Some(true),
             hidden: None,
             proxy: None,
+            eap: None,
         }],
         computer_name: Some("LAB-%RAND:4%".into()),
         ..Profile::default()

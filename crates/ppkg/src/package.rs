@@ -587,7 +587,7 @@ impl Package {
         })
     }
 
-    fn resolve_profile_assets(&self, profile: &mut Profile) -> Result<()> {
+    pub(crate) fn resolve_profile_assets(&self, profile: &mut Profile) -> Result<()> {
         let r = match (&self.assets_folder, &self.base_dir) {
             (Some(d), _) => profile.resolve_assets_within(d),
             (None, Some(d)) => profile.resolve_assets(d),

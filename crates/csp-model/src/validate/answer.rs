@@ -425,7 +425,13 @@ impl<'a> Walker<'_, 'a> {
                 };
                 let attr = key_attr.unwrap_or("Name");
                 let key = c.attr(attr).filter(|k| !k.trim().is_empty());
-                let item_display = format!("{}/{name}[{}]", self.display, key.unwrap_or("?"));
+                // The one path syntax (`ppkg_format::path`): `UPN[x]`,
+                // `ClientCertificate[CertificateName=x]`.
+                let item_display = format!(
+                    "{}/{}",
+                    self.display,
+                    ppkg_format::path::Segment::item(name, attr, key.unwrap_or("?"))
+                );
                 match key {
                     None => self.out.push(
                         Diagnostic::new(

@@ -344,6 +344,28 @@ codes! {
     /// A package in a subfolder of removable media: OOBE does not find it (B37).
     NotFoundByOobe = Warning in Profile;
 
+    /// A WPA2-Enterprise or WPA3-Enterprise network without `[wifi.eap]`.
+    EapMissing = Error in Profile;
+    /// `[wifi.eap]` or a key on a network whose security type does not use it.
+    EapNotApplicable = Error in Profile;
+    /// EAP method other than `EAP-TLS` or `PEAP-MSCHAPv2`, or an authMode outside the OneX
+    /// schema's `machineOrUser`, `machine`, `user`, `guest`.
+    EapMethodInvalid = Error in Profile;
+    /// EAP-TLS without a client certificate, or naming one the profile does not have.
+    EapClientCertificateMissing = Error in Profile;
+    /// The EAP-TLS client certificate's root CA is not in the profile, so the profile cannot pin
+    /// it (`CAHashList`): the device may pick another client-authentication certificate.
+    EapClientCertificateNotPinned = Warning in Profile;
+    /// An enterprise network with no trusted root CA for the RADIUS server's certificate.
+    EapTrustedRootMissing = Error in Profile;
+    /// A trusted root thumbprint that is not 40 hex digits (SHA-1).
+    TrustedRootThumbprintInvalid = Error in Profile;
+    /// A trusted root thumbprint that is none of the profile's root certificates: the device
+    /// must already have that root.
+    TrustedRootNotInProfile = Warning in Profile;
+    /// An enterprise network without RADIUS server names, or a name containing `;`.
+    EapServerNamesMissing = Error in Profile;
+
     // ---- Package (CLI: validate / inspect FILE.ppkg) --------------------------------------
     /// The package cannot be read: not a WIM, damaged blob (SHA-1 mismatch), bad XPRESS data,
     /// wrong password (FORMAT.md §1–§5).
@@ -596,7 +618,15 @@ pub fn setting_key(path: &str) -> String {
             break;
         };
         let inner = &rest[open + 1..open + close];
-        let value = match inner.strip_prefix('@').and_then(|i| i.split_once('=')) {
+        // `[@Key="v"]`, `[Key=v]` and `[v]` name the same item.
+        let keyed = inner
+            .strip_prefix('@')
+            .unwrap_or(inner)
+            .split_once('=')
+            .filter(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        let value = match keyed {
             Some((_, v)) => v.trim_matches('"').trim_matches('\''),
             None => inner,
         };
@@ -880,6 +910,12 @@ mod tests {
         assert_eq!(
             setting_key("/Workplace/Enrollments/UPN[a@b.c]/AuthPolicy"),
             setting_key("Workplace/Enrollments/UPN[@UPN=\"a@b.c\"]/AuthPolicy")
+        );
+        assert_eq!(
+            setting_key("Certificates/ClientCertificates/ClientCertificate[CertificateName=Dev]"),
+            setting_key(
+                "Certificates/ClientCertificates/ClientCertificate[@CertificateName=\"Dev\"]"
+            )
         );
     }
 

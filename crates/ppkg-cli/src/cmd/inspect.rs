@@ -29,6 +29,9 @@ pub(crate) struct Report {
     pub(crate) payloads: Vec<Payload>,
     /// Every check `validate` runs, placed in the package member they concern.
     pub(crate) diagnostics: Vec<Diag>,
+    /// Typed Wi-Fi networks (WCD's and generated WLAN profiles read back).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) wifi: Vec<crate::cmd::wifi_view::WifiView>,
 }
 
 /// Whether `NAME.cat` beside the package signs it.
@@ -194,6 +197,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         }
     }
     let compiled = compiled_groups(&mut pkg, show)?;
+    let wifi = crate::cmd::wifi_view::typed_wifi(&mut pkg, answer.as_ref(), show)?;
     let asset_infos = pkg.assets()?;
     let payloads = asset_infos
         .iter()
@@ -261,6 +265,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         compiled,
         payloads,
         diagnostics,
+        wifi,
     })
 }
 
@@ -309,12 +314,26 @@ fn compiled_groups(
 }
 
 /// Walks a settings subtree: every element with text and no child elements is a setting;
-/// list items are written with their key attribute (`UPN[UPN=enroll@example.com]`).
+/// list items are written with their key attribute in the one path syntax of
+/// [`ppkg::format::path`] (`UPN[enroll@example.com]`, `ClientCertificate[CertificateName=Dev]`),
+/// so a path shown here can be pasted into a bulk column or a profile's `[[settings]]`. WCD's
+/// redundant `Name` attribute is left out when the item has another key.
 pub(crate) fn collect_settings(el: &Element, prefix: &str, out: &mut Vec<Setting>, show: bool) {
-    let mut seg = el.local_name().to_owned();
-    if let Some(a) = el.attrs.iter().find(|a| !a.name.starts_with("xmlns")) {
-        seg = format!("{seg}[{}={}]", a.name, a.value);
-    }
+    let attrs: Vec<_> = el
+        .attrs
+        .iter()
+        .filter(|a| !a.name.starts_with("xmlns"))
+        .collect();
+    let key = attrs
+        .iter()
+        .find(|a| a.name != "Name")
+        .or_else(|| attrs.first());
+    let seg = ppkg::format::path::Segment {
+        name: el.local_name().to_owned(),
+        attrs: key
+            .map(|a| vec![(a.name.clone(), a.value.clone())])
+            .unwrap_or_default(),
+    };
     let path = format!("{prefix}/{seg}");
     let has_children = el.children.iter().any(|n| matches!(n, Node::Element(_)));
     if has_children {
@@ -406,6 +425,7 @@ fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
             p.setting_path
         )?;
     }
+    crate::cmd::wifi_view::print(out, &r.wifi)?;
     if !r.diagnostics.is_empty() {
         writeln!(out, "\nDiagnostics")?;
         crate::report::write_diagnostics(out, &r.diagnostics, "  ")?;

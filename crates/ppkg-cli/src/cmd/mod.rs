@@ -11,6 +11,7 @@ mod inspect;
 mod schedule;
 mod settings;
 mod validate;
+mod wifi_view;
 
 use std::fmt;
 
