@@ -20,7 +20,10 @@ fn devices(offset: usize) -> Vec<Device> {
             let n = offset + i;
             Device::new(format!("devices.csv:{}", n + 2))
                 .name(format!("dev{n:06}"))
-                .set("Accounts/ComputerAccount/ComputerName", format!("PC-{n:06}"))
+                .set(
+                    "Accounts/ComputerAccount/ComputerName",
+                    format!("PC-{n:06}"),
+                )
                 .set(
                     "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
                     format!("Secret-{n:06}"),
