@@ -895,3 +895,51 @@ fn answer_file_assets_cannot_leave_their_folder_through_links() {
         text(&o)
     );
 }
+
+/// Issue #11, multivariant: `inspect` shows an answer file's targets, their conditions and the
+/// settings each variant changes; `build` refuses it (naming the element and line:col) and
+/// writes nothing, and `validate` reports the same error.
+#[test]
+fn multivariant_answer_file_is_shown_by_inspect_and_refused_by_build() {
+    let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/windows-itpro-docs-provisioning-multivariant.example.xml",
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let xml = xml.to_str().expect("utf-8 path");
+    let shown = text(&ok(&["inspect", xml], tmp.path()));
+    assert!(shown.contains("Targets (2)"), "{shown}");
+    assert!(
+        shown.contains(
+            "when ProcessorName = Pattern:.*Celeron.* and ProcessorType = Pattern:.*(I|i)ntel.*"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("or   ProcessorName = Barton"), "{shown}");
+    assert!(
+        shown.contains("#1  for Unique target identifier for desktop, Mobile target"),
+        "{shown}"
+    );
+    assert!(shown.contains("    /HotSpot/Enabled = 1"), "{shown}");
+    let json = ok(&["inspect", "--json", xml], tmp.path()).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(v["targets"][1]["states"][0][0][0], "MCC");
+    assert_eq!(
+        v["variants"][0]["settings"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let out = tmp.path().join("mv.ppkg");
+    let o = ppkg(
+        &["build", xml, "-o", out.to_str().expect("path")],
+        tmp.path(),
+    );
+    assert!(!o.status.success());
+    let err = text(&o);
+    assert!(err.contains(":32:7: error PPKG-V028 Variant[1]"), "{err}");
+    assert!(!out.exists(), "a refused build wrote {}", out.display());
+    let o = ppkg(&["validate", xml], tmp.path());
+    assert!(!o.status.success());
+    assert!(text(&o).contains(":32:7: error PPKG-V028"), "{}", text(&o));
+}
