@@ -943,3 +943,56 @@ fn multivariant_answer_file_is_shown_by_inspect_and_refused_by_build() {
     assert!(!o.status.success());
     assert!(text(&o).contains(":32:7: error PPKG-V028"), "{}", text(&o));
 }
+
+/// Issue #11 regressions: `validate` and `build` agree. A setting the compiler has no handler
+/// for, and control characters in a profile (package name U+0001, password ending U+0001 U+0000,
+/// SSID with U+0007), are errors in both, and `build` writes nothing.
+#[test]
+fn validate_and_build_agree_on_what_cannot_be_built() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    if let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/msiot-Appx.IoTOnboardingTask.customizations.xml",
+    ) {
+        let xml = xml.to_str().expect("utf-8 path");
+        for cmd in [
+            vec!["validate", xml, "--edition", "iotuap"],
+            vec!["build", xml, "--edition", "iotuap", "-o", "handler.ppkg"],
+        ] {
+            let o = ppkg(&cmd, d);
+            assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+            let all = text(&o);
+            assert!(all.contains(":41:15: error PPKG-V023"), "{all}");
+            assert!(all.contains("DeploymentOptions"), "{all}");
+        }
+        assert!(!d.join("handler.ppkg").exists());
+    }
+    std::fs::write(
+        d.join("chars.toml"),
+        r#"[package]
+name = "bad\u0001name"
+[[local_users]]
+name = "admin"
+password = "Sup3rSecret\u0001\u0000"
+group = "Administrators"
+[[wifi]]
+ssid = "off\u0007ice"
+security = "Open"
+"#,
+    )
+    .expect("write");
+    for cmd in [
+        vec!["validate", "chars.toml"],
+        vec!["build", "chars.toml", "-o", "chars.ppkg"],
+    ] {
+        let o = ppkg(&cmd, d);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let all = text(&o);
+        for field in ["PackageConfig/Name", "Password", "SSID"] {
+            assert!(all.contains(field), "{field} not reported: {all}");
+        }
+        assert!(all.contains("U+0001") && all.contains("U+0007"), "{all}");
+        assert!(!all.contains("Sup3rSecret"), "a secret was printed: {all}");
+    }
+    assert!(!d.join("chars.ppkg").exists());
+}
