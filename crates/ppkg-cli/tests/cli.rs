@@ -943,11 +943,18 @@ fn multivariant_answer_file_is_shown_by_inspect_and_refused_by_build() {
     );
     assert!(!o.status.success());
     let err = text(&o);
-    assert!(err.contains(":32:7: error PPKG-V028 Variant[1]"), "{err}");
+    assert!(
+        err.contains(":32:7: error[MultivariantNotCompiled] Variant[1]"),
+        "{err}"
+    );
     assert!(!out.exists(), "a refused build wrote {}", out.display());
     let o = ppkg(&["validate", xml], tmp.path());
     assert!(!o.status.success());
-    assert!(text(&o).contains(":32:7: error PPKG-V028"), "{}", text(&o));
+    assert!(
+        text(&o).contains(":32:7: error[MultivariantNotCompiled]"),
+        "{}",
+        text(&o)
+    );
 }
 
 /// Issue #11 regressions: `validate` and `build` agree. A setting the compiler has no handler
@@ -968,7 +975,7 @@ fn validate_and_build_agree_on_what_cannot_be_built() {
             let o = ppkg(&cmd, d);
             assert_eq!(o.status.code(), Some(1), "{}", text(&o));
             let all = text(&o);
-            assert!(all.contains(":41:15: error PPKG-V023"), "{all}");
+            assert!(all.contains(":41:15: error[NoCompilerHandler]"), "{all}");
             assert!(all.contains("DeploymentOptions"), "{all}");
         }
         assert!(!d.join("handler.ppkg").exists());

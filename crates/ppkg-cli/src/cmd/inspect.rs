@@ -166,7 +166,15 @@ fn answer_report(path: &Path, show: bool) -> Result<Report> {
         settings,
         compiled: Vec::new(),
         payloads: Vec::new(),
-        warnings: crate::cmd::validate::package_warnings(Some(&a)),
+        diagnostics: csp_model::validate::validate(
+            &a,
+            csp_model::Catalog::builtin(),
+            csp_model::Edition::Desktop,
+        )
+        .into_diagnostics()
+        .into_iter()
+        .map(|d| d.in_file(path.display().to_string()))
+        .collect(),
         wifi: Vec::new(),
         targets,
         variants,
