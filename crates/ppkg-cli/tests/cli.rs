@@ -1246,4 +1246,111 @@ fn text_of(o: &Output) -> String {
 
     assert!(text(&o).contains("bad.csv:3"), "{}", text(&o));
     assert!(!d.join("bad").exists());
+
+/// Issue #11, multivariant: `inspect` shows an answer file's targets, their conditions and the
+/// settings each variant changes; `build` refuses it (naming the element and line:col) and
+/// writes nothing, and `validate` reports the same error.
+#[test]
+fn multivariant_answer_file_is_shown_by_inspect_and_refused_by_build() {
+    let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/windows-itpro-docs-provisioning-multivariant.example.xml",
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let xml = xml.to_str().expect("utf-8 path");
+    let shown = text(&ok(&["inspect", xml], tmp.path()));
+    assert!(shown.contains("Targets (2)"), "{shown}");
+    assert!(
+        shown.contains(
+            "when ProcessorName = Pattern:.*Celeron.* and ProcessorType = Pattern:.*(I|i)ntel.*"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("or   ProcessorName = Barton"), "{shown}");
+    assert!(
+        shown.contains("#1  for Unique target identifier for desktop, Mobile target"),
+        "{shown}"
+    );
+    assert!(shown.contains("    /HotSpot/Enabled = 1"), "{shown}");
+    let json = ok(&["inspect", "--json", xml], tmp.path()).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(v["targets"][1]["states"][0][0][0], "MCC");
+    assert_eq!(
+        v["variants"][0]["settings"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let out = tmp.path().join("mv.ppkg");
+    let o = ppkg(
+        &["build", xml, "-o", out.to_str().expect("path")],
+        tmp.path(),
+    );
+    assert!(!o.status.success());
+    let err = text(&o);
+    assert!(
+        err.contains(":32:7: error[MultivariantNotCompiled] Variant[1]"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a refused build wrote {}", out.display());
+    let o = ppkg(&["validate", xml], tmp.path());
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains(":32:7: error[MultivariantNotCompiled]"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Issue #11 regressions: `validate` and `build` agree. A setting the compiler has no handler
+/// for, and control characters in a profile (package name U+0001, password ending U+0001 U+0000,
+/// SSID with U+0007), are errors in both, and `build` writes nothing.
+#[test]
+fn validate_and_build_agree_on_what_cannot_be_built() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    if let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/msiot-Appx.IoTOnboardingTask.customizations.xml",
+    ) {
+        let xml = xml.to_str().expect("utf-8 path");
+        for cmd in [
+            vec!["validate", xml, "--edition", "iotuap"],
+            vec!["build", xml, "--edition", "iotuap", "-o", "handler.ppkg"],
+        ] {
+            let o = ppkg(&cmd, d);
+            assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+            let all = text(&o);
+            assert!(all.contains(":41:15: error[NoCompilerHandler]"), "{all}");
+            assert!(all.contains("DeploymentOptions"), "{all}");
+        }
+        assert!(!d.join("handler.ppkg").exists());
+    }
+    std::fs::write(
+        d.join("chars.toml"),
+        r#"[package]
+name = "bad\u0001name"
+[[local_users]]
+name = "admin"
+password = "Sup3rSecret\u0001\u0000"
+group = "Administrators"
+[[wifi]]
+ssid = "off\u0007ice"
+security = "Open"
+"#,
+    )
+    .expect("write");
+    for cmd in [
+        vec!["validate", "chars.toml"],
+        vec!["build", "chars.toml", "-o", "chars.ppkg"],
+    ] {
+        let o = ppkg(&cmd, d);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let all = text(&o);
+        for field in ["PackageConfig/Name", "Password", "SSID"] {
+            assert!(all.contains(field), "{field} not reported: {all}");
+        }
+        assert!(all.contains("U+0001") && all.contains("U+0007"), "{all}");
+        assert!(!all.contains("Sup3rSecret"), "a secret was printed: {all}");
+    }
+    assert!(!d.join("chars.ppkg").exists());
 }
