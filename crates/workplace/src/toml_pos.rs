@@ -125,6 +125,11 @@ pub fn locate_in_toml(text: &str, path: &str) -> Option<TextPos> {
                 .is_some_and(|v| v.trim() == wanted.trim())
         })?
     };
+    // `[wifi.eap]` and other sub-tables of an item: `…/eap/server_names`.
+    let table = match names.get(depth..) {
+        Some([sub, _, ..]) => table.get(sub).and_then(Item::as_table).unwrap_or(table),
+        _ => table,
+    };
     if let Some(leaf) = leaf {
         let snake = snake_case(leaf);
         let aliases = LEAF_ALIASES
