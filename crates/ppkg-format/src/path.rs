@@ -11,7 +11,7 @@
 //! name    = 1*( letter / digit / "_" / "-" / "." )        ; an XML element's local name
 //! key     = value                                          ; the item's key attribute
 //!         / name "=" value                                 ; a named attribute
-//! value   = 1*( char other than "\" "]" "=" / "\\" / "\]" / "\=" )
+//! value   = 1*( char other than "\" "]" "=" / "\\" / "\]" / "\=" / "\@" )
 //! ```
 //!
 //! - `Workplace/Enrollments/UPN[enroll@example.com]/Secret`: the `UPN` list item whose key
@@ -23,7 +23,8 @@
 //!
 //! [`format_path`] writes the short form `Item[value]` when the key is unnamed or when the
 //! attribute has the element's own name (WCD's `<UPN UPN="…">`), and `Item[Attr=value]`
-//! otherwise; `\`, `]` and `=` in values are escaped with `\`. WCD's list items carry their key
+//! otherwise; `\`, `]` and `=` in values are escaped with `\` (and a leading `@` of a short-form
+//! value, which would otherwise read as the XPath form). WCD's list items carry their key
 //! twice (`<UPN UPN="x" Name="x">`); the redundant `Name` attribute is not part of a path.
 
 use std::fmt;
@@ -83,11 +84,13 @@ impl fmt::Display for Segment {
         f.write_str(&self.name)?;
         for (k, v) in &self.attrs {
             f.write_str("[")?;
-            if !k.is_empty() && *k != self.name {
+            let short = k.is_empty() || *k == self.name;
+            if !short {
                 write!(f, "{k}=")?;
             }
-            for c in v.chars() {
-                if matches!(c, '\\' | ']' | '=') {
+            for (i, c) in v.chars().enumerate() {
+                // A short-form value starting with `@` would read as the XPath form.
+                if matches!(c, '\\' | ']' | '=') || (c == '@' && i == 0 && short) {
                     f.write_str("\\")?;
                 }
                 write!(f, "{c}")?;
@@ -193,8 +196,8 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, PathError> {
                     None => return Err(err(i, "unterminated '[': expected ']'")),
                     Some('\\') => {
                         match chars.get(i + 1) {
-                            Some(c @ ('\\' | ']' | '=')) => value.push(*c),
-                            _ => return Err(err(i, "only \\\\, \\] and \\= are escapes")),
+                            Some(c @ ('\\' | ']' | '=' | '@')) => value.push(*c),
+                            _ => return Err(err(i, "only \\\\, \\], \\= and \\@ are escapes")),
                         }
                         i += 2;
                     }

@@ -10,7 +10,7 @@ use workplace::{Asset, AuthPolicy, ClientCertificate, Enrollment, KeyLocation, P
 
 use crate::error::{Error, Result};
 use crate::package::{Input, Package};
-use crate::report::{Diagnostic, Report, Severity};
+use crate::report::{Code, Diagnostic, Report};
 
 /// One device: where it comes from (for diagnostics, `devices.csv:17`), its setting overrides
 /// by path, its variables and its output name.
@@ -108,40 +108,33 @@ pub struct Bulk {
 }
 
 impl Bulk {
-    /// A bulk run on this template. The template is validated once here.
+    /// A bulk run on this template. The template's assets are read once here; its checks run
+    /// per device (a Certificate enrollment's Secret, say, may come from each device's PFX), so
+    /// a template fault is reported by every device.
     ///
     /// # Errors
     /// [`Error::Usage`] when the template is an answer file (bulk needs a profile);
-    /// [`Error::Invalid`] when the template has errors; [`Error::Profile`] when its assets
-    /// cannot be read.
+    /// [`Error::Profile`] when its assets cannot be read.
     pub fn new(template: Package) -> Result<Self> {
-        let Input::Profile { profile, .. } = &template.input else {
+        let Input::Profile { profile, toml } = &template.input else {
             return Err(Error::Usage(format!(
                 "{}: bulk needs a profile (TOML or JSON), not an answer file",
                 template.display
             )));
         };
-        let mut template = template.clone();
-        let mut loaded = (**profile).clone();
         let base = template
             .assets_folder
             .clone()
             .or_else(|| template.base_dir.clone())
             .unwrap_or_else(|| PathBuf::from("."));
-        let prepared = template.prepare()?;
-        if prepared.report.has_errors() {
-            return Err(Error::Invalid(prepared.report));
-        }
-        if let Some(p) = prepared.profile {
-            loaded = p;
-        }
+        let mut loaded = (**profile).clone();
+        template.resolve_profile_assets(&mut loaded)?;
+        let toml = toml.clone();
+        let mut template = template;
         // Devices start from the loaded profile: assets are read once.
-        template.input = match template.input {
-            Input::Profile { toml, .. } => Input::Profile {
-                profile: Box::new(loaded),
-                toml,
-            },
-            other => other,
+        template.input = Input::Profile {
+            profile: Box::new(loaded),
+            toml,
         };
         Ok(Bulk {
             template,
@@ -150,6 +143,12 @@ impl Bulk {
             package_name: None,
             files_folder: base,
         })
+    }
+
+    /// The template's own diagnostics (profile checks and catalog validation), with TOML
+    /// positions: worth showing once before the devices' reports.
+    pub fn template_report(&self) -> Report {
+        self.template.validate()
     }
 
     /// Declares variables: names a [`Device`] may set with [`Device::var`] and values may use as
@@ -277,8 +276,8 @@ impl Bulk {
     /// # Errors
     /// A report of every problem, each naming the device's origin.
     pub fn build(&self, device: &Device) -> std::result::Result<BulkOutput, Report> {
-        let name = self.output_name(device)?;
         let pkg = self.device_package(device)?;
+        let name = self.output_name(device)?;
         let mut buf = Cursor::new(Vec::new());
         match pkg.write_to(&mut buf) {
             Ok(w) => Ok(BulkOutput {
@@ -329,12 +328,11 @@ impl Bulk {
     }
 
     fn fail(&self, device: &Device, path: &str, message: String) -> Report {
-        Report::new(vec![Diagnostic::unplaced(
-            device.origin.clone(),
-            Severity::Error,
-            "Bulk",
-            path,
-            message,
+        Report::new(vec![crate::package::place(
+            Diagnostic::field(Code::BulkRowInvalid, path, message),
+            &device.origin,
+            None,
+            "the device was given in code, not read from a file",
         )])
     }
 
@@ -417,16 +415,16 @@ impl Bulk {
                         &mut p.enrollments[last]
                     }
                 };
-                match *field {
-                    "AuthPolicy" => e.auth_policy = AuthPolicy::from_label(value),
-                    "DiscoveryServiceFullURL" => {
+                match field.to_ascii_lowercase().as_str() {
+                    "authpolicy" => e.auth_policy = AuthPolicy::from_label(value),
+                    "discoveryservicefullurl" => {
                         e.discovery_service_full_url = Some(value.to_owned())
                     }
-                    "EnrollmentServiceFullURL" => {
+                    "enrollmentservicefullurl" => {
                         e.enrollment_service_full_url = Some(value.to_owned())
                     }
-                    "PolicyServiceFullURL" => e.policy_service_full_url = Some(value.to_owned()),
-                    "Secret" => {
+                    "policyservicefullurl" => e.policy_service_full_url = Some(value.to_owned()),
+                    "secret" => {
                         e.secret = Some(Secret::new(value));
                         touched.secrets.insert(upn.to_owned());
                     }

@@ -367,7 +367,10 @@ impl Profile {
             for d in &c.dependencies {
                 push(
                     "ProvisioningCommands/PrimaryContext/Command/CommandConfig/DependencyPackages/Dependency",
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &d.file,
                 );
             }
@@ -445,12 +448,36 @@ impl Profile {
             }
             for d in &mut c.dependencies {
                 out.push((
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &mut d.file,
                 ));
             }
         }
         out
+    }
+
+    /// Loads assets not yet loaded from `lookup(field_path, reference)`, which gives the bytes
+    /// of the file a field names (the payloads of a built package, say) or `None`; returns how
+    /// many were loaded. Used to run the checks that need certificate bytes (expiry, PFX
+    /// password) on a package's answer file.
+    pub fn load_assets_with(
+        &mut self,
+        mut lookup: impl FnMut(&str, &str) -> Option<Vec<u8>>,
+    ) -> usize {
+        let mut n = 0;
+        for (field, asset) in self.assets_mut() {
+            if asset.data.is_some() || asset.file.is_some() {
+                continue;
+            }
+            if let Some(bytes) = lookup(&field, &asset.path) {
+                asset.data = Some(bytes);
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Loads every asset not yet loaded, relative paths against `base_dir` (the profile's
@@ -600,7 +627,7 @@ impl Profile {
                 if let Some(u) = url.as_mut() {
                     if u.trim() != u {
                         *u = u.trim().to_owned();
-                        changes.push(Diagnostic::new(
+                        changes.push(Diagnostic::field(
                             Code::UrlTrimmed,
                             format!("{base}/{leaf}"),
                             "trimmed",
@@ -615,7 +642,7 @@ impl Profile {
                     _ => None,
                 };
                 if let Some(f) = fixed {
-                    changes.push(Diagnostic::new(
+                    changes.push(Diagnostic::field(
                         Code::AuthPolicyNormalized,
                         format!("{base}/AuthPolicy"),
                         format!("{s:?} written {:?}", f.label()),
@@ -628,7 +655,7 @@ impl Profile {
                     if let Some(t) = cert::normalize_thumbprint(s.expose()) {
                         if t != s.expose() {
                             e.secret = Some(Secret::new(t));
-                            changes.push(Diagnostic::new(
+                            changes.push(Diagnostic::field(
                                 Code::ThumbprintNormalized,
                                 format!("{base}/Secret"),
                                 "thumbprint upper-cased",
@@ -641,7 +668,7 @@ impl Profile {
         for t in &mut self.trusted_provisioners {
             if let Some(n) = cert::normalize_thumbprint(&t.hash) {
                 if n != t.hash {
-                    changes.push(Diagnostic::new(
+                    changes.push(Diagnostic::field(
                         Code::ThumbprintNormalized,
                         item_path(paths::PROVISIONER, "CertificateHash", &t.hash),
                         format!("written {n}"),

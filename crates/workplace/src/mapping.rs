@@ -33,7 +33,8 @@ pub(crate) mod paths {
     pub(crate) const COMMAND: &str = "ProvisioningCommands/PrimaryContext/Command/CommandConfig";
 }
 
-/// A field path for diagnostics: `prefix[@Key="value"]`.
+/// A field path for diagnostics: `prefix[value]` or `prefix[Key=value]` (see
+/// [`ppkg_format::path`]).
 pub(crate) fn item_path(prefix: &str, key: &str, value: &str) -> String {
     let names: Vec<&str> = prefix.split('/').collect();
     let mut segs: Vec<Segment> = names.iter().map(|n| Segment::plain(n)).collect();
@@ -248,7 +249,8 @@ pub(crate) fn to_common(p: &Profile) -> Result<Node, crate::setting::PathError> 
 /// Adds a setting to the tree; an intermediate element merges with *any* sibling of the same name
 /// and attributes, so typed and untyped settings of one group share one element.
 fn insert_merging(root: &mut Node, s: &RawSetting) -> Result<(), crate::setting::PathError> {
-    let segs = parse_path(&s.path)?;
+    let mut segs = parse_path(&s.path)?;
+    crate::setting::name_keys(&mut segs);
     let Some((leaf, dirs)) = segs.split_last() else {
         return Ok(());
     };
@@ -311,7 +313,11 @@ pub(crate) fn from_common(p: &mut Profile, common: &Node) {
     let flat = flatten(common);
     let parsed: Vec<Vec<Segment>> = flat
         .iter()
-        .map(|s| parse_path(&s.path).unwrap_or_default())
+        .map(|s| {
+            let mut segs = parse_path(&s.path).unwrap_or_default();
+            crate::setting::name_keys(&mut segs);
+            segs
+        })
         .collect();
     let mut groups: Vec<Group> = Vec::new();
     for (i, segs) in parsed.iter().enumerate() {

@@ -148,10 +148,11 @@ fn profile() -> impl Strategy<Value = Profile> {
                     .enumerate()
                     .map(|(i, v)| {
                         RawSetting::new(
-                            format!(
-                                "Policies/Area{i}/Setting[@Name=\"{}\"]",
-                                v.replace('\\', "").replace('"', "\\\"")
-                            ),
+                            workplace::format_path(&[
+                                workplace::Segment::plain("Policies"),
+                                workplace::Segment::plain(&format!("Area{i}")),
+                                workplace::Segment::item("Setting", "Name", &v),
+                            ]),
                             v,
                         )
                     })

@@ -488,7 +488,7 @@ fn checks_catch_what_would_fail_on_the_device() {
     // XML cannot carry U+0001.
     let mut w = sae(Some("Guest-Pass-2024"));
     w.ssid = "Bad\u{1}Name".into();
-    assert!(codes(&with(w.clone())).contains(&Code::XmlIllegalCharacter));
+    assert!(codes(&with(w.clone())).contains(&Code::InvalidXmlChar));
     assert!(wlan_profile_xml(&w, None).unwrap_err().contains("U+0001"));
     // A proxy only exists on WCD's WLANSetting.
     let mut w = sae(Some("Guest-Pass-2024"));

@@ -28,7 +28,7 @@ pub fn validate(answer: &AnswerFile, catalog: &Catalog, edition: Edition) -> Rep
 /// - every element under `Common` and under each variant's `Settings` is looked up by its path
 ///   (element names joined with `/`, list and map items by their item element):
 ///   [`Code::UnknownSetting`] with the nearest valid names, or [`Code::WrongParent`] when the name
-///   exists under another parent; [`Code::NotInEdition`] when the target edition lacks it (field
+///   exists under another parent; [`Code::SettingNotInTarget`] when the target edition lacks it (field
 ///   case B02);
 /// - map items need their key attribute, unique (case-insensitive, as Windows compares user
 ///   names and UPNs) among siblings ([`Code::MissingKey`], [`Code::DuplicateKey`]); list items
@@ -425,7 +425,13 @@ impl<'a> Walker<'_, 'a> {
                 };
                 let attr = key_attr.unwrap_or("Name");
                 let key = c.attr(attr).filter(|k| !k.trim().is_empty());
-                let item_display = format!("{}/{name}[{}]", self.display, key.unwrap_or("?"));
+                // The one path syntax (`ppkg_format::path`): `UPN[x]`,
+                // `ClientCertificate[CertificateName=x]`.
+                let item_display = format!(
+                    "{}/{}",
+                    self.display,
+                    ppkg_format::path::Segment::item(name, attr, key.unwrap_or("?"))
+                );
                 match key {
                     None => self.out.push(
                         Diagnostic::new(
@@ -519,7 +525,7 @@ impl<'a> Walker<'_, 'a> {
                         edition.name(),
                         catalog.editions_of(&self.path)
                     );
-                    self.push(Code::NotInEdition, self.display.clone(), c.pos, msg);
+                    self.push(Code::SettingNotInTarget, self.display.clone(), c.pos, msg);
                 }
                 any
             }
@@ -653,7 +659,7 @@ impl<'a> Walker<'_, 'a> {
                 c.max_length
                     .map_or_else(|| "any".to_owned(), |m| m.to_string())
             );
-            self.push(Code::TooLong, path.to_owned(), at, msg);
+            self.push(Code::ValueTooLong, path.to_owned(), at, msg);
         }
         if let Some(p) = c.pattern.as_deref() {
             match self.cache.get(p) {
