@@ -83,6 +83,14 @@ override settings: computer_name, wifi_key, enrollment_secret, upn, or any setti
 
 Exit code: 0 when the packages are the same, 1 when they differ (as diff(1)), 2 on errors.")]
     Diff(DiffArgs),
+    /// Serve the HTTP API and web page that build, validate and inspect packages.
+    #[command(after_help = "Examples:
+  ppkg serve --config serve.toml
+
+serve.toml names the listen address, the templates folder (profiles and their assets), an
+optional bearer-token file, limits and TLS; see crates/ppkg-server/README.md. SIGTERM stops
+gracefully, SIGHUP reloads the templates.")]
+    Serve(crate::cmd::serve::ServeArgs),
 }
 
 /// `ppkg build`.

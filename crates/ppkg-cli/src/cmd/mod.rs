@@ -7,6 +7,7 @@ mod diff;
 mod extract;
 mod inspect;
 mod schedule;
+pub(crate) mod serve;
 mod validate;
 
 use std::fmt;
@@ -39,6 +40,7 @@ pub(crate) fn run(command: Command) -> Result<u8> {
         Command::Bulk(a) => bulk::run(&a),
         Command::Schedule(a) => schedule::run(&a),
         Command::Diff(a) => diff::run(&a),
+        Command::Serve(a) => serve::run(&a),
     }
 }
 
