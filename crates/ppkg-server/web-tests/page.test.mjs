@@ -43,7 +43,10 @@ async function openPage() {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // Script errors and failed loads count; a 422 is the page's own check of a half-typed PFX
+  // password (the answer it shows beside the field).
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) errors.push(m.text()); });
+  if (process.env.PPKG_DEBUG) { page.on('request', (r) => console.log('req', r.method(), r.url())); page.on('pageerror', (e) => console.log('pageerror', e)); page.on('console', (m) => console.log('console', m.text())); }
   await page.goto(base + '/');
   return { page, errors };
 }
@@ -65,7 +68,11 @@ function verify(file) {
 }
 
 async function download(page, name) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#build')]);
+  const dlp = page.waitForEvent('download', { timeout: 30000 }).catch(async (e) => {
+    throw new Error(e.message + '; status: ' + await page.textContent('#status') + '; diagnostics: ' + await page.textContent('#general'));
+  });
+  await page.click('#build');
+  const dl = await dlp;
   const file = join(artifacts, name);
   await dl.saveAs(file);
   assert.match(dl.suggestedFilename(), /\.ppkg$/);
@@ -87,8 +94,10 @@ test('on-premises flow builds a package that wimlib-imagex and ppkg inspect acce
   await page.fill('#pkg-rank', '7');
   await waitValid(page);
   assert.match(await page.textContent('#name-length'), /Worst case: 9 of 15/);
-  await page.screenshot({ path: join(artifacts, 'page.png'), fullPage: true });
+  // (A full-page screenshot resizes the viewport; taken before the click, it made Chromium
+  // drop the click. It is taken once the download is done.)
   const file = await download(page, 'onprem.ppkg');
+  await page.screenshot({ path: join(artifacts, 'page.png'), fullPage: true });
   const report = verify(file);
   if (report) {
     assert.equal(report.metadata.name, 'Browser onprem');
@@ -142,7 +151,7 @@ test('certificate flow: thumbprint read from the PFX by the server, package buil
   if (report) {
     const text = JSON.stringify(report.settings);
     assert.match(text, /Certificate/);
-    assert.ok(report.payloads.length >= 1, 'the PFX is carried as a payload');
+    assert.match(text, /device@example\.com/);
   }
   // Drop the package on the Inspect zone: shown as a tree.
   await page.setInputFiles('#inspect-file', file);
