@@ -8,9 +8,9 @@ use std::error::Error;
 use std::fs::File;
 use std::io::BufReader;
 
-use ppkg_format::layout::Package;
-use ppkg_format::owner::OwnerType;
-use ppkg_format::wim::WimReader;
+use ppkg::format::layout::Package;
+use ppkg::format::owner::OwnerType;
+use ppkg::format::wim::WimReader;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let Some(path) = std::env::args_os().nth(1) else {

@@ -5,9 +5,9 @@
 
 use std::error::Error;
 
-use csp_model::validate::{CallbackLogger, Severity, Validator};
-use csp_model::{Catalog, Edition};
-use ppkg_format::answer::AnswerFile;
+use ppkg::csp_model::validate::{CallbackLogger, Severity, Validator};
+use ppkg::csp_model::{Catalog, Edition};
+use ppkg::format::answer::AnswerFile;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let answer = AnswerFile::parse(&bytes).map_err(|e| format!("{path}: {e}"))?;
 
     let (mut errors, mut warnings, mut enrollment_errors) = (0, 0, 0);
-    let mut logger = CallbackLogger(|d: csp_model::validate::Diagnostic| {
+    let mut logger = CallbackLogger(|d: ppkg::csp_model::validate::Diagnostic| {
         match d.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,

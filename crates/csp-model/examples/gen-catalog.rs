@@ -1,6 +1,7 @@
-//! Regenerates `crates/csp-model/data/catalog.tsv` from WCD's settings store dump.
+//! Regenerates `crates/csp-model/data/catalog.tsv` from WCD's settings stores and the real
+//! packages' SettingsGroup GUIDs (see `gen/gen_catalog.rs`).
 //!
-//! Usage: `cargo run -p csp-model --example gen-catalog -- /work/shared/reference/wcd-store [out]`
+//! Usage: `cargo run -p csp-model --example gen-catalog -- /work/shared/reference [out]`
 //! (`out` defaults to the committed table next to this crate's sources).
 
 #[path = "../gen/gen_catalog.rs"]
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let Some(store) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: gen-catalog <wcd-store dir> [out file]");
+        eprintln!("usage: gen-catalog <reference dir (holds wcd-store, wcd-store-22621, ppkg)> [out file]");
         return ExitCode::from(2);
     };
     let out = args

@@ -1,13 +1,35 @@
-//! The catalog generator: WCD's settings store dump (`settings-<Edition>.jsonl`,
-//! `sequence-<Edition>.tsv`, see the store's `SOURCES.md` and `TYPES.md`) → the compact table
+//! The catalog generator: WCD's settings stores → the compact table
 //! `crates/csp-model/data/catalog.tsv` that `csp_model::catalog` embeds.
+//!
+//! Inputs, all below the reference folder (`shared/reference/`):
+//!
+//! - `wcd-store/` (ICD 2019.625, all seven editions: `settings-<Edition>.jsonl`,
+//!   `sequence-<Edition>.tsv`, see its `SOURCES.md` and `TYPES.md`);
+//! - `wcd-store-22621/settings-Desktop.jsonl` (the Windows 11 22621 desktop store, same record
+//!   shape, no sequence table);
+//! - the real packages' `Prov/RunTime.xml` + `.provxml` (`ppkg/*.ppkg` and
+//!   `ppkg/*_extracted/Multivariant/0/Prov/`), which give the SettingsGroup GUIDs WCD used.
+//!
+//! Merge rules (also in `docs/FORMAT.md`, "Settings catalog"):
+//!
+//! 1. Every 2019 record is kept, for the editions that have it (store `2019`).
+//! 2. For Desktop, the 22621 record wins: when it equals the 2019 Desktop record the variant
+//!    gains store `22621`; when it differs, the Desktop bit moves to the 22621 variant (merged
+//!    with an identical variant of another edition if there is one) and the 2019 Desktop record
+//!    is kept as an `O` line (what the older store said, for display).
+//! 3. A 22621 path the 2019 store lacks is a new Desktop variant (store `22621`).
+//! 4. SettingsGroup GUIDs: the 2019 sequence tables (`G … store`); for a group path (the atomic
+//!    root, else the setting path) of a value setting that no sequence table has, the GUID a real
+//!    package's RunTime.xml gives that group (`learned:<package>`), else
+//!    `csp_model::catalog::generated_settings_group` (`generated`; UUID v5 of the path under a
+//!    fixed namespace).
 //!
 //! Shared by the `gen-catalog` example (which writes the file) and the `catalog_gen` test (which
 //! checks that the committed table is what this code produces), so that building never needs the
-//! store. The table format is documented in `csp_model::catalog::table` (the reader); keep both
+//! stores. The table format is documented in `csp_model::catalog::table` (the reader); keep both
 //! in step and bump the `V` line when the format changes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -25,35 +47,55 @@ pub(crate) const EDITIONS: [&str; 7] = [
 ];
 
 /// Table format version written on the `V` line.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
-/// Reads the store dump in `store` and returns the table text.
+/// Edition bit of Desktop.
+const DESKTOP: u8 = 1 << 1;
+/// Store bits (`stores` column): the 2019 store and the 22621 desktop store.
+const S2019: u8 = 1;
+const S22621: u8 = 2;
+
+/// One distinct record of a path: projected columns, edition mask, store mask.
+#[derive(Clone)]
+struct Variant {
+    tail: String,
+    editions: u8,
+    stores: u8,
+}
+
+/// Reads the stores and packages below `reference` and returns the table text.
 ///
 /// # Errors
 /// A message naming the file and line when a file is missing or a record does not have the
-/// shape `SOURCES.md` describes.
-pub(crate) fn generate(store: &Path) -> Result<String, String> {
-    // path -> list of (projected record line tail, edition mask)
-    let mut settings: BTreeMap<PathKey, Vec<(String, u8)>> = BTreeMap::new();
+/// shape `SOURCES.md` describes, or when two packages (or a package and the sequence table)
+/// give one group two GUIDs.
+pub(crate) fn generate(reference: &Path) -> Result<String, String> {
+    let store = reference.join("wcd-store");
+    // path -> distinct variants
+    let mut settings: BTreeMap<PathKey, Vec<Variant>> = BTreeMap::new();
     let mut sequence: BTreeMap<PathKey, SeqAcc> = BTreeMap::new();
+    // path -> atomic root (22621 record first, else any 2019 record)
+    let mut atomic: BTreeMap<String, Option<String>> = BTreeMap::new();
+    // 22621 path -> whether it is a value setting (not a tree, list or map)
+    let mut is_value: BTreeMap<String, bool> = BTreeMap::new();
     for (bit, edition) in EDITIONS.iter().enumerate() {
         let file = store.join(format!("settings-{edition}.jsonl"));
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let v: Value = serde_json::from_str(line)
-                .map_err(|e| format!("{}:{}: {e}", file.display(), n + 1))?;
+        for (n, v) in read_jsonl(&file)? {
             let path = str_field(&v, "path")
-                .ok_or_else(|| format!("{}:{}: no path", file.display(), n + 1))?
+                .ok_or_else(|| format!("{}:{n}: no path", file.display()))?
                 .to_owned();
-            let tail = project(&v).map_err(|e| format!("{}:{}: {e}", file.display(), n + 1))?;
+            let tail = project(&v).map_err(|e| format!("{}:{n}: {e}", file.display()))?;
+            atomic
+                .entry(path.clone())
+                .or_insert_with(|| str_field(&v, "atomic_root").map(str::to_owned));
             let variants = settings.entry(PathKey(path)).or_default();
-            match variants.iter_mut().find(|(t, _)| *t == tail) {
-                Some((_, mask)) => *mask |= 1 << bit,
-                None => variants.push((tail, 1 << bit)),
+            match variants.iter_mut().find(|x| x.tail == tail) {
+                Some(x) => x.editions |= 1 << bit,
+                None => variants.push(Variant {
+                    tail,
+                    editions: 1 << bit,
+                    stores: S2019,
+                }),
             }
         }
         let file = store.join(format!("sequence-{edition}.tsv"));
@@ -84,28 +126,128 @@ pub(crate) fn generate(store: &Path) -> Result<String, String> {
                 ));
             }
             acc.guid = cols[0].to_owned();
+            acc.source = "store".to_owned();
             acc.levels[bit] = Some(level);
             acc.reboot[bit] = Some(cols[3] == "1");
+        }
+    }
+
+    // The 22621 desktop store (rules 2 and 3).
+    let mut older: BTreeMap<PathKey, String> = BTreeMap::new();
+    let file = reference.join("wcd-store-22621/settings-Desktop.jsonl");
+    for (n, v) in read_jsonl(&file)? {
+        let path = str_field(&v, "path")
+            .ok_or_else(|| format!("{}:{n}: no path", file.display()))?
+            .to_owned();
+        let tail = project(&v).map_err(|e| format!("{}:{n}: {e}", file.display()))?;
+        atomic.insert(
+            path.clone(),
+            str_field(&v, "atomic_root").map(str::to_owned),
+        );
+        is_value.insert(path.clone(), !matches!(num_field(&v, "type")?, Some(6..=8)));
+        let key = PathKey(path);
+        let variants = settings.entry(key.clone()).or_default();
+        if let Some(i) = variants.iter().position(|x| x.editions & DESKTOP != 0) {
+            if variants[i].tail == tail {
+                variants[i].stores |= S22621;
+                continue;
+            }
+            older.insert(key.clone(), variants[i].tail.clone());
+            variants[i].editions &= !DESKTOP;
+            if variants[i].editions == 0 {
+                variants.remove(i);
+            }
+        }
+        match variants.iter_mut().find(|x| x.tail == tail) {
+            Some(x) => {
+                x.editions |= DESKTOP;
+                x.stores |= S22621;
+            }
+            None => variants.push(Variant {
+                tail,
+                editions: DESKTOP,
+                stores: S22621,
+            }),
+        }
+    }
+
+    // Rule 4: GUIDs for groups no sequence table has.
+    let learned = learn_groups(reference, &atomic)?;
+    let mut groups: BTreeSet<String> = BTreeSet::new();
+    for (path, value) in &is_value {
+        if *value {
+            let group = atomic
+                .get(path)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| path.clone());
+            groups.insert(group);
+        }
+    }
+    for (group, (guid, source)) in &learned {
+        if let Some(acc) = sequence.get(&PathKey(group.clone())) {
+            if acc.guid != *guid {
+                return Err(format!(
+                    "{source}: group {group} has SettingsGroup {guid}, the sequence table {}",
+                    acc.guid
+                ));
+            }
+        }
+    }
+    for group in groups {
+        let key = PathKey(group.clone());
+        if sequence.contains_key(&key) {
+            continue;
+        }
+        let acc = sequence.entry(key).or_default();
+        match learned.get(&group) {
+            Some((guid, source)) => {
+                acc.guid = guid.clone();
+                acc.source = format!("learned:{source}");
+            }
+            None => {
+                acc.guid = csp_model::catalog::generated_settings_group(&group);
+                acc.source = "generated".to_owned();
+            }
         }
     }
 
     let mut out = String::new();
     out.push_str(
         "# csp-model settings catalog. GENERATED, do not edit: \
-         cargo run -p csp-model --example gen-catalog -- <wcd-store dir>\n",
+         cargo run -p csp-model --example gen-catalog -- <reference dir>\n",
     );
     out.push_str(
-        "# Source: WCD settings store, ICD 2019.625 (shared/reference/wcd-store, see its SOURCES.md).\n",
+        "# Sources: WCD settings store ICD 2019.625 (shared/reference/wcd-store), Windows 11 22621 \
+         desktop store (shared/reference/wcd-store-22621), SettingsGroup GUIDs of the real \
+         packages in shared/reference/ppkg.\n",
     );
     out.push_str("# Format: see crates/csp-model/src/catalog/table.rs.\n");
     let _ = writeln!(out, "V\t{FORMAT_VERSION}");
     for (path, variants) in &settings {
         let mut variants = variants.clone();
         // Order variants by their lowest edition bit, so the output is stable.
-        variants.sort_by_key(|(_, mask)| mask.trailing_zeros());
-        for (tail, mask) in variants {
-            let _ = writeln!(out, "S\t{}\t{}\t{}", esc(&path.0), mask_str(mask), tail);
+        variants.sort_by_key(|x| x.editions.trailing_zeros());
+        for x in variants {
+            let _ = writeln!(
+                out,
+                "S\t{}\t{}\t{}\t{}",
+                esc(&path.0),
+                mask_str(x.editions),
+                x.tail,
+                stores_str(x.stores)
+            );
         }
+    }
+    for (path, tail) in &older {
+        let _ = writeln!(
+            out,
+            "O\t{}\t{}\t{}\t{}",
+            esc(&path.0),
+            mask_str(DESKTOP),
+            tail,
+            stores_str(S2019)
+        );
     }
     for (path, acc) in &sequence {
         let levels: String = acc
@@ -124,19 +266,142 @@ pub(crate) fn generate(store: &Path) -> Result<String, String> {
             .collect();
         let _ = writeln!(
             out,
-            "G\t{}\t{}\t{}\t{}",
+            "G\t{}\t{}\t{}\t{}\t{}",
             esc(&path.0),
             acc.guid,
             levels,
-            reboot
+            reboot,
+            esc(&acc.source)
         );
     }
     Ok(out)
 }
 
+/// The records of a JSON-lines file with their 1-based line numbers.
+fn read_jsonl(file: &Path) -> Result<Vec<(usize, Value)>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", file.display(), n + 1))?;
+        out.push((n + 1, v));
+    }
+    Ok(out)
+}
+
+/// Group path → (SettingsGroup GUID without `_<n>`, package name) from the real packages: every
+/// RunTime.xml set whose `.provxml` parms all belong to one group (the atomic root of their
+/// `SettingsPath`, else the path itself) gives that group its GUID.
+fn learn_groups(
+    reference: &Path,
+    atomic: &BTreeMap<String, Option<String>>,
+) -> Result<BTreeMap<String, (String, String)>, String> {
+    use ppkg_format::layout::Package;
+    use ppkg_format::provxml::ProvDoc;
+    use ppkg_format::runtime::RunTime;
+
+    let dir = reference.join("ppkg");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    /// (package name, RunTime.xml, its documents by file name)
+    type Compiled = (String, RunTime, Vec<(String, ProvDoc)>);
+    let mut sources: Vec<Compiled> = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let err = |e: ppkg_format::Error| format!("{}: {e}", path.display());
+        if name.to_ascii_lowercase().ends_with(".ppkg") {
+            let file =
+                std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let wim =
+                ppkg_format::wim::WimReader::new(std::io::BufReader::new(file)).map_err(err)?;
+            let mut pkg = Package::open(wim).map_err(err)?;
+            let Some(runtime) = pkg.runtime().map_err(err)? else {
+                continue;
+            };
+            let docs = pkg.provxml().map_err(err)?;
+            sources.push((name, runtime, docs));
+        } else if name.ends_with("_extracted") {
+            let prov = path.join("Multivariant/0/Prov");
+            let rt = std::fs::read(prov.join("RunTime.xml"))
+                .map_err(|e| format!("{}: {e}", prov.display()))?;
+            let runtime = RunTime::parse(&rt).map_err(err)?;
+            let mut docs = Vec::new();
+            for set in &runtime.sets {
+                if let Some(f) = set.file_name() {
+                    let p = prov.join("RunTime").join(f);
+                    let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                    docs.push((f.to_owned(), ProvDoc::parse(&bytes).map_err(err)?));
+                }
+            }
+            sources.push((name, runtime, docs));
+        }
+    }
+    let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (name, runtime, docs) in &sources {
+        for set in &runtime.sets {
+            let Some(file) = set.file_name() else {
+                continue;
+            };
+            let Some((_, doc)) = docs.iter().find(|(n, _)| n.eq_ignore_ascii_case(file)) else {
+                continue;
+            };
+            let mut group: Option<String> = None;
+            let mut one = true;
+            for (_, parm) in doc.parms() {
+                let Some(sp) = parm.settings_path.as_deref() else {
+                    continue;
+                };
+                let sp = format!("/{sp}");
+                let g = atomic.get(&sp).cloned().flatten().unwrap_or(sp);
+                match &group {
+                    None => group = Some(g),
+                    Some(x) if *x == g => {}
+                    Some(_) => one = false,
+                }
+            }
+            let (Some(group), true) = (group, one) else {
+                continue;
+            };
+            let guid = set
+                .settings_group
+                .split('_')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if let Some((other, src)) = out.get(&group) {
+                if *other != guid {
+                    return Err(format!(
+                        "{name} gives {group} SettingsGroup {guid}, {src} gives {other}"
+                    ));
+                }
+                continue;
+            }
+            out.insert(group, (guid, name.clone()));
+        }
+    }
+    Ok(out)
+}
+
+fn stores_str(stores: u8) -> &'static str {
+    match stores {
+        S2019 => "2019",
+        S22621 => "22621",
+        _ => "2019,22621",
+    }
+}
+
 #[derive(Default)]
 struct SeqAcc {
     guid: String,
+    /// `store`, `learned:<package>` or `generated`.
+    source: String,
     levels: [Option<u8>; 7],
     reboot: [Option<bool>; 7],
 }

@@ -20,5 +20,6 @@ pub mod validate;
 pub use catalog::{Catalog, Edition, EditionSet, Setting, SettingKind};
 pub use compile::{
     answer_settings_xml, compile, AssetResolver, CompileOptions, Compiled, CompiledAsset,
+    WcdVersion,
 };
 pub use error::{Error, Result};

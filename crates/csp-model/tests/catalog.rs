@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use csp_model::catalog::{
-    Catalog, CspAction, Edition, EditionSet, Origin, OverlayEntry, SettingKind,
+    Catalog, CspAction, Edition, EditionSet, GroupSource, Origin, OverlayEntry, SettingKind, Store,
+    StoreSet,
 };
 
 #[test]
@@ -17,10 +18,11 @@ fn builtin_parses_and_covers_every_edition() {
         catalog.len()
     );
 
-    // Setting counts per edition from wcd-store/SOURCES.md.
+    // Setting counts per edition from wcd-store/SOURCES.md; Desktop is the 1,923 paths of the
+    // 22621 store (wcd-store-22621/SOURCES.md) plus the 8 that only the 2019 Desktop store has.
     let want = [
         (Edition::Common, 951),
-        (Edition::Desktop, 1614),
+        (Edition::Desktop, 1923 + 8),
         (Edition::HoloLens, 158),
         (Edition::Holographic, 161),
         (Edition::IoTUAP, 1072),
@@ -34,9 +36,22 @@ fn builtin_parses_and_covers_every_edition() {
             "{edition}"
         );
     }
-    // Sequence entries: 2478 distinct paths over all editions (TYPES.md: 2478 distinct uuids).
-    assert_eq!(catalog.sequence_entries().len(), 2478);
-    assert_eq!(catalog.paths().count(), 2609);
+    // Sequence entries: 2478 distinct paths over all editions (TYPES.md: 2478 distinct uuids),
+    // plus one group entry for each of the 106 groups of 22621-only settings (1 learned from the
+    // real packages, 105 generated).
+    assert_eq!(catalog.sequence_entries().len(), 2478 + 106);
+    let sources = |f: fn(&GroupSource) -> bool| {
+        catalog
+            .sequence_entries()
+            .iter()
+            .filter(|e| f(&e.source))
+            .count()
+    };
+    assert_eq!(sources(|s| matches!(s, GroupSource::Store)), 2478);
+    assert_eq!(sources(|s| matches!(s, GroupSource::Learned(_))), 1);
+    assert_eq!(sources(|s| matches!(s, GroupSource::Generated)), 105);
+    // 2609 paths in the 2019 store, 281 more in the 22621 store.
+    assert_eq!(catalog.paths().count(), 2609 + 281);
 }
 
 #[test]
@@ -231,7 +246,13 @@ fn overlay_from_start_pins_and_added_entries() {
         pins.settings_group.as_deref(),
         Some("d66ea0fd-afd5-5f17-a853-597f25399be1")
     );
-    assert!(matches!(pins.origin, Origin::Overlay(_)));
+    // Now in the 22621 store; its SettingsGroup is the one the real packages use.
+    assert!(matches!(pins.origin, Origin::Store));
+    assert_eq!(pins.stores, StoreSet::only(Store::Wcd22621));
+    assert!(matches!(
+        c.group_source("/Policies/Start/ConfigureStartPins"),
+        Some(GroupSource::Learned(p)) if p.ends_with(".ppkg")
+    ));
     assert!(c
         .children("/Policies/Start")
         .any(|s| s.name == "ConfigureStartPins"));
@@ -266,14 +287,44 @@ fn every_store_record_is_in_the_catalog() {
     let Some(store) = ppkg_testdata::reference_file("wcd-store") else {
         return;
     };
+    let newer = ppkg_testdata::reference_file("wcd-store-22621/settings-Desktop.jsonl").unwrap();
+    let newer = std::fs::read_to_string(newer).unwrap();
+    let newer_paths: std::collections::HashSet<String> = newer
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
     let c = Catalog::builtin();
     let mut checked = 0;
+    let mut superseded = 0;
+    let mut sources: Vec<(Edition, String, bool)> = Vec::new();
     for e in Edition::ALL {
         let text =
             std::fs::read_to_string(store.join(format!("settings-{}.jsonl", e.name()))).unwrap();
+        sources.push((e, text, false));
+    }
+    sources.push((Edition::Desktop, newer.clone(), true));
+    for (e, text, is_newer) in &sources {
+        let e = *e;
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             let path = v["path"].as_str().unwrap();
+            if e == Edition::Desktop && !is_newer && newer_paths.contains(path) {
+                // The 22621 record wins for Desktop; the 2019 one is kept as superseded when
+                // it differs.
+                let s = c.get_in(path, e).unwrap();
+                if s.csp.as_ref().map(|c| c.path.as_str()) != v["csp"]["path"].as_str()
+                    || s.values.len() != v["values"].as_array().map_or(0, Vec::len)
+                {
+                    assert!(c.superseded(path).next().is_some(), "{path}");
+                    superseded += 1;
+                }
+                continue;
+            }
             let s = c
                 .get_in(path, e)
                 .unwrap_or_else(|| panic!("{path} missing in {e}"));
@@ -308,7 +359,12 @@ fn every_store_record_is_in_the_catalog() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 951 + 1614 + 158 + 161 + 1072 + 2001 + 1107);
+    // Every 2019 record but the Desktop ones the 22621 store replaces, and every 22621 record.
+    assert_eq!(
+        checked,
+        951 + 1614 + 158 + 161 + 1072 + 2001 + 1107 - (1923 - 317) + 1923
+    );
+    assert!(superseded > 0);
 }
 
 /// Overlay entries learned from the real packages agree with the store where the store knows the

@@ -1,5 +1,6 @@
 //! The committed table `data/catalog.tsv` is exactly what the generator produces from the store
-//! dump in `shared/reference/wcd-store/` (skipped when the reference folder is absent).
+//! dumps in `shared/reference/wcd-store/` and `wcd-store-22621/` and the real packages in
+//! `shared/reference/ppkg/` (skipped when the reference folder is absent).
 
 #[path = "../gen/gen_catalog.rs"]
 #[allow(dead_code)]
@@ -7,7 +8,7 @@ mod gen_catalog;
 
 #[test]
 fn committed_table_matches_the_generator() {
-    let Some(store) = ppkg_testdata::reference_file("wcd-store") else {
+    let Some(store) = ppkg_testdata::reference_dir() else {
         return;
     };
     let generated = gen_catalog::generate(&store).unwrap();

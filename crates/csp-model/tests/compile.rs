@@ -372,6 +372,8 @@ fn bulk_enrollment_follows_the_catalog_csp_paths() {
         "WiFi/Profile/Lab Net/Proxy",
         &format!("RootCATrustedCertificates/Root/{thumbprint}/EncodedCertificate"),
         "Accounts/Domain/ComputerName",
+        // WCD 2024 sample (bypass_oobe): the computer name forces a setting reload.
+        "Provisioning/ForceSettingReload/ComputerName",
     ];
     let got_paths: Vec<String> = parms
         .iter()

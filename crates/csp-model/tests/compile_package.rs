@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use csp_model::catalog::Catalog;
-use csp_model::compile::{answer_settings_xml, compile, CompileOptions, MapResolver, NoAssets};
+use csp_model::compile::{
+    answer_settings_xml, compile, CompileOptions, MapResolver, NoAssets, WcdVersion,
+};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::layout::{write_package_with, LayoutOptions};
 use ppkg_format::wim::WriteOptions;
@@ -43,11 +45,25 @@ fn build_and_extract(
     if !ppkg_testdata::tool("wimlib-imagex") {
         return None;
     }
+    Some(build_and_extract_dir(
+        &dir,
+        target_skus,
+        resolver,
+        &CompileOptions::default(),
+    ))
+}
+
+/// As [`build_and_extract`], for the WCD files extracted in `dir`, with `opts`.
+fn build_and_extract_dir(
+    dir: &Path,
+    target_skus: &str,
+    resolver: &dyn csp_model::compile::AssetResolver,
+    opts: &CompileOptions,
+) -> (Files, Files) {
     let bytes = std::fs::read(dir.join("Multivariant/0/customizations.xml")).expect("read");
     let answer = AnswerFile::parse(&bytes).expect("parse answer file");
     let catalog = Catalog::builtin();
-    let compiled =
-        compile(&answer, catalog, &CompileOptions::default(), resolver).expect("compile");
+    let compiled = compile(&answer, catalog, opts, resolver).expect("compile");
     let mut layout = LayoutOptions::default();
     layout.target_skus = target_skus.to_owned();
     layout.common_settings_xml = Some(answer_settings_xml(&answer, catalog));
@@ -86,7 +102,7 @@ fn build_and_extract(
         "wimlib-imagex apply: {}",
         String::from_utf8_lossy(&apply.stderr)
     );
-    Some((files(&dir), files(&out)))
+    (files(dir), files(&out))
 }
 
 #[test]
@@ -142,4 +158,60 @@ fn acer_package_extracts_to_wcds_files_except_payload_names() {
     assert!(payloads[0].starts_with("DataAsset/2/0_"));
     assert_eq!(got[payloads[0]], b"cortex stand-in");
     assert!(got.contains_key("DataAsset/DataAsset.xml"));
+}
+
+/// The WCD 2024 sample: every member WCD compiled, byte for byte, including the
+/// `Provisioning/ForceSettingReload` parm of the computer name, WCD 2024's group order (HideOobe
+/// between Accounts and Policies) and AnswerFile.xml without the map item's `Name` attribute.
+#[test]
+fn bypass_oobe_wcd2024_package_extracts_to_wcds_files() {
+    let Some(ppkg) = ppkg_testdata::reference_file("ppkg/bypass_oobe_wcd2024.ppkg") else {
+        return;
+    };
+    if !ppkg_testdata::tool("wimlib-imagex") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let wcd = tmp.path().join("wcd");
+    let apply = std::process::Command::new("wimlib-imagex")
+        .arg("apply")
+        .arg(&ppkg)
+        .arg("1")
+        .arg(&wcd)
+        .output()
+        .expect("run wimlib-imagex apply");
+    assert!(
+        apply.status.success(),
+        "{}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    let mut opts = CompileOptions::default();
+    opts.wcd = WcdVersion::Wcd2024;
+    let (want, got) = build_and_extract_dir(&wcd, "Desktop", &NoAssets, &opts);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &want {
+        assert!(
+            got[path] == *bytes,
+            "{path} differs:\n--- WCD\n{}\n--- ours\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(&got[path])
+        );
+    }
+    let reload = &got["Multivariant/0/Prov/RunTime/0__Accounts_ComputerAccount.provxml"];
+    assert!(String::from_utf8_lossy(reload).contains("ForceSettingReload"));
+
+    // The default (WCD 2025) puts the registry-mapped HideOobe after the CSP policies, as the
+    // 2025 Acer sample does; only the order differs.
+    let (_, newest) = build_and_extract_dir(&wcd, "Desktop", &NoAssets, &CompileOptions::default());
+    let names = |f: &Files| -> Vec<String> {
+        f.keys()
+            .filter(|k| k.contains("/RunTime/"))
+            .map(|k| k.rsplit('/').next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert!(names(&newest).contains(&"5__OOBE_Desktop_HideOobe.provxml".to_owned()));
+    assert!(names(&got).contains(&"2__OOBE_Desktop_HideOobe.provxml".to_owned()));
 }

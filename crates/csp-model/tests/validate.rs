@@ -245,10 +245,10 @@ fn map_keys_missing_duplicate_and_constrained() {
     assert!(c.contains(&Code::MissingRequired), "{r}");
     let dup = r.with_code(Code::DuplicateKey).next().unwrap();
     assert_eq!(dup.pos.map(|p| p.line), Some(11));
-    assert_eq!(dup.path, "/Accounts/Users/User[KIOSK]");
+    assert_eq!(dup.path, "/Accounts/Users/User[UserName=KIOSK]");
     assert!(dup.message.contains("10:1"), "{dup}");
     let missing = r.with_code(Code::MissingRequired).next().unwrap();
-    assert_eq!(missing.path, "/Accounts/Users/User[other]");
+    assert_eq!(missing.path, "/Accounts/Users/User[UserName=other]");
     assert!(missing.message.contains("<Password>"));
     // Secrets never show.
     assert!(!r.to_string().contains("hunter2"), "{r}");
@@ -475,7 +475,7 @@ fn ddf_cross_check_of_csp_mapped_values() {
     );
     assert_eq!(
         d.path,
-        "/Certificates/ClientCertificates/ClientCertificate[Lab-Client]/KeyLocation"
+        "/Certificates/ClientCertificates/ClientCertificate[CertificateName=Lab-Client]/KeyLocation"
     );
     assert_eq!(d.pos.map(|p| p.line), Some(11));
     assert!(!r.to_string().contains("hunter2"));

@@ -74,7 +74,9 @@ override settings: computer_name, wifi_key, enrollment_secret, upn, or any setti
     #[command(after_help = "Examples:
   ppkg schedule                  the default policy when every attempt fails
   ppkg schedule --fail 4         the 5th attempt succeeds
-  ppkg schedule --json")]
+  ppkg schedule --json
+  ppkg schedule --code 0x80070525 --trigger login-idle@5h
+  ppkg schedule --code 0x80180014 --trigger relaunch@30m --trigger login-idle@2h")]
     Schedule(ScheduleArgs),
     /// Compare two packages: metadata, settings, and which one wins by precedence.
     #[command(after_help = "Examples:
@@ -83,6 +85,34 @@ override settings: computer_name, wifi_key, enrollment_secret, upn, or any setti
 
 Exit code: 0 when the packages are the same, 1 when they differ (as diff(1)), 2 on errors.")]
     Diff(DiffArgs),
+    /// Explain an HRESULT from a provisioning or enrollment log: name, meaning, likely cause,
+    /// whether a retry can help, what to check.
+    #[command(after_help = "Examples:
+  ppkg explain 0x80180014
+  ppkg explain -2145910764 --json
+  ppkg explain 80070525
+
+Accepts 0x-hex, eight hex digits (as Windows dialogs print it), unsigned decimal (as
+Configuration Manager prints it) or negative decimal. An unknown code is decoded by severity,
+facility and code and reported as unknown (exit 0); text that is no HRESULT exits with 2.")]
+    Explain(ExplainArgs),
+    /// Search and show the settings catalog (WCD's settings, all editions).
+    #[command(after_help = "Examples:
+  ppkg settings search AuthPolicy
+  ppkg settings search \"wlan security\" --limit 5 --json
+  ppkg settings show /Workplace/Enrollments/UPN/AuthPolicy
+  ppkg settings show 'Workplace/Enrollments/UPN[UPN=enroll@contoso.com]/Secret' --json
+
+`show` of a path the catalog does not have exits with 1 and suggests close paths.")]
+    Settings(SettingsArgs),
+    /// Show CSP nodes from Microsoft's DDF files (format, access, allowed values, children).
+    #[command(after_help = "Examples:
+  ppkg csp show ./Vendor/MSFT/WiFi/Profile/Lab%20Net/WlanXml --ddf ddf/
+  PPKG_DDF_DIR=ddf/ ppkg csp show ./Device/Vendor/MSFT/DMClient --json
+
+The DDF v2 files are not shipped with ppkg: point --ddf (or PPKG_DDF_DIR) at a folder of them.
+A URI no loaded file defines exits with 1.")]
+    Csp(CspArgs),
     /// Serve the HTTP API and web page that build, validate and inspect packages.
     #[command(after_help = "Examples:
   ppkg serve --config serve.toml
@@ -91,6 +121,90 @@ serve.toml names the listen address, the templates folder (profiles and their as
 optional bearer-token file, limits and TLS; see crates/ppkg-server/README.md. SIGTERM stops
 gracefully, SIGHUP reloads the templates.")]
     Serve(crate::cmd::serve::ServeArgs),
+}
+
+/// `ppkg explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The code: 0x80180014, 80180014, 2149056532 or -2145910764.
+    #[arg(allow_hyphen_values = true)]
+    pub(crate) code: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `ppkg settings`.
+#[derive(Debug, Args)]
+pub(crate) struct SettingsArgs {
+    #[command(subcommand)]
+    pub(crate) command: SettingsCommand,
+}
+
+/// `ppkg settings` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SettingsCommand {
+    /// Find settings by name, path, display name or CSP path (ranked; typos tolerated).
+    #[command(after_help = "Example:
+  ppkg settings search AuthPolicy")]
+    Search(SettingsSearchArgs),
+    /// Everything the catalog knows of one setting.
+    #[command(after_help = "Example:
+  ppkg settings show /Workplace/Enrollments/UPN/AuthPolicy")]
+    Show(SettingsShowArgs),
+}
+
+/// `ppkg settings search`.
+#[derive(Debug, Args)]
+pub(crate) struct SettingsSearchArgs {
+    /// Words to look for (all must match).
+    pub(crate) term: String,
+    /// Most results to print.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub(crate) limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `ppkg settings show`.
+#[derive(Debug, Args)]
+pub(crate) struct SettingsShowArgs {
+    /// Setting path (`/Workplace/Enrollments/UPN/AuthPolicy`; list keys such as `UPN[x]` are
+    /// ignored).
+    pub(crate) path: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `ppkg csp`.
+#[derive(Debug, Args)]
+pub(crate) struct CspArgs {
+    #[command(subcommand)]
+    pub(crate) command: CspCommand,
+}
+
+/// `ppkg csp` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CspCommand {
+    /// The DDF node an OMA-URI names.
+    #[command(after_help = "Example:
+  ppkg csp show ./Vendor/MSFT/WiFi/Profile/Lab%20Net/WlanXml --ddf ddf/")]
+    Show(CspShowArgs),
+}
+
+/// `ppkg csp show`.
+#[derive(Debug, Args)]
+pub(crate) struct CspShowArgs {
+    /// The OMA-URI (`./Vendor/MSFT/…`, `./Device/…`, `./User/…`).
+    pub(crate) uri: String,
+    /// Folder of DDF v2 files (default: $PPKG_DDF_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ddf: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `ppkg build`.
@@ -219,6 +333,18 @@ pub(crate) struct BulkArgs {
     /// Store every file uncompressed.
     #[arg(long)]
     pub(crate) no_compress: bool,
+    /// Declares a CSV column that is not a setting as a variable, usable as `{NAME}` in values,
+    /// --file-name and --package-name (repeatable). Undeclared columns are an error.
+    #[arg(long = "var", value_name = "NAME")]
+    pub(crate) var: Vec<String>,
+    /// Output file name (without .ppkg) per device, e.g. `{serial}`; default: the `name`
+    /// column, else device-00001, device-00002, ….
+    #[arg(long, value_name = "TEMPLATE")]
+    pub(crate) file_name: Option<String>,
+    /// Package name (PackageConfig/Name) per device, e.g. `Enrollment {serial}`; default: the
+    /// profile's.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub(crate) package_name: Option<String>,
 }
 
 /// `ppkg schedule`.
@@ -227,6 +353,15 @@ pub(crate) struct ScheduleArgs {
     /// How many attempts fail before one succeeds (default: all fail).
     #[arg(long, value_name = "N")]
     pub(crate) fail: Option<u32>,
+    /// The HRESULT every failing attempt reports (default 0x80180010, MENROLL_E_CONNECTIVITY);
+    /// a likely-permanent code ends the schedule early when the policy says so.
+    #[arg(long, value_name = "HRESULT", allow_hyphen_values = true)]
+    pub(crate) code: Option<String>,
+    /// An outside trigger: `relaunch` (the engine is launched again) or `login-idle` (a user
+    /// signs in, the system is idle 10 min later), at `@TIME` after the first attempt
+    /// (`30m`, `2h`, `1h30m`, `1d`; default 2h). Repeatable.
+    #[arg(long, value_name = "KIND[@TIME]")]
+    pub(crate) trigger: Vec<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,

@@ -5,8 +5,8 @@
 
 mod cli;
 mod cmd;
+mod input;
 mod io;
-mod pipeline;
 
 use std::process::ExitCode;
 

@@ -25,6 +25,7 @@ mod error;
 pub mod layout;
 pub mod metadata;
 pub mod owner;
+pub mod path;
 pub mod provxml;
 pub mod runtime;
 pub mod wim;

@@ -73,6 +73,40 @@ impl ImageInfo {
         parse_wim_xml(xml).map(|(_, info)| info)
     }
 
+    /// Refuses fields XML 1.0 cannot carry (`NAME` is the package name, `NOTES`, `VERSION`,
+    /// `PACKAGEID`, … are package metadata): a WIM whose XML data holds U+0001 is one
+    /// `wimlib-imagex verify` rejects and Windows cannot read (issue #11).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] naming the `<IMAGE>` field and the character position.
+    pub fn check_xml_chars(&self) -> Result<()> {
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("NAME", &self.name),
+            ("DESCRIPTION", &self.description),
+            ("NOTES", &self.notes),
+            ("AUTHOR", &self.author),
+            ("VERSION", &self.version),
+        ];
+        if let Some(id) = &self.package_id {
+            fields.push(("PACKAGEID", id));
+        }
+        for (k, v) in &self.extra {
+            fields.push((k, v));
+            fields.push(("(element name)", k));
+        }
+        for (field, value) in fields {
+            if let Some((_, n, c)) = crate::xml::first_non_xml_char(value) {
+                return Err(crate::Error::invalid_input(format!(
+                    "WIM XML data <IMAGE><{field}>: {} at character {} cannot be written (XML 1.0 \
+                     cannot carry it; the package would not open)",
+                    crate::xml::char_name(c),
+                    n + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the whole `<WIM>` document as WCD does:
     /// `<WIM><TOTALBYTES>{wim_total_bytes}</TOTALBYTES><IMAGE INDEX="1">…</IMAGE></WIM>`, where
     /// `wim_total_bytes` is the byte offset of the XML data in the WIM (that is what WCD and

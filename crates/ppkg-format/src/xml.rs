@@ -43,6 +43,50 @@ pub const MAX_DOCUMENT_BYTES: usize = 64 << 20;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Whether XML 1.0 can carry `c` in a document, raw or as a character reference (XML 1.0 §2.2
+/// `Char`: TAB, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF). Everything else — the
+/// C0 controls other than TAB/LF/CR (NUL included), U+FFFE and U+FFFF — makes a document no
+/// parser accepts (Windows' XmlLite and `wimlib-imagex verify` refuse such a package; issue #11).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `text` that XML 1.0 cannot carry ([`is_xml_char`]), as its byte
+/// offset in `text`, its 0-based character index and the character; `None` when all can.
+pub fn first_non_xml_char(text: &str) -> Option<(usize, usize, char)> {
+    text.char_indices()
+        .enumerate()
+        .find(|(_, (_, c))| !is_xml_char(*c))
+        .map(|(n, (i, c))| (i, n, c))
+}
+
+/// `U+0001`-style name of a character, for messages (never the character itself, which a
+/// terminal may not show).
+pub fn char_name(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// Refuses text that XML 1.0 cannot carry: `what` names the document (e.g. the package member
+/// `Multivariant/0/Prov/RunTime/0__x.provxml`), and the error gives the 1-based line and column
+/// of the character in `text`.
+///
+/// # Errors
+/// [`ErrorKind::InvalidInput`] at the first character [`is_xml_char`] rejects.
+pub fn check_xml_text(text: &str, what: &str) -> Result<()> {
+    let Some((byte, _, c)) = first_non_xml_char(text) else {
+        return Ok(());
+    };
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Err(Error::invalid_input(format!(
+        "{what}:{line}:{column}: {} cannot be written: XML 1.0 has no way to carry it (control \
+         characters other than TAB, CR, LF, NUL, U+FFFE and U+FFFF are refused rather than \
+         written into a document Windows cannot parse)",
+        char_name(c)
+    )))
+}
+
 /// Where a node starts in its source text.
 ///
 /// `offset` is the byte offset from the start of the input (counting a BOM); `line` and `column`
@@ -435,8 +479,23 @@ impl Document {
         Ok((doc, style))
     }
 
+    /// Serialize with `style`, refusing a tree that holds a character XML 1.0 cannot carry
+    /// ([`is_xml_char`]) in a name, attribute value, text, comment or processing instruction:
+    /// such a document would not parse anywhere, so it is never written. `what` names the
+    /// document in the error.
+    ///
+    /// # Errors
+    /// As [`check_xml_text`].
+    pub fn try_to_bytes(&self, style: &WriteStyle, what: &str) -> Result<Vec<u8>> {
+        let bytes = self.to_bytes(style);
+        let text = std::str::from_utf8(&bytes).unwrap_or_default();
+        check_xml_text(text.trim_start_matches('\u{feff}'), what)?;
+        Ok(bytes)
+    }
+
     /// Serialize with `style`. Infallible: every tree is written as well-formed XML text as long
-    /// as names are valid XML names and comments hold no `--` (not checked).
+    /// as names are valid XML names, comments hold no `--` and every character is one XML 1.0
+    /// can carry (not checked here; [`Document::try_to_bytes`] checks the characters).
     pub fn to_bytes(&self, style: &WriteStyle) -> Vec<u8> {
         let mut w = Writer {
             out: String::new(),

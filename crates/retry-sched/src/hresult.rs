@@ -244,6 +244,143 @@ pub enum Category {
     Unknown,
 }
 
+impl Category {
+    /// The likely cause behind a code of this category, in one sentence (this crate's summary
+    /// of the sources listed in the [module documentation](self); `ppkg explain` prints it).
+    pub fn likely_cause(self) -> &'static str {
+        match self {
+            Category::Network => {
+                "the device could not reach the server: no network yet, DNS, proxy or a timeout"
+            }
+            Category::Server => "the MDM or enrollment server failed or is overloaded",
+            Category::Authentication => {
+                "the user, the device or its credential was not accepted by the server"
+            }
+            Category::PolicyBlocked => {
+                "a tenant or device policy refuses this enrollment (enrollment restrictions, MDM blocked, device limit)"
+            }
+            Category::Licensing => "a user licence or the Windows edition does not allow this enrollment",
+            Category::Certificate => {
+                "a certificate is missing, expired, not trusted, or its private key could not be made"
+            }
+            Category::Configuration => {
+                "the package, the server or the tenant is configured wrongly (URL, discovery, Azure AD/MDM scope)"
+            }
+            Category::DeviceState => {
+                "the device is in a conflicting state (already enrolled, another enrollment running)"
+            }
+            Category::Unsupported => "this platform, edition or Windows version does not support it",
+            Category::NeedsUser => "the step needs an interactive user who has not signed in or answered",
+            Category::Payload => "a setting of the package was refused by the CSP that applies it",
+            Category::Resource => "the device ran short of a resource (memory, a service not started yet)",
+            Category::Unknown => "not known: the code is not in the tables this decoder holds",
+        }
+    }
+
+    /// What to check first for a code of this category, most useful first (this crate's
+    /// checklist, drawn from Intune's and Configuration Manager's troubleshooting articles named in
+    /// the [module documentation](self)).
+    pub fn what_to_check(self) -> &'static [&'static str] {
+        match self {
+            Category::Network => &[
+                "the device has a network connection when the package applies (a Wi-Fi profile in the same package applies first)",
+                "DNS resolves the discovery and enrollment host names",
+                "a proxy or firewall does not block the enrollment URLs",
+            ],
+            Category::Server => &[
+                "the MDM service health and its logs at the time of the failure",
+                "whether later retries succeed (the engine retries at +15 min, +1 h, +4 h and next start)",
+            ],
+            Category::Authentication => &[
+                "the enrollment UPN and Secret (or the certificate for AuthPolicy=Certificate)",
+                "AuthPolicy matches what the server accepts (OnPremise or Certificate)",
+                "the user exists and may enroll in the tenant",
+            ],
+            Category::PolicyBlocked => &[
+                "the tenant's enrollment restrictions (platform, personal devices, Windows MDM allowed)",
+                "the user's device limit",
+                "Group Policy or a management agent that blocks MDM enrollment",
+            ],
+            Category::Licensing => &[
+                "the user has an MDM licence (Intune) assigned",
+                "the Windows edition supports MDM enrollment (not Home)",
+            ],
+            Category::Certificate => &[
+                "certificate validity dates and the device clock",
+                "the root and CA certificates of the chain are in the package or on the device",
+                "the PFX password and the key location (TPM on devices without a TPM)",
+            ],
+            Category::Configuration => &[
+                "the discovery URL (…/EnrollmentServer/Discovery.svc) and the enrollment/policy URLs",
+                "the tenant's MDM user scope and the UPN's domain (verified, routable)",
+                "the package's settings with `ppkg validate`",
+            ],
+            Category::DeviceState => &[
+                "existing work or school accounts and enrollments on the device (Settings > Accounts)",
+                "whether another enrollment is still running",
+            ],
+            Category::Unsupported => &[
+                "the Windows edition and build against the setting's or CSP's applicability",
+            ],
+            Category::NeedsUser => &[
+                "whether a user signs in after the package applies (the engine re-applies after sign-in + idle)",
+            ],
+            Category::Payload => &[
+                "the failing setting's value against its CSP (`ppkg csp show`, `ppkg settings show`)",
+                "the provisioning event log (Microsoft-Windows-Provisioning-Diagnostics-Provider)",
+            ],
+            Category::Resource => &[
+                "free memory and disk on the device; whether the failure goes away on retry",
+            ],
+            Category::Unknown => &[
+                "the facility and code below; the provisioning and DeviceManagement-Enterprise-Diagnostics-Provider event logs",
+            ],
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Category::Network => "network",
+            Category::Server => "server",
+            Category::Authentication => "authentication",
+            Category::PolicyBlocked => "policy blocked",
+            Category::Licensing => "licensing",
+            Category::Certificate => "certificate",
+            Category::Configuration => "configuration",
+            Category::DeviceState => "device state",
+            Category::Unsupported => "unsupported",
+            Category::NeedsUser => "needs user",
+            Category::Payload => "payload",
+            Category::Resource => "resource",
+            Category::Unknown => "unknown",
+        })
+    }
+}
+
+/// The `winerror.h` name of a facility code (`FACILITY_WIN32` for 7), for the facilities a
+/// provisioning or enrollment log shows; facility 0x18 is named after `MDMRegistration.h`'s
+/// `DEVICE_ENROLLER_FACILITY_CODE`. `None` for the others.
+pub fn facility_name(facility: u16) -> Option<&'static str> {
+    Some(match facility {
+        0 => "FACILITY_NULL",
+        1 => "FACILITY_RPC",
+        2 => "FACILITY_DISPATCH",
+        3 => "FACILITY_STORAGE",
+        4 => "FACILITY_ITF",
+        7 => "FACILITY_WIN32",
+        8 => "FACILITY_WINDOWS",
+        9 => "FACILITY_SECURITY",
+        10 => "FACILITY_CONTROL",
+        11 => "FACILITY_CERT",
+        12 => "FACILITY_INTERNET",
+        FACILITY_DEVICE_ENROLLER => "DEVICE_ENROLLER_FACILITY_CODE (MDM enrollment)",
+        FACILITY_HTTP => "FACILITY_HTTP / MDM_REGISTRATION_FACILITY_CODE",
+        _ => return None,
+    })
+}
+
 /// Where a table row comes from.
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize, serde::Serialize))]
@@ -660,6 +797,20 @@ mod tests {
             let e = bad.parse::<HResult>().unwrap_err();
             assert!(e.to_string().contains("HRESULT"), "{e}");
         }
+    }
+
+    #[test]
+    fn every_category_has_a_cause_and_checks() {
+        for k in TABLE {
+            assert!(!k.category.likely_cause().is_empty());
+            assert!(!k.category.what_to_check().is_empty(), "{}", k.name);
+        }
+        let unknown = HResult(0x8765_4321).decode();
+        assert_eq!(unknown.category, Category::Unknown);
+        assert!(!Category::Unknown.what_to_check().is_empty());
+        assert_eq!(facility_name(7), Some("FACILITY_WIN32"));
+        assert_eq!(facility_name(0x765), None);
+        assert_eq!(Category::PolicyBlocked.to_string(), "policy blocked");
     }
 
     #[test]

@@ -693,6 +693,151 @@ pub fn wep_key_ok(key: &str) -> bool {
     }
 }
 
+/// The `[wifi.eap]` checks of an enterprise network (`base` is its field path).
+fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) {
+    use crate::profile::EapMethod;
+    let field = format!("{base}/eap");
+    let Some(eap) = &w.eap else {
+        r.push(
+            Diagnostic::new(
+                Code::EapMissing,
+                &field,
+                format!(
+                    "{} needs [wifi.eap] (method, server names, trusted roots)",
+                    w.security.label()
+                ),
+            )
+            .with_hint("method = \"EAP-TLS\" or \"PEAP-MSCHAPv2\""),
+        );
+        return;
+    };
+    if let EapMethod::Other(m) = &eap.method {
+        r.push(
+            Diagnostic::new(
+                Code::EapMethodInvalid,
+                format!("{field}/method"),
+                format!("EAP method {m:?} is not supported"),
+            )
+            .with_hint("EAP-TLS or PEAP-MSCHAPv2"),
+        );
+    }
+    if let Some(mode) = &eap.auth_mode {
+        if !crate::wlan::AUTH_MODES.contains(&mode.as_str()) {
+            r.push(Diagnostic::new(
+                Code::EapMethodInvalid,
+                format!("{field}/auth_mode"),
+                format!(
+                    "authMode {mode:?} is not one of {}",
+                    crate::wlan::AUTH_MODES.join(", ")
+                ),
+            ));
+        }
+    }
+    if eap.method == EapMethod::EapTls {
+        match &eap.client_certificate {
+            None => r.push(Diagnostic::new(
+                Code::EapClientCertificateMissing,
+                format!("{field}/client_certificate"),
+                "EAP-TLS needs client_certificate: the name of one of the profile's [[client_certificates]]",
+            )),
+            Some(name) if !p.client_certificates.iter().any(|c| &c.name == name) => {
+                r.push(Diagnostic::new(
+                    Code::EapClientCertificateMissing,
+                    format!("{field}/client_certificate"),
+                    format!("the profile has no client certificate named {name:?}"),
+                ))
+            }
+            Some(name) => {
+                let loaded = p
+                    .client_certificates
+                    .iter()
+                    .any(|c| &c.name == name && c.pfx.data.is_some());
+                if loaded && crate::wlan::client_root_thumbprint(p, name).is_none() {
+                    r.push(
+                        Diagnostic::new(
+                            Code::EapClientCertificateNotPinned,
+                            format!("{field}/client_certificate"),
+                            format!(
+                                "the root CA of client certificate {name:?} is neither in its PFX nor among the profile's root/CA certificates: the device may authenticate with another client certificate"
+                            ),
+                        )
+                        .with_hint("add the issuing root to [[root_certificates]]"),
+                    );
+                }
+            }
+        }
+    } else if eap.client_certificate.is_some() {
+        r.push(Diagnostic::new(
+            Code::EapNotApplicable,
+            format!("{field}/client_certificate"),
+            "a client certificate is only used by EAP-TLS",
+        ));
+    }
+    if eap.trusted_root_thumbprints.is_empty() {
+        r.push(Diagnostic::new(
+            Code::EapTrustedRootMissing,
+            format!("{field}/trusted_root_thumbprints"),
+            "no trusted root CA: the device cannot check the RADIUS server's certificate",
+        ));
+    }
+    let roots: Vec<String> = p
+        .root_certificates
+        .iter()
+        .filter_map(|c| c.certificate.data.as_deref())
+        .filter_map(|d| read_certificate(d).ok())
+        .map(|i| i.thumbprint)
+        .collect();
+    let roots_loaded = p
+        .root_certificates
+        .iter()
+        .all(|c| c.certificate.data.is_some());
+    for (i, t) in eap.trusted_root_thumbprints.iter().enumerate() {
+        let f = format!("{field}/trusted_root_thumbprints[{i}]");
+        match normalize_thumbprint(t) {
+            None => r.push(Diagnostic::new(
+                Code::TrustedRootThumbprintInvalid,
+                f,
+                format!("{t:?} is not a SHA-1 thumbprint (40 hex digits)"),
+            )),
+            Some(n) if roots_loaded && !roots.contains(&n) => r.push(
+                Diagnostic::new(
+                    Code::TrustedRootNotInProfile,
+                    f,
+                    format!("{n} is none of the profile's root certificates: the device must already trust it"),
+                )
+                .with_hint("add the RADIUS server's root CA to [[root_certificates]]"),
+            ),
+            Some(_) => {}
+        }
+    }
+    if eap.server_names.iter().all(|n| n.trim().is_empty()) {
+        r.push(Diagnostic::new(
+            Code::EapServerNamesMissing,
+            format!("{field}/server_names"),
+            "no RADIUS server name: the device would accept any server certificate from a trusted root",
+        ));
+    }
+    for n in &eap.server_names {
+        if n.contains(';') {
+            r.push(Diagnostic::new(
+                Code::EapServerNamesMissing,
+                format!("{field}/server_names"),
+                format!("server name {n:?} contains `;`, the profile's list separator"),
+            ));
+        }
+        if let Some(c) = n.chars().find(|c| !crate::wlan::is_xml_char(*c)) {
+            r.push(Diagnostic::new(
+                Code::XmlIllegalCharacter,
+                format!("{field}/server_names"),
+                format!(
+                    "the character U+{:04X} cannot be written in XML",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
+}
+
 fn check_wifi(p: &Profile, r: &mut Report) {
     let mut seen: Vec<&str> = Vec::new();
     for w in &p.wifi {
@@ -715,7 +860,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                 ),
             ));
         }
-        if w.ssid.contains(' ') {
+        if w.ssid.contains(' ') && w.security.is_wcd_typed() {
             r.push(
                 Diagnostic::new(
                     Code::WlanNameHasSpace,
@@ -772,14 +917,79 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                 )),
                 Some(_) => {}
             },
+            WifiSecurity::Wpa3Personal => match key {
+                None | Some("") => r.push(Diagnostic::new(
+                    Code::SecurityKeyMissing,
+                    &key_field,
+                    "WPA3-Personal needs a password",
+                )),
+                // SAE takes a password, not a raw 256-bit PSK (IEEE 802.11-2020 §12.4).
+                Some(k) if !wpa2_key_ok(k) || k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    r.push(Diagnostic::new(
+                        Code::InvalidPassphrase,
+                        &key_field,
+                        format!(
+                            "a WPA3-Personal password of {} characters: use 8-63 printable ASCII characters (SAE takes no 64-hex PSK)",
+                            k.chars().count()
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            },
+            WifiSecurity::Wpa2Enterprise | WifiSecurity::Wpa3Enterprise => {
+                if key.is_some_and(|k| !k.is_empty()) {
+                    r.push(Diagnostic::new(
+                        Code::EapNotApplicable,
+                        &key_field,
+                        "an 802.1X network takes no shared key; the credential comes from [wifi.eap]",
+                    ));
+                }
+                check_eap(p, w, &base, r);
+            }
             WifiSecurity::Other(s) => r.push(
                 Diagnostic::new(
                     Code::InvalidAuthentication,
                     format!("{base}/WLANXmlSettings/SecurityType"),
                     format!("security type {s:?} is not one of WCD's values"),
                 )
-                .with_hint("Open, WEP or WPA2-Personal"),
+                .with_hint("Open, WEP, WPA2-Personal, or WPA3-Personal, WPA2-Enterprise, WPA3-Enterprise (written as a WLAN profile)"),
             ),
+        }
+        if w.eap.is_some() && !w.security.is_enterprise() {
+            r.push(Diagnostic::new(
+                Code::EapNotApplicable,
+                format!("{base}/eap"),
+                format!(
+                    "[wifi.eap] is for WPA2-Enterprise and WPA3-Enterprise, not {}",
+                    w.security.label()
+                ),
+            ));
+        }
+        let bad_char = |s: &str| s.chars().find(|c| !crate::wlan::is_xml_char(*c));
+        for (field, value) in [
+            (base.clone(), Some(w.ssid.as_str())),
+            (key_field.clone(), key),
+        ] {
+            if let Some(c) = value.and_then(bad_char) {
+                r.push(Diagnostic::new(
+                    Code::XmlIllegalCharacter,
+                    field,
+                    format!(
+                        "the character U+{:04X} cannot be written in XML",
+                        u32::from(c)
+                    ),
+                ));
+            }
+        }
+        if w.proxy.is_some() && !w.security.is_wcd_typed() {
+            r.push(Diagnostic::new(
+                Code::ProxyInvalid,
+                format!("{base}/ProxyServerPort"),
+                format!(
+                    "a proxy can only be set on WCD's typed networks (Open, WEP, WPA2-Personal), not {}",
+                    w.security.label()
+                ),
+            ));
         }
         if let Some(proxy) = &w.proxy {
             let ok = proxy.rsplit_once(':').is_some_and(|(h, port)| {

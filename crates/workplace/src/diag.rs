@@ -170,6 +170,30 @@ codes! {
     BprtNotProcessedFromRecoveryCustomizations = Warning,
     /// A package in a subfolder of removable media: OOBE does not find it (B37).
     NotFoundByOobe = Warning,
+    /// A WPA2-Enterprise or WPA3-Enterprise network without `[wifi.eap]`.
+    EapMissing = Error,
+    /// `[wifi.eap]` or a key on a network whose security type does not use it.
+    EapNotApplicable = Error,
+    /// EAP method other than `EAP-TLS` or `PEAP-MSCHAPv2`, or an authMode outside the OneX
+    /// schema's `machineOrUser`, `machine`, `user`, `guest`.
+    EapMethodInvalid = Error,
+    /// EAP-TLS without a client certificate, or naming one the profile does not have.
+    EapClientCertificateMissing = Error,
+    /// The EAP-TLS client certificate's root CA is not in the profile, so the profile cannot pin
+    /// it (`CAHashList`): the device may pick another client-authentication certificate.
+    EapClientCertificateNotPinned = Warning,
+    /// An enterprise network with no trusted root CA for the RADIUS server's certificate.
+    EapTrustedRootMissing = Error,
+    /// A trusted root thumbprint that is not 40 hex digits (SHA-1).
+    TrustedRootThumbprintInvalid = Error,
+    /// A trusted root thumbprint that is none of the profile's root certificates: the device
+    /// must already have that root.
+    TrustedRootNotInProfile = Warning,
+    /// An enterprise network without RADIUS server names, or a name containing `;`.
+    EapServerNamesMissing = Error,
+    /// A character XML 1.0 cannot carry (control characters other than tab, CR, LF; U+FFFE,
+    /// U+FFFF) in a value written into XML.
+    XmlIllegalCharacter = Error,
 }
 
 impl fmt::Display for Code {
@@ -186,7 +210,9 @@ pub struct Diagnostic {
     /// Error, warning or info (normally `code.severity()`).
     pub severity: Severity,
     /// Field path in customizations.xml terms, with `/` between elements and list keys as
-    /// `[@Key="value"]`, e.g. `Workplace/Enrollments/UPN[@UPN="a@example.com"]/Secret`;
+    /// in the one syntax of [`ppkg_format::path`], e.g.
+    /// `Workplace/Enrollments/UPN[a@example.com]/Secret`,
+    /// `Certificates/ClientCertificates/ClientCertificate[CertificateName=Dev]/CertificatePath`;
     /// `PackageConfig/Version` for package fields.
     pub path: String,
     /// What is wrong, in one sentence. Never contains a secret.

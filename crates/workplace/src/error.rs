@@ -39,7 +39,7 @@ pub enum Error {
     /// An asset file named by the profile could not be read.
     #[error("{field}: cannot read {}: {source}", path.display())]
     Asset {
-        /// Field path of the setting that names the file, e.g. `Certificates/RootCertificates/RootCertificate[@CertificateName="Lab"]/CertificatePath`.
+        /// Field path of the setting that names the file, e.g. `Certificates/RootCertificates/RootCertificate[CertificateName=Lab]/CertificatePath`.
         field: String,
         /// The file as resolved against the base folder.
         path: PathBuf,

@@ -4,7 +4,8 @@
 use std::time::SystemTime;
 
 use crate::diag::{Code, Diagnostic};
-use crate::profile::{KeyLocation, Profile, Timestamp};
+use crate::profile::{EapMethod, KeyLocation, Profile, Timestamp, Wifi};
+use crate::setting::{parse_path, RawSetting};
 
 /// Facts about a profile for `inspect`-style output. Holds no secret values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,92 @@ impl Profile {
                 .map(|e| (e.0 - now).div_euclid(86_400)),
             warnings,
         }
+    }
+
+    /// Turns WCD raw WLAN profiles (`ConnectivityProfiles/WLAN/Profiles/Profile` items, kept in
+    /// [`Profile::settings`] when read from an answer file) back into typed [`Profile::wifi`]
+    /// entries, reading each profile file through `read` (file name → bytes; a package's
+    /// payload, or a file beside the answer file). Returns how many were typed.
+    ///
+    /// A profile is typed only when it reads as one of the typed forms
+    /// ([`crate::parse_wlan_profile_xml`]) **and** writing those typed fields back gives the
+    /// same XML text ([`crate::wlan_profile_xml`]), so nothing the file says is dropped; any
+    /// other profile (one exported with `netsh wlan export profile`, say) stays an untyped
+    /// setting. The EAP-TLS client certificate is the profile's client certificate whose root
+    /// CA is the profile's `CAHashList` issuer hash, or, without one, the only client
+    /// certificate of the profile. Certificates must be loaded ([`Profile::resolve_assets`])
+    /// for the root CA to be found.
+    pub fn type_wlan_profiles(&mut self, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> usize {
+        let settings = std::mem::take(&mut self.settings);
+        let mut keep = Vec::with_capacity(settings.len());
+        let mut typed: Vec<Wifi> = Vec::new();
+        for s in settings {
+            match self.wlan_from_raw(&s, read) {
+                Some(w) if !self.wifi.iter().chain(&typed).any(|o| o.ssid == w.ssid) => {
+                    typed.push(w);
+                }
+                _ => keep.push(s),
+            }
+        }
+        self.settings = keep;
+        let n = typed.len();
+        self.wifi.extend(typed);
+        n
+    }
+
+    fn wlan_from_raw(
+        &self,
+        s: &RawSetting,
+        read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    ) -> Option<Wifi> {
+        let segs = parse_path(&s.path).ok()?;
+        let names: Vec<&str> = segs.iter().map(|g| g.name.as_str()).collect();
+        if names
+            != crate::mapping::paths::WLAN_PROFILE
+                .split('/')
+                .collect::<Vec<_>>()
+            || segs[..segs.len() - 1].iter().any(|g| !g.attrs.is_empty())
+        {
+            return None;
+        }
+        let name_attr = match segs.last()?.attrs.as_slice() {
+            [] => None,
+            [(k, v)] if k == "Name" => Some(v.as_str()),
+            _ => return None,
+        };
+        let bytes = read(csp_model::compile::file_name_of(&s.value))?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let parsed = crate::wlan::parse_wlan_profile_xml(text).ok()?;
+        let mut wifi = parsed.wifi;
+        if name_attr.is_some_and(|n| n != wifi.ssid)
+            || s.value != crate::wlan::wlan_profile_file_name(&wifi.ssid)
+        {
+            return None;
+        }
+        let mut root = None;
+        if let Some(eap) = wifi.eap.as_mut() {
+            if eap.method == EapMethod::EapTls {
+                let found = if parsed.client_roots.is_empty() {
+                    match self.client_certificates.as_slice() {
+                        [only] => Some(only.name.clone()),
+                        _ => None,
+                    }
+                } else {
+                    self.client_certificates
+                        .iter()
+                        .find(|c| {
+                            crate::wlan::client_root_thumbprint(self, &c.name)
+                                .is_some_and(|t| parsed.client_roots.contains(&t))
+                        })
+                        .map(|c| c.name.clone())
+                };
+                eap.client_certificate = found;
+                root = parsed.client_roots.first().cloned();
+            }
+        }
+        let again = crate::wlan::wlan_profile_xml(&wifi, root.as_deref()).ok()?;
+        (again == text).then_some(wifi)
     }
 
     /// Advice on where the package file is placed (field case B37): the bulk token is only

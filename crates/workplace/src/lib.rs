@@ -62,14 +62,17 @@ pub use diag::{Code, Diagnostic, Report, Severity};
 pub use error::{Error, Result};
 pub use inspect::{Inspection, PackageLocation, TokenPreflight};
 pub use profile::{
-    Asset, AuthPolicy, AzureAdJoin, ClientCertificate, Dependency, DomainJoin, Enrollment,
-    KeyLocation, LocalUser, PackageInfo, Profile, ProvisioningCommand, Timestamp,
+    Asset, AuthPolicy, AzureAdJoin, ClientCertificate, Dependency, DomainJoin, Eap, EapMethod,
+    Enrollment, KeyLocation, LocalUser, PackageInfo, Profile, ProvisioningCommand, Timestamp,
     TrustedCertificate, TrustedProvisioner, Wifi, WifiSecurity,
 };
 pub use secret::{Secret, MASK};
 pub use setting::{format_path, locate, parse_path, PathError, RawSetting, Segment};
 pub use toml_pos::locate_in_toml;
-pub use wlan::uri_segment;
+pub use wlan::{
+    parse_wlan_profile_xml, uri_segment, wlan_profile_file_name, wlan_profile_xml,
+    ParsedWlanProfile, WLAN_PROFILE_NAMESPACES,
+};
 pub use xmlmap::{PACKAGE_CONFIG_NS, SETTINGS_NS};
 
 /// Hides the offending value in a serde error message ("invalid type: integer `12345678`,
@@ -364,9 +367,34 @@ impl Profile {
             for d in &c.dependencies {
                 push(
                     "ProvisioningCommands/PrimaryContext/Command/CommandConfig/DependencyPackages/Dependency",
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &d.file,
                 );
+            }
+        }
+        // WPA3 and 802.1X networks: the generated WLAN profile (skipped when it cannot be
+        // generated; `check` reports why, and the compiler then finds no file for the reference).
+        for w in &self.wifi {
+            if w.security.is_wcd_typed() || matches!(w.security, WifiSecurity::Other(_)) {
+                continue;
+            }
+            let root = w
+                .eap
+                .as_ref()
+                .and_then(|e| e.client_certificate.as_deref())
+                .and_then(|name| wlan::client_root_thumbprint(self, name));
+            if let Ok(xml) = wlan::wlan_profile_xml(w, root.as_deref()) {
+                let file = wlan::wlan_profile_file_name(&w.ssid);
+                out.push(AssetRef {
+                    setting: "ConnectivityProfiles/WLAN/Profiles/Profile",
+                    field: item_path(paths::WLAN_PROFILE, "Name", &w.ssid),
+                    path: file,
+                    data: Some(xml.into_bytes()),
+                    file: None,
+                });
             }
         }
         out
@@ -420,7 +448,10 @@ impl Profile {
             }
             for d in &mut c.dependencies {
                 out.push((
-                    format!("{base}/DependencyPackages/Dependency[@Name=\"{}\"]", d.name),
+                    format!(
+                        "{base}/DependencyPackages/{}",
+                        Segment::item("Dependency", "Name", &d.name)
+                    ),
                     &mut d.file,
                 ));
             }

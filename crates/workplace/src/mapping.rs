@@ -24,13 +24,17 @@ pub(crate) mod paths {
     pub(crate) const PEOPLE_CERT: &str = "Certificates/TrustedPeopleCertificates/Certificate";
     pub(crate) const PROVISIONER: &str = "Certificates/TrustedProvisioners/Certificate";
     pub(crate) const WLAN: &str = "ConnectivityProfiles/WLAN/WLANSetting/WLANConfig";
+    /// WCD's raw WLAN profile list (an `.xml` file per item); carries the security types WCD
+    /// has no typed settings for.
+    pub(crate) const WLAN_PROFILE: &str = "ConnectivityProfiles/WLAN/Profiles/Profile";
     pub(crate) const COMPUTER: &str = "Accounts/ComputerAccount";
     pub(crate) const USER: &str = "Accounts/Users/User";
     pub(crate) const AZURE: &str = "Accounts/Azure";
     pub(crate) const COMMAND: &str = "ProvisioningCommands/PrimaryContext/Command/CommandConfig";
 }
 
-/// A field path for diagnostics: `prefix[@Key="value"]`.
+/// A field path for diagnostics: `prefix[value]` or `prefix[Key=value]` (see
+/// [`ppkg_format::path`]).
 pub(crate) fn item_path(prefix: &str, key: &str, value: &str) -> String {
     let names: Vec<&str> = prefix.split('/').collect();
     let mut segs: Vec<Segment> = names.iter().map(|n| Segment::plain(n)).collect();
@@ -158,6 +162,17 @@ pub(crate) fn typed_settings(p: &Profile) -> Vec<RawSetting> {
         items.push(it);
     }
     for w in &p.wifi {
+        if !w.security.is_wcd_typed() && !matches!(w.security, WifiSecurity::Other(_)) {
+            // WPA3 and 802.1X: a WLAN profile XML file (generated, see `Profile::assets`).
+            let mut it = Item::new(paths::WLAN_PROFILE, &[("Name", &w.ssid)]);
+            let path = format_path(&it.segs);
+            it.out.push(RawSetting::new(
+                path,
+                crate::wlan::wlan_profile_file_name(&w.ssid),
+            ));
+            items.push(it);
+            continue;
+        }
         let mut it = Item::new(paths::WLAN, &[("SSID", &w.ssid), ("Name", &w.ssid)]);
         it.set_opt("ProxyServerPort", w.proxy.clone());
         it.set_opt("WLANXmlSettings/AutoConnect", w.auto_connect.map(bool_text));
@@ -234,7 +249,8 @@ pub(crate) fn to_common(p: &Profile) -> Result<Node, crate::setting::PathError> 
 /// Adds a setting to the tree; an intermediate element merges with *any* sibling of the same name
 /// and attributes, so typed and untyped settings of one group share one element.
 fn insert_merging(root: &mut Node, s: &RawSetting) -> Result<(), crate::setting::PathError> {
-    let segs = parse_path(&s.path)?;
+    let mut segs = parse_path(&s.path)?;
+    crate::setting::name_keys(&mut segs);
     let Some((leaf, dirs)) = segs.split_last() else {
         return Ok(());
     };
@@ -297,7 +313,11 @@ pub(crate) fn from_common(p: &mut Profile, common: &Node) {
     let flat = flatten(common);
     let parsed: Vec<Vec<Segment>> = flat
         .iter()
-        .map(|s| parse_path(&s.path).unwrap_or_default())
+        .map(|s| {
+            let mut segs = parse_path(&s.path).unwrap_or_default();
+            crate::setting::name_keys(&mut segs);
+            segs
+        })
         .collect();
     let mut groups: Vec<Group> = Vec::new();
     for (i, segs) in parsed.iter().enumerate() {
@@ -537,13 +557,20 @@ fn take_group_inner(p: &mut Profile, g: &Group) -> Option<()> {
                     "WLANXmlSettings/SecurityType",
                 ],
             )?;
+            let security = WifiSecurity::from_label(l.get("WLANXmlSettings/SecurityType")?);
+            // WPA3 and 802.1X are written as a WLAN profile, never as WLANSetting: a
+            // WLANSetting that names them is not WCD's and stays untyped (validation reports it).
+            if !security.is_wcd_typed() && !matches!(security, WifiSecurity::Other(_)) {
+                return None;
+            }
             p.wifi.push(Wifi {
                 ssid: ssid.to_owned(),
-                security: WifiSecurity::from_label(l.get("WLANXmlSettings/SecurityType")?),
+                security,
                 key: l.secret("WLANXmlSettings/SecurityKey"),
                 auto_connect: l.boolean("WLANXmlSettings/AutoConnect").ok()?,
                 hidden: l.boolean("WLANXmlSettings/HiddenNetwork").ok()?,
                 proxy: l.string("ProxyServerPort"),
+                eap: None,
             });
         }
         paths::COMPUTER => {

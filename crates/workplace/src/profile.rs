@@ -344,12 +344,18 @@ pub struct Wifi {
     /// `WLANXmlSettings/HiddenNetwork` (store default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
-    /// `ProxyServerPort`: `host:port`.
+    /// `ProxyServerPort`: `host:port` (WCD-typed networks only: Open, WEP, WPA2-Personal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
+    /// 802.1X settings of a WPA2-Enterprise or WPA3-Enterprise network (`[wifi.eap]`); `None`
+    /// for the other security types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eap: Option<Eap>,
 }
 
-/// Wi-Fi `SecurityType` (the store's three values).
+/// Wi-Fi security: WCD's three `SecurityType` values, plus the types WCD has no typed
+/// setting for, which are written as a WLAN profile XML through WCD's
+/// `ConnectivityProfiles/WLAN/Profiles/Profile` (see [`crate::wlan_profile_xml`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WifiSecurity {
     /// `Open`: no key.
@@ -358,17 +364,27 @@ pub enum WifiSecurity {
     Wep,
     /// `WPA2-Personal`: 8–63 character passphrase or 64-hex PSK.
     Wpa2Personal,
+    /// `WPA3-Personal`: SAE with an 8–63 character password (WLAN profile `WPA3SAE`/`AES`).
+    Wpa3Personal,
+    /// `WPA2-Enterprise`: 802.1X (WLAN profile `WPA2`/`AES`, `useOneX`), needs [`Wifi::eap`].
+    Wpa2Enterprise,
+    /// `WPA3-Enterprise`: 802.1X (WLAN profile `WPA3ENT`/`AES`, `useOneX`), needs [`Wifi::eap`].
+    Wpa3Enterprise,
     /// Anything else, as written (reported by [`crate::check`]).
     Other(String),
 }
 
 impl WifiSecurity {
-    /// WCD's label.
+    /// WCD's label, or this crate's label for the types beyond WCD (`WPA3-Personal`,
+    /// `WPA2-Enterprise`, `WPA3-Enterprise`).
     pub fn label(&self) -> &str {
         match self {
             WifiSecurity::Open => "Open",
             WifiSecurity::Wep => "WEP",
             WifiSecurity::Wpa2Personal => "WPA2-Personal",
+            WifiSecurity::Wpa3Personal => "WPA3-Personal",
+            WifiSecurity::Wpa2Enterprise => "WPA2-Enterprise",
+            WifiSecurity::Wpa3Enterprise => "WPA3-Enterprise",
             WifiSecurity::Other(s) => s,
         }
     }
@@ -379,7 +395,95 @@ impl WifiSecurity {
             "Open" => WifiSecurity::Open,
             "WEP" => WifiSecurity::Wep,
             "WPA2-Personal" => WifiSecurity::Wpa2Personal,
+            "WPA3-Personal" => WifiSecurity::Wpa3Personal,
+            "WPA2-Enterprise" => WifiSecurity::Wpa2Enterprise,
+            "WPA3-Enterprise" => WifiSecurity::Wpa3Enterprise,
             other => WifiSecurity::Other(other.to_owned()),
+        }
+    }
+
+    /// Whether WCD's typed `WLANXmlSettings` can carry it (Open, WEP, WPA2-Personal; the
+    /// store's `SecurityType` values). The others go through a WLAN profile XML.
+    pub fn is_wcd_typed(&self) -> bool {
+        matches!(
+            self,
+            WifiSecurity::Open | WifiSecurity::Wep | WifiSecurity::Wpa2Personal
+        )
+    }
+
+    /// Whether it is an 802.1X (enterprise) type that needs [`Wifi::eap`].
+    pub fn is_enterprise(&self) -> bool {
+        matches!(
+            self,
+            WifiSecurity::Wpa2Enterprise | WifiSecurity::Wpa3Enterprise
+        )
+    }
+}
+
+/// `[wifi.eap]`: 802.1X authentication of an enterprise network, written as the WLAN profile's
+/// `OneX` element with an `EapHostConfig` (Microsoft's OneX, EapHostConfig, EapTls and MsPeap
+/// schemas).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eap {
+    /// `EAP-TLS` (EAP type 13, a client certificate) or `PEAP-MSCHAPv2` (EAP type 25 with
+    /// inner type 26, user name and password).
+    pub method: EapMethod,
+    /// EAP-TLS: the `name` of the `[[client_certificates]]` entry the device authenticates
+    /// with. The profile pins it by its root CA (`FilteringInfo/CAHashList`) when that root is in
+    /// the PFX chain or the profile's root/CA certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
+    /// SHA-1 thumbprints (40 hex digits) of the root CAs the RADIUS server's certificate must
+    /// chain to (`ServerValidation/TrustedRootCA`, one element each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_root_thumbprints: Vec<String>,
+    /// Names the RADIUS server's certificate must carry (`ServerValidation/ServerNames`,
+    /// joined with `;`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_names: Vec<String>,
+    /// OneX `authMode`: `machine`, `user`, `machineOrUser` or `guest`. Default: `machine` for
+    /// EAP-TLS (WCD installs client certificates in the device store), `user` for
+    /// PEAP-MSCHAPv2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_mode: Option<String>,
+}
+
+/// The EAP method of an [`Eap`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EapMethod {
+    /// `EAP-TLS`: certificate authentication (EAP type 13).
+    EapTls,
+    /// `PEAP-MSCHAPv2`: PEAP (type 25) with MS-CHAPv2 inside (type 26).
+    PeapMschapv2,
+    /// Anything else, as written (reported by [`crate::check`]).
+    Other(String),
+}
+
+impl EapMethod {
+    /// The label: `EAP-TLS` or `PEAP-MSCHAPv2`.
+    pub fn label(&self) -> &str {
+        match self {
+            EapMethod::EapTls => "EAP-TLS",
+            EapMethod::PeapMschapv2 => "PEAP-MSCHAPv2",
+            EapMethod::Other(s) => s,
+        }
+    }
+
+    /// Parses a label exactly; other text becomes [`EapMethod::Other`].
+    pub fn from_label(s: &str) -> Self {
+        match s {
+            "EAP-TLS" => EapMethod::EapTls,
+            "PEAP-MSCHAPv2" => EapMethod::PeapMschapv2,
+            other => EapMethod::Other(other.to_owned()),
+        }
+    }
+
+    /// The OneX `authMode` used when [`Eap::auth_mode`] is not given.
+    pub fn default_auth_mode(&self) -> &'static str {
+        match self {
+            EapMethod::PeapMschapv2 => "user",
+            _ => "machine",
         }
     }
 }
@@ -417,6 +521,7 @@ macro_rules! label_serde {
 label_serde!(AuthPolicy);
 label_serde!(KeyLocation);
 label_serde!(WifiSecurity);
+label_serde!(EapMethod);
 
 /// AD domain join: `Accounts/ComputerAccount/{DomainName, Account, Password, AccountOU}`
 /// (Accounts CSP `Domain/…`).

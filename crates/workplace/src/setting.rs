@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 
 /// One setting under `Customizations/Common` that the profile has no field for, kept as is.
 ///
-/// `path` is the element path below `Common`, `/`-separated, with list keys as attributes in
-/// XPath style: `Policies/ApplicationManagement/AllowAllTrustedApps`, or
-/// `Accounts/Users/User[@UserName="ICTMSFO5"]/HomeDir`. Attribute values are in double quotes,
-/// with `\"` and `\\` escaped. `value` is the element's text, unchanged (enum settings use
+/// `path` is the element path below `Common` in the one setting-path syntax of
+/// [`ppkg_format::path`]: `Policies/ApplicationManagement/AllowAllTrustedApps`, or
+/// `Accounts/Users/User[UserName=ICTMSFO5]/HomeDir` (`UPN[enroll@example.com]` for an item
+/// whose key attribute has its own name; the XPath form `User[@UserName="ICTMSFO5"]` of earlier
+/// versions is still read). `value` is the element's text, unchanged (enum settings use
 /// WCD's display label, booleans `True`/`False`).
 ///
 /// `Debug` masks the value when the setting's name suggests a secret (`Password`, `Secret`,
@@ -65,142 +66,35 @@ impl fmt::Debug for RawSetting {
     }
 }
 
-/// One element of a setting path: its name and its attributes (list keys, `Name`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
-    /// Element name.
-    pub name: String,
-    /// Attributes in written order.
-    pub attrs: Vec<(String, String)>,
+pub use ppkg_format::path::{format_path, parse_path, PathError, Segment};
+
+/// The attribute an unnamed key (`UPN[x]`, `ClientCertificate[Dev]`) stands for at `names[i]`:
+/// the catalog's key attribute of the list or map that holds the item
+/// (`/Certificates/ClientCertificates` → `CertificateName`), else the element's own name (WCD's
+/// `<UPN UPN="…">`).
+pub(crate) fn key_attribute(names: &[&str], i: usize) -> String {
+    let parent = format!("/{}", names[..i].join("/"));
+    csp_model::Catalog::builtin()
+        .get(&parent)
+        .and_then(|s| s.key_attribute.clone())
+        .unwrap_or_else(|| names[i].to_owned())
 }
 
-impl Segment {
-    /// A segment without attributes.
-    pub fn plain(name: &str) -> Self {
-        Segment {
-            name: name.to_owned(),
-            attrs: Vec::new(),
-        }
-    }
-}
-
-impl fmt::Display for Segment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
-        for (k, v) in &self.attrs {
-            write!(f, "[@{k}=\"")?;
-            for c in v.chars() {
-                if c == '"' || c == '\\' {
-                    f.write_str("\\")?;
-                }
-                write!(f, "{c}")?;
-            }
-            f.write_str("\"]")?;
-        }
-        Ok(())
-    }
-}
-
-/// Writes segments as a path (`A/B[@K="v"]/C`).
-pub fn format_path(segments: &[Segment]) -> String {
-    segments
+/// Names every unnamed key of a parsed path (see [`key_attribute`]).
+pub(crate) fn name_keys(segs: &mut [Segment]) {
+    if !segs
         .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// Why a setting path did not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("setting path {path:?}, character {offset}: {reason}")]
-pub struct PathError {
-    /// The path.
-    pub path: String,
-    /// 0-based character offset of the problem.
-    pub offset: usize,
-    /// What is wrong.
-    pub reason: &'static str,
-}
-
-/// Parses `A/B[@K="v"][@Name="w"]/C` (or `/A/B…`: a leading `/` is ignored) into segments.
-///
-/// # Errors
-/// [`PathError`] for an empty path or segment, a name with characters other than letters,
-/// digits, `_`, `-` and `.`, or a malformed `[@attr="value"]`.
-pub fn parse_path(path: &str) -> Result<Vec<Segment>, PathError> {
-    let chars: Vec<char> = path.chars().collect();
-    let err = |offset: usize, reason: &'static str| PathError {
-        path: path.to_owned(),
-        offset,
-        reason,
-    };
-    let name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
-    let mut out = Vec::new();
-    // A leading `/` (as the catalog, CSV columns and `ppkg inspect` write setting paths) is
-    // accepted and ignored.
-    let mut i = usize::from(chars.first() == Some(&'/'));
-    loop {
-        let start = i;
-        while i < chars.len() && name_char(chars[i]) {
-            i += 1;
-        }
-        if i == start {
-            return Err(err(i, "expected an element name"));
-        }
-        let mut seg = Segment {
-            name: chars[start..i].iter().collect(),
-            attrs: Vec::new(),
-        };
-        while i < chars.len() && chars[i] == '[' {
-            i += 1;
-            if chars.get(i) != Some(&'@') {
-                return Err(err(i, "expected '@' after '['"));
+        .any(|s| s.attrs.iter().any(|(k, _)| k.is_empty()))
+    {
+        return;
+    }
+    let names: Vec<String> = segs.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for (i, seg) in segs.iter_mut().enumerate() {
+        for (k, _) in &mut seg.attrs {
+            if k.is_empty() {
+                *k = key_attribute(&names, i);
             }
-            i += 1;
-            let a = i;
-            while i < chars.len() && name_char(chars[i]) {
-                i += 1;
-            }
-            if i == a {
-                return Err(err(i, "expected an attribute name"));
-            }
-            let key: String = chars[a..i].iter().collect();
-            if chars.get(i) != Some(&'=') || chars.get(i + 1) != Some(&'"') {
-                return Err(err(i, "expected '=\"' after the attribute name"));
-            }
-            i += 2;
-            let mut value = String::new();
-            loop {
-                match chars.get(i) {
-                    None => return Err(err(i, "unterminated attribute value")),
-                    Some('\\') => {
-                        match chars.get(i + 1) {
-                            Some(c @ ('"' | '\\')) => value.push(*c),
-                            _ => return Err(err(i, "only \\\" and \\\\ are escapes")),
-                        }
-                        i += 2;
-                    }
-                    Some('"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(c) => {
-                        value.push(*c);
-                        i += 1;
-                    }
-                }
-            }
-            if chars.get(i) != Some(&']') {
-                return Err(err(i, "expected ']'"));
-            }
-            i += 1;
-            seg.attrs.push((key, value));
-        }
-        out.push(seg);
-        match chars.get(i) {
-            None => return Ok(out),
-            Some('/') => i += 1,
-            Some(_) => return Err(err(i, "expected '/' or '['")),
         }
     }
 }
@@ -309,41 +203,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn path_round_trip_with_quotes() {
-        let p = r#"Accounts/Users/User[@UserName="a\"b\\c/d"]/Password"#;
-        let segs = parse_path(p).unwrap();
-        assert_eq!(segs.len(), 4);
-        assert_eq!(segs[2].attrs, vec![("UserName".into(), "a\"b\\c/d".into())]);
-        assert_eq!(format_path(&segs), p);
-    }
-
-    #[test]
-    fn bad_paths_name_the_offset() {
-        for (p, off) in [
-            ("", 0),
-            ("A//B", 2),
-            ("A[@K=v]", 4),
-            ("A[@K=\"v", 7),
-            ("A B", 1),
-        ] {
-            let e = parse_path(p).unwrap_err();
-            assert_eq!(e.offset, off, "{p}: {e}");
-        }
-    }
-
-    #[test]
     fn insert_then_flatten_keeps_duplicates_and_order() {
         let settings = vec![
             RawSetting::new(
-                "Connections/Cellular/Connection[@ConnectionName=\"X\"]/AlwaysOn",
+                "Connections/Cellular/Connection[ConnectionName=X]/AlwaysOn",
                 "1",
             ),
             RawSetting::new(
-                "Connections/Cellular/Connection[@ConnectionName=\"X\"]/Roaming",
+                "Connections/Cellular/Connection[ConnectionName=X]/Roaming",
                 "5",
             ),
             RawSetting::new(
-                "Connections/Cellular/Connection[@ConnectionName=\"X\"]/AlwaysOn",
+                "Connections/Cellular/Connection[ConnectionName=X]/AlwaysOn",
                 "1",
             ),
             RawSetting::new("OOBE/Desktop/HideOobe", "True"),
@@ -366,7 +237,7 @@ mod tests {
 }
 
 /// Where the element that a diagnostic path names starts in a parsed answer file: `path` is in
-/// [`crate::Diagnostic::path`] form (`Workplace/Enrollments/UPN[@UPN="a@example.com"]/Secret`
+/// [`crate::Diagnostic::path`] form (`Workplace/Enrollments/UPN[a@example.com]/Secret`
 /// below `Settings/Customizations/Common`, or `PackageConfig/Version`), each segment matched by
 /// local name and every `[@attr="value"]` it carries.
 ///
@@ -386,10 +257,10 @@ pub fn locate(
     };
     let mut found = None;
     for seg in rest {
-        let Some(next) = at.elements().find(|e| {
-            e.local_name() == seg.name
-                && seg.attrs.iter().all(|(k, v)| e.attr(k) == Some(v.as_str()))
-        }) else {
+        let Some(next) = at
+            .elements()
+            .find(|e| seg.matches(e.local_name(), |k| e.attr(k)))
+        else {
             break;
         };
         at = next;
@@ -421,12 +292,9 @@ mod locate_tests {
         let a = AnswerFile::parse(XML.as_bytes()).expect("parses");
         let at = |p: &str| locate(&a, p).map(|p| (p.line, p.column));
         assert_eq!(at("PackageConfig/Version"), Some((6, 5)));
+        assert_eq!(at("Workplace/Enrollments/UPN[x y]/Secret"), Some((19, 15)));
         assert_eq!(
-            at("Workplace/Enrollments/UPN[@UPN=\"x y\"]/Secret"),
-            Some((19, 15))
-        );
-        assert_eq!(
-            at("Workplace/Enrollments/UPN[@UPN=\"a@b.c\"]/AuthPolicy"),
+            at("Workplace/Enrollments/UPN[UPN=a@b.c]/AuthPolicy"),
             Some((16, 15))
         );
         // A missing leaf points at its parent; an unknown first segment gives nothing.

@@ -1,6 +1,6 @@
 //! Where a diagnostic points in a TOML profile: [`locate_in_toml`].
 //!
-//! Diagnostics name fields by their answer-file path (`Workplace/Enrollments/UPN[@UPN="a@b.c"]/
+//! Diagnostics name fields by their answer-file path (`Workplace/Enrollments/UPN[a@b.c]/
 //! DiscoveryServiceFullUrl`); a profile writes the same field as `[[enrollments]]` with
 //! `upn = "a@b.c"` and `discovery_service_full_url = …`. The table below maps each typed
 //! section of [`crate::Profile`] (its serde names) to its answer-file prefix and list key; leaf

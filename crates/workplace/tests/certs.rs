@@ -121,7 +121,7 @@ fn case_b21_client_cert_expiry() {
         .expect("expired");
     assert!(d
         .path
-        .contains("ClientCertificate[@CertificateName=\"Lab-Client\"]"));
+        .contains("ClientCertificate[CertificateName=Lab-Client]"));
     assert!(r.has_errors());
 
     let r = check(&profile_with_client(pfx_soon, Some("Lab-Pass1")), now());
@@ -186,7 +186,7 @@ fn root_certificate_expiry_and_thumbprint_name() {
     .unwrap();
     let e = q.resolve_assets(dir.path()).unwrap_err().to_string();
     assert!(
-        e.contains("RootCertificate[@CertificateName=\"x\"]") && e.contains("nope.cer"),
+        e.contains("RootCertificate[CertificateName=x]") && e.contains("nope.cer"),
         "{e}"
     );
 }
@@ -228,7 +228,7 @@ fn confined_asset_resolution_refuses_paths_outside_the_folder() {
         let shown = e.to_string();
         assert!(
             shown.contains("outside the asset folder")
-                && shown.contains("RootCertificate[@CertificateName=\"x\"]"),
+                && shown.contains("RootCertificate[CertificateName=x]"),
             "{path}: {shown}"
         );
         // The unconfined resolver still reads `..` (a local user's own profile).

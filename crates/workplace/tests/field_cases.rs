@@ -51,6 +51,7 @@ fn wifi(ssid: &str, security: WifiSecurity, key: Option<&str>) -> Wifi {
         auto_connect: Some(true),
         hidden: None,
         proxy: None,
+        eap: None,
     }
 }
 

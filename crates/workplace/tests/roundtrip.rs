@@ -61,6 +61,7 @@ fn wifi() -> impl Strategy<Value = Wifi> {
             auto_connect,
             hidden,
             proxy,
+            eap: None,
         })
 }
 
@@ -147,10 +148,11 @@ fn profile() -> impl Strategy<Value = Profile> {
                     .enumerate()
                     .map(|(i, v)| {
                         RawSetting::new(
-                            format!(
-                                "Policies/Area{i}/Setting[@Name=\"{}\"]",
-                                v.replace('\\', "").replace('"', "\\\"")
-                            ),
+                            workplace::format_path(&[
+                                workplace::Segment::plain("Policies"),
+                                workplace::Segment::plain(&format!("Area{i}")),
+                                workplace::Segment::item("Setting", "Name", &v),
+                            ]),
                             v,
                         )
                     })

@@ -218,6 +218,146 @@ impl FromIterator<Edition> for EditionSet {
     }
 }
 
+/// A WCD settings store the catalog is generated from (`gen/gen_catalog.rs`).
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[non_exhaustive]
+pub enum Store {
+    /// ICD 2019.625, all seven editions, with sequence tables (`shared/reference/wcd-store`).
+    Wcd2019,
+    /// Windows 11 22621 desktop store, no sequence table (`shared/reference/wcd-store-22621`);
+    /// wins over 2019 for [`Edition::Desktop`].
+    Wcd22621,
+}
+
+impl Store {
+    /// Every store, oldest first.
+    pub const ALL: [Store; 2] = [Store::Wcd2019, Store::Wcd22621];
+
+    /// The name the table writes: `2019`, `22621`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Store::Wcd2019 => "2019",
+            Store::Wcd22621 => "22621",
+        }
+    }
+
+    /// The store named `name` (`2019`, `22621`).
+    pub fn from_name(name: &str) -> Option<Store> {
+        Store::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// A description for messages: `the 2019 store (ICD 2019.625)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Store::Wcd2019 => "the 2019 store (ICD 2019.625)",
+            Store::Wcd22621 => "the 22621 store (Windows 11 22621 desktop)",
+        }
+    }
+}
+
+impl fmt::Display for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// A set of [`Store`]s.
+#[derive(Clone, Copy, Default, Eq, Hash, PartialEq)]
+pub struct StoreSet(u8);
+
+impl StoreSet {
+    /// No store.
+    pub const EMPTY: StoreSet = StoreSet(0);
+
+    /// The set holding only `store`.
+    pub fn only(store: Store) -> Self {
+        StoreSet(1 << store as u8)
+    }
+
+    /// Whether `store` is in the set.
+    pub fn contains(self, store: Store) -> bool {
+        self.0 & (1 << store as u8) != 0
+    }
+
+    /// Adds `store`.
+    pub fn insert(&mut self, store: Store) {
+        self.0 |= 1 << store as u8;
+    }
+
+    /// Whether the set is empty (an overlay entry: no store defines it).
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The stores in the set, oldest first.
+    pub fn iter(self) -> impl Iterator<Item = Store> {
+        Store::ALL.into_iter().filter(move |s| self.contains(*s))
+    }
+}
+
+impl fmt::Debug for StoreSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for StoreSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(s.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a SettingsGroup GUID comes from (`G` record `source`).
+#[derive(Clone, Debug, Eq, Hash, PartialEq)]
+#[non_exhaustive]
+pub enum GroupSource {
+    /// A sequence table of the 2019 store.
+    Store,
+    /// A real WCD package's `Prov/RunTime.xml` (the package's file name).
+    Learned(String),
+    /// Not known from any evidence: [`generated_settings_group`] of the group path.
+    Generated,
+}
+
+/// The namespace of [`generated_settings_group`]: a fixed, project-chosen UUID (not WCD's,
+/// which is unknown).
+pub const GENERATED_GROUP_NAMESPACE: [u8; 16] = [
+    0x5d, 0x2f, 0x86, 0x0c, 0x3b, 0x71, 0x4e, 0x0a, 0x9c, 0x41, 0x62, 0x70, 0x6b, 0x67, 0x2d, 0x67,
+];
+
+/// The SettingsGroup GUID this crate generates for a group path no evidence gives one for: an
+/// RFC 4122 version 5 UUID (SHA-1 name-based) of the group path's UTF-8 bytes (e.g.
+/// `/Policies/WindowsAI/DisableAIDataAnalysis`) under [`GENERATED_GROUP_NAMESPACE`], lower-case
+/// hyphenated.
+///
+/// Every SettingsGroup GUID in WCD's sequence tables and real packages is also version 5
+/// (`xxxxxxxx-xxxx-5xxx-[89ab]xxx-…`), so WCD derives them from names too, but its namespace and
+/// name form are unknown (tried: the RFC 4122 namespaces and the ETW one, path with and without
+/// `/`, UTF-8/UTF-16, case-folded; none matched). A generated GUID therefore differs from WCD's;
+/// validation says so with an info diagnostic (`docs/FORMAT.md`, "SettingsGroup GUIDs").
+pub fn generated_settings_group(group_path: &str) -> String {
+    use sha1::Digest as _;
+    let mut h = sha1::Sha1::new();
+    h.update(GENERATED_GROUP_NAMESPACE);
+    h.update(group_path.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+        b[14], b[15]
+    )
+}
+
 /// What a setting holds: the store's `Type` code (`wcd-store/TYPES.md`, "Type" table).
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -434,7 +574,7 @@ pub struct VisibilityCondition {
 #[derive(Clone, Debug, Eq, PartialEq)]
 #[non_exhaustive]
 pub enum Origin {
-    /// WCD's settings store (ICD 2019.625).
+    /// WCD's settings stores ([`Setting::stores`] says which).
     Store,
     /// An overlay entry; the text names the package or document it was learned from.
     Overlay(String),
@@ -500,6 +640,8 @@ pub struct Setting {
     pub apply_levels: [Option<u8>; 7],
     /// Where the entry comes from.
     pub origin: Origin,
+    /// Which settings stores define this variant (empty for overlay entries).
+    pub stores: StoreSet,
 }
 
 impl Setting {
@@ -552,6 +694,8 @@ pub struct SequenceEntry {
     pub levels: [Option<u8>; 7],
     /// Editions whose entry carries `RequiresReboot`.
     pub requires_reboot: EditionSet,
+    /// Where the GUID comes from.
+    pub source: GroupSource,
 }
 
 /// The settings catalog. See the [module documentation](self).
@@ -564,6 +708,8 @@ pub struct Catalog {
     children: HashMap<String, Vec<String>>,
     sequence: Vec<SequenceEntry>,
     seq_by_path: HashMap<String, usize>,
+    /// Older-store variants a newer store superseded (`O` records).
+    superseded: Vec<Setting>,
 }
 
 impl Catalog {
@@ -597,6 +743,7 @@ impl Catalog {
             children: HashMap::new(),
             sequence: table.sequence,
             seq_by_path: HashMap::new(),
+            superseded: table.superseded,
         };
         catalog.reindex();
         Ok(catalog)
@@ -808,6 +955,20 @@ impl Catalog {
             .map(|&i| &self.sequence[i])
     }
 
+    /// What an older store said about `path` where a newer store wins with different data
+    /// (the 2019 Desktop record of a setting the 22621 store changed: other limits, values or
+    /// CSP path). Never used to validate or compile; for display and diagnostics.
+    pub fn superseded<'a>(&'a self, path: &str) -> impl Iterator<Item = &'a Setting> + 'a {
+        let path = normalize(path).into_owned();
+        self.superseded.iter().filter(move |s| s.path == path)
+    }
+
+    /// The SequenceMap entry (or learned/generated group entry) that gives the SettingsGroup
+    /// of a compiled group path, with its [`GroupSource`].
+    pub fn group_source(&self, path: &str) -> Option<&GroupSource> {
+        self.sequence(path).map(|e| &e.source)
+    }
+
     /// Every SequenceMap entry, in path order.
     pub fn sequence_entries(&self) -> &[SequenceEntry] {
         &self.sequence
@@ -823,9 +984,11 @@ impl Catalog {
     /// Up to `n` known paths close to `path`, best first, for "did you mean" suggestions: the
     /// siblings (children of the same parent) whose name is within a small edit distance of the
     /// last segment (ASCII case-insensitive Levenshtein, at most max(2, len/3) edits), then the
-    /// same test over every path of the catalog (which also finds a right name under a wrong
-    /// parent, e.g. `/ApplicationManagement/AllowAllTrustedApps` →
-    /// `/Policies/ApplicationManagement/AllowAllTrustedApps`).
+    /// same test over every path of the catalog, keeping only paths that either end in the same
+    /// name (a right name under a wrong parent, e.g. `/ApplicationManagement/AllowAllTrustedApps`
+    /// → `/Policies/ApplicationManagement/AllowAllTrustedApps`) or share the path's leading
+    /// segment (`/Policies/…`). A path far from everything gets no suggestion rather than an
+    /// unrelated one (issue #11: `/Policies/WindowsAI/…` once got `/SMISettings/KeyboardFilter/…`).
     pub fn nearest(&self, path: &str, n: usize) -> Vec<&str> {
         let path = normalize(path);
         let last = path
@@ -835,6 +998,8 @@ impl Catalog {
             .to_ascii_lowercase();
         let limit = (last.chars().count() / 3).max(2);
         let parent = parent_of(&path).unwrap_or("");
+        // The leading segment, for a path with at least two segments.
+        let first = (!parent.is_empty()).then(|| first_segment(&path)).flatten();
         let mut out: Vec<&str> = Vec::new();
 
         let mut scored: Vec<(usize, &str)> = self
@@ -857,6 +1022,11 @@ impl Catalog {
                 .filter(|p| *p != path.as_ref() && !out.contains(p))
                 .filter_map(|p| {
                     let name = p.rsplit('/').next().unwrap_or_default();
+                    let same_name = name.eq_ignore_ascii_case(&last);
+                    let same_area = first.is_some() && first_segment(p) == first;
+                    if !(same_name || same_area) {
+                        return None;
+                    }
                     let d = levenshtein(&last, &name.to_ascii_lowercase());
                     (d <= limit).then_some((d, p))
                 })
@@ -867,6 +1037,14 @@ impl Catalog {
         out.truncate(n);
         out
     }
+}
+
+/// The first segment of a `/`-path (`Policies` for `/Policies/WindowsAI/X`).
+fn first_segment(path: &str) -> Option<&str> {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|s| !s.is_empty())
 }
 
 /// `path` with a leading `/` (borrowed when it already has one).

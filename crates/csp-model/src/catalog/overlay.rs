@@ -2,7 +2,7 @@
 
 use super::{
     ApplyInfo, Constraints, CspAction, CspMapping, EditionSet, Origin, RegistryMapping, Setting,
-    SettingKind,
+    SettingKind, StoreSet,
 };
 
 /// A setting learned from a real package (or written by hand), added to a catalog with
@@ -80,6 +80,7 @@ impl OverlayEntry {
             settings_group: None,
             apply_levels: [None; 7],
             origin: Origin::Overlay(self.source.clone()),
+            stores: StoreSet::EMPTY,
         }
     }
 }

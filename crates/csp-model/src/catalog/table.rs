@@ -4,13 +4,20 @@
 //! (`shared/reference/wcd-store/`, ICD 2019.625, all seven editions). One record per line, fields
 //! separated by TAB; lines starting with `#` are comments.
 //!
-//! - `V <version>`: the format version (this reader accepts 1).
+//! - `V <version>`: the format version (this reader accepts 1 and 2; version 1 tables have no
+//!   `stores` column and no `G` source column, and mean the 2019 store).
 //! - `S <path> <editions> <type> <key> <atomic_root> <flags> <serialization> <file_path>
 //!   <apply_passes> <apply_after> <csp_path> <csp_action> <csp_context> <registry_path> <default>
 //!   <minimum> <maximum> <min_length> <max_length> <pattern> <allowed_value_reference> <values>
-//!   <validation_subkeys> <display_name> <conditions>`: one setting variant (26 fields). A path
-//!   whose store data differs between editions has one `S` line per distinct variant, with
-//!   disjoint edition sets.
+//!   <validation_subkeys> <display_name> <conditions> <stores>`: one setting variant (27 fields).
+//!   A path whose store data differs between editions has one `S` line per distinct variant,
+//!   with disjoint edition sets.
+//!   - `stores`: which settings stores define this variant, comma-separated: `2019` (ICD
+//!     2019.625, `shared/reference/wcd-store`), `22621` (Windows 11 22621 desktop store,
+//!     `shared/reference/wcd-store-22621`).
+//! - `O <path> <editions> … <stores>`: same fields as `S`; what the older store said for an
+//!   edition where the newer store wins with different data (Desktop, 2019 vs 22621). Kept for
+//!   display ([`super::Catalog::superseded`]), never used to validate or compile.
 //!   - `editions`: 7 characters `0`/`1` in [`Edition::ALL`] order.
 //!   - `type`: the store's `Type` code 1–8 (`TYPES.md`).
 //!   - `flags`: letters `R` required, `P` private (`Visibility\Private`), `B` `Apply\RequiresReboot`,
@@ -19,9 +26,11 @@
 //!   - list fields (`apply_after`, `default`, `values`, `validation_subkeys`, `conditions`) hold
 //!     items separated by `|`; `values`/`validation_subkeys` items are `value=label` or `value`;
 //!     `conditions` items are `group,index,setting,condition,value`.
-//! - `G <path> <settings_group> <levels> <reboot>`: a SequenceMap entry; `levels` is 7 characters,
+//! - `G <path> <settings_group> <levels> <reboot> <source>`: a SequenceMap entry; `levels` is 7 characters,
 //!   the apply level digit per edition or `-` when the edition has no entry; `reboot` likewise
-//!   `1`/`0`/`-`.
+//!   `1`/`0`/`-`; `source` (version 2) says where the GUID comes from: `store` (a sequence
+//!   table), `learned:<package>` (a real package's RunTime.xml) or `generated`
+//!   ([`super::generated_settings_group`]).
 //!
 //! Escaping: `%XX` (hex code point) for `%`, TAB, CR, LF in every field and additionally for
 //! `|`, `=`, `,`, `;` inside list items.
@@ -29,20 +38,24 @@
 use std::borrow::Cow;
 
 use super::{
-    ApplyInfo, Constraints, CspAction, CspMapping, Edition, EditionSet, EnumValue, Origin,
-    RegistryMapping, SequenceEntry, Setting, SettingKind, ValidationSubkey, VisibilityCondition,
+    ApplyInfo, Constraints, CspAction, CspMapping, Edition, EditionSet, EnumValue, GroupSource,
+    Origin, RegistryMapping, SequenceEntry, Setting, SettingKind, Store, StoreSet,
+    ValidationSubkey, VisibilityCondition,
 };
 use crate::error::{Error, Result};
 
-/// Format version this reader understands.
-const FORMAT_VERSION: &str = "1";
-/// Number of TAB-separated fields of an `S` line, tag included.
+/// Format versions this reader understands.
+const FORMAT_VERSIONS: [&str; 2] = ["1", "2"];
+/// Number of TAB-separated fields of a version 1 `S` line, tag included (version 2 adds
+/// `stores`).
 const S_FIELDS: usize = 26;
 
 /// The parsed table: settings (in table order) and sequence entries.
 pub(crate) struct Table {
     pub(crate) settings: Vec<Setting>,
     pub(crate) sequence: Vec<SequenceEntry>,
+    /// `O` records: older-store variants superseded by a newer store.
+    pub(crate) superseded: Vec<Setting>,
 }
 
 /// Parses the whole table text.
@@ -52,6 +65,7 @@ pub(crate) struct Table {
 pub(crate) fn parse(text: &str) -> Result<Table> {
     let mut settings = Vec::with_capacity(3000);
     let mut sequence = Vec::with_capacity(2500);
+    let mut superseded = Vec::new();
     let mut version_seen = false;
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -65,12 +79,13 @@ pub(crate) fn parse(text: &str) -> Result<Table> {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields[0] {
             "V" => {
-                if fields.get(1) != Some(&FORMAT_VERSION) {
+                if !fields.get(1).is_some_and(|v| FORMAT_VERSIONS.contains(v)) {
                     return Err(err("unsupported table format version"));
                 }
                 version_seen = true;
             }
             "S" => settings.push(parse_setting(&fields).map_err(|m| err(&m))?),
+            "O" => superseded.push(parse_setting(&fields).map_err(|m| err(&m))?),
             "G" => sequence.push(parse_sequence(&fields).map_err(|m| err(&m))?),
             other => return Err(err(&format!("unknown record tag {other:?}"))),
         }
@@ -81,16 +96,32 @@ pub(crate) fn parse(text: &str) -> Result<Table> {
             message: "no V line".to_owned(),
         });
     }
-    Ok(Table { settings, sequence })
+    Ok(Table {
+        settings,
+        sequence,
+        superseded,
+    })
 }
 
 fn parse_setting(f: &[&str]) -> std::result::Result<Setting, String> {
-    if f.len() != S_FIELDS {
+    if f.len() != S_FIELDS && f.len() != S_FIELDS + 1 {
         return Err(format!(
-            "S record has {} fields, expected {S_FIELDS}",
-            f.len()
+            "{} record has {} fields, expected {S_FIELDS} or {}",
+            f[0],
+            f.len(),
+            S_FIELDS + 1
         ));
     }
+    let stores = match f.get(S_FIELDS) {
+        None => StoreSet::only(Store::Wcd2019),
+        Some(list) => {
+            let mut set = StoreSet::EMPTY;
+            for name in list.split(',') {
+                set.insert(Store::from_name(name).ok_or("stores: unknown store")?);
+            }
+            set
+        }
+    };
     let path = unesc(f[1]).into_owned();
     let name = path.rsplit('/').next().unwrap_or_default().to_owned();
     let editions = parse_mask(f[2]).ok_or("editions: expected 7 characters 0/1")?;
@@ -175,14 +206,24 @@ fn parse_setting(f: &[&str]) -> std::result::Result<Setting, String> {
         settings_group: None,
         apply_levels: [None; 7],
         origin: Origin::Store,
+        stores,
         path,
     })
 }
 
 fn parse_sequence(f: &[&str]) -> std::result::Result<SequenceEntry, String> {
-    if f.len() != 5 {
-        return Err(format!("G record has {} fields, expected 5", f.len()));
+    if f.len() != 5 && f.len() != 6 {
+        return Err(format!("G record has {} fields, expected 5 or 6", f.len()));
     }
+    let source = match f.get(5).map(|s| unesc(s)) {
+        None => GroupSource::Store,
+        Some(s) if s == "store" => GroupSource::Store,
+        Some(s) if s == "generated" => GroupSource::Generated,
+        Some(s) => match s.strip_prefix("learned:") {
+            Some(p) => GroupSource::Learned(p.to_owned()),
+            None => return Err("source: expected store, learned:<package> or generated".into()),
+        },
+    };
     let mut levels = [None; 7];
     let mut requires_reboot = EditionSet::EMPTY;
     let (lv, rb) = (f[3].as_bytes(), f[4].as_bytes());
@@ -206,6 +247,7 @@ fn parse_sequence(f: &[&str]) -> std::result::Result<SequenceEntry, String> {
         settings_group: f[2].to_owned(),
         levels,
         requires_reboot,
+        source,
     })
 }
 
@@ -302,7 +344,7 @@ mod tests {
         let e = parse("S\t/x\n").err().unwrap();
         assert!(e.to_string().contains("line 1"), "{e}");
         assert!(parse("# only a comment\n").is_err());
-        let e = parse("V\t2\n").err().unwrap();
+        let e = parse("V\t3\n").err().unwrap();
         assert!(e.to_string().contains("version"), "{e}");
     }
 }

@@ -40,11 +40,20 @@
 //!    The store's apply level is *not* a sort key: HideOobe is level 2 in the Desktop sequence
 //!    table (it waits for `/CleanPC`) yet WCD wrote it before the level-1 commands; the engine
 //!    orders by level itself. This is the simplest rule that fits both samples and the store.
+//!    WCD 2024.613 (bypass_oobe sample, answer order Accounts, OOBE, Policies, commands) kept
+//!    HideOobe (MCSF) in document order between Accounts and Policies, so (a) separates CSP from
+//!    MCSF only for [`WcdVersion::Wcd2025`] (the default); [`CompileOptions::wcd`] picks the rule.
 //! 8. **File names**: `<n>__` + the group's instance path (keys and indexes substituted) with `/`
 //!    → `_` + `.provxml`, numbered from 0 in order; RunTime.xml lists them in that order
 //!    (both samples). Encoding and layout (BOM, CRLF, 2 spaces) are the `ppkg-format` writers'.
+//! 9. **ForceSettingReload**: `/Accounts/ComputerAccount/ComputerName` is followed, in its group,
+//!    by `Provisioning/ForceSettingReload` parm `ComputerName` = `1` (`integer`) with the same
+//!    `SettingsPath` (bypass_oobe, WCD 2024; no 2025 sample sets a computer name, so both
+//!    versions write it). No other sample setting gets one, including none of the others that
+//!    need no reboot; whether WCD adds it to every `RequiresReboot` setting is not known.
 //!
-//! Only `Customizations/Common` is compiled; multivariant `Variant` settings are not.
+//! Only `Customizations/Common` is compiled; an answer file whose `Variant`/`Profile` elements
+//! hold settings is refused (see `refuse_multivariant`), never built without them.
 //!
 //! ```
 //! use csp_model::catalog::Catalog;
@@ -95,6 +104,31 @@ pub use asset::{
 use crate::catalog::{Catalog, Edition, Setting, SettingKind};
 use crate::error::{Error, Result};
 
+/// The WCD release whose output the compiler imitates where releases differ (see
+/// `docs/FORMAT.md`, "Group order"). Each variant names the real package that shows its rules.
+#[derive(Clone, Copy, Debug, Default, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[non_exhaustive]
+pub enum WcdVersion {
+    /// WCD 2024.613 (`bypass_oobe_wcd2024.ppkg`, built with `Source=CLI`): groups in document
+    /// order, with settings inside list items and payloads last; CSP and registry-mapped
+    /// (`MCSF`) settings are not separated (HideOobe between Accounts and Policies).
+    Wcd2024,
+    /// WCD 2025.416 (Acer and start_pins samples): CSP settings first, registry-mapped (`MCSF`)
+    /// settings next, list items and payloads last (HideOobe after Policies). The default.
+    #[default]
+    Wcd2025,
+}
+
+impl WcdVersion {
+    /// The build number WCD writes in the package's `NOTES` (`VERSION=2025.416.0.0+…`).
+    pub fn build(self) -> &'static str {
+        match self {
+            WcdVersion::Wcd2024 => "2024.613.0.0",
+            WcdVersion::Wcd2025 => "2025.416.0.0",
+        }
+    }
+}
+
 /// Compiler options.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -102,6 +136,9 @@ pub struct CompileOptions {
     /// Target edition: chooses the catalog variant of each setting. Default
     /// [`Edition::Desktop`] (both samples target Desktop).
     pub edition: Edition,
+    /// The WCD release to imitate where releases differ; default the newest,
+    /// [`WcdVersion::Wcd2025`].
+    pub wcd: WcdVersion,
     /// Package ID used in `Provisioning/Assets/{…}` references, braced (`{19738506-…}`).
     /// Default `None`: the answer file's `PackageConfig/ID`, braced lower-case.
     pub package_id: Option<String>,
@@ -111,6 +148,7 @@ impl Default for CompileOptions {
     fn default() -> Self {
         Self {
             edition: Edition::Desktop,
+            wcd: WcdVersion::default(),
             package_id: None,
         }
     }
@@ -205,6 +243,7 @@ pub fn compile(
     opts: &CompileOptions,
     assets: &dyn AssetResolver,
 ) -> Result<Compiled> {
+    refuse_multivariant(answer)?;
     let mut walker = Walker {
         catalog,
         edition: opts.edition,
@@ -251,7 +290,7 @@ pub fn compile(
                 groups.push(Group {
                     instance: instance.to_vec(),
                     guid,
-                    tier: leaf.tier(),
+                    tier: leaf.tier(opts.wcd),
                     order,
                     parms: Vec::new(),
                 });
@@ -297,6 +336,14 @@ pub fn compile(
         }
         let pending = leaf.pending(assets)?;
         groups[gi].parms.push(pending);
+        if s.path == COMPUTER_NAME {
+            // WCD 2024 sample: the computer name is followed by
+            // `Provisioning/ForceSettingReload/ComputerName` = 1 (integer), same SettingsPath.
+            groups[gi].parms.push(Pending::Ready {
+                path: vec!["Provisioning".to_owned(), "ForceSettingReload".to_owned()],
+                parm: Parm::new(&s.path[1..], "ComputerName", "1", "integer"),
+            });
+        }
     }
 
     hash_payloads(&mut groups)?;
@@ -390,23 +437,94 @@ pub fn compile(
     })
 }
 
+/// Refuses an answer file with multivariant settings (a `Variant` or `Profile` whose `Settings`
+/// hold any setting): their layout in a package is not established from evidence
+/// (`docs/FORMAT.md`, "Multivariant"), and compiling only `Common` would leave them out
+/// silently (issue #11).
+fn refuse_multivariant(answer: &AnswerFile) -> Result<()> {
+    let Some(cust) = answer.settings().and_then(|s| s.child("Customizations")) else {
+        return Ok(());
+    };
+    for (n, v) in cust
+        .elements()
+        .filter(|e| matches!(e.local_name(), "Variant" | "Profile"))
+        .enumerate()
+    {
+        let holds = v
+            .child("Settings")
+            .is_some_and(|s| s.elements().next().is_some());
+        if holds {
+            let label = match v.attr("Name") {
+                Some(name) => format!("{}[{name}]", v.local_name()),
+                None => format!("{}[{}]", v.local_name(), n + 1),
+            };
+            return Err(Error::InvalidValue {
+                path: format!("Settings/Customizations/{label}"),
+                line: v.pos.line,
+                column: v.pos.column,
+                message: "multivariant settings are not compiled (their package layout is not \
+                          established from evidence); building would leave them out, so the \
+                          build is refused: move them into <Common> or build one package per \
+                          target"
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses text XML 1.0 cannot carry in a value or key (the writers would refuse the document
+/// later without naming the setting).
+fn check_chars(path: &str, el: &Element, text: &str) -> Result<()> {
+    use ppkg_format::xml::{char_name, first_non_xml_char};
+    let found = first_non_xml_char(text)
+        .map(|(_, n, c)| ("the value", n, c))
+        .or_else(|| {
+            el.attrs
+                .iter()
+                .find_map(|a| first_non_xml_char(&a.value).map(|(_, n, c)| ("an attribute", n, c)))
+        });
+    match found {
+        None => Ok(()),
+        Some((what, n, c)) => Err(Error::InvalidValue {
+            path: path.to_owned(),
+            line: el.pos.line,
+            column: el.pos.column,
+            message: format!(
+                "{what} holds {} at character {}; XML 1.0 cannot carry it",
+                char_name(c),
+                n + 1
+            ),
+        }),
+    }
+}
+
 /// `CommonSettings/1/AnswerFile.xml` as WCD writes it: the answer file's `<Settings>` without
 /// comments and without the `Name` attribute of list items, which WCD drops (Acer sample:
 /// `<CommandConfig Name="cortex">` in customizations.xml, `<CommandConfig>` in AnswerFile.xml;
 /// map keys such as `<User UserName=…>` stay). Pass the result as
 /// `ppkg_format::layout::LayoutOptions::common_settings_xml`.
+///
+/// Map items lose a `Name` attribute too when `Name` is not their key: the WCD 2024 sample's
+/// `<User UserName="admin" Name="admin">` is `<User UserName="admin">` in its AnswerFile.xml.
 pub fn answer_settings_xml(answer: &AnswerFile, catalog: &Catalog) -> Vec<u8> {
     answer.common_settings_xml_with(|path, attr| {
         if attr.name != "Name" {
             return true;
         }
         let parent = path.rfind('/').map_or("", |i| &path[..i]);
-        !matches!(catalog.get(parent), Some(p) if p.kind == SettingKind::List)
+        !matches!(catalog.get(parent), Some(p) if p.kind == SettingKind::List
+            || (p.kind == SettingKind::Map && p.key_attribute.as_deref() != Some("Name")))
     })
 }
 
+/// The computer name setting, which WCD follows with a `ForceSettingReload` parm (rule 9).
+const COMPUTER_NAME: &str = "/Accounts/ComputerAccount/ComputerName";
+
 /// The WCD setting path of the node whose children make a WLAN profile.
 const WLAN_XML_SETTINGS: &str = "/ConnectivityProfiles/WLAN/WLANSetting/WLANConfig/WLANXmlSettings";
+/// [`WLAN_XML_SETTINGS`] for the validator, which checks the same handler set.
+pub(crate) const WLAN_XML_SETTINGS_PATH: &str = WLAN_XML_SETTINGS;
 
 #[derive(Clone, Copy)]
 enum WlanField {
@@ -500,12 +618,12 @@ impl Leaf<'_> {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Rule 7(a): 0 CSP, 1 MCSF, 2 list items and payloads.
-    fn tier(&self) -> u8 {
+    /// Rule 7(a): 0 CSP, 1 MCSF (WCD 2025; 0 for WCD 2024), 2 list items and payloads.
+    fn tier(&self, wcd: WcdVersion) -> u8 {
         let s = self.setting;
         if self.in_list || (s.kind == SettingKind::Asset && s.csp.is_none()) {
             2
-        } else if s.csp.is_none() && s.registry.is_some() {
+        } else if s.csp.is_none() && s.registry.is_some() && wcd >= WcdVersion::Wcd2025 {
             1
         } else {
             0
@@ -519,6 +637,15 @@ impl Leaf<'_> {
         if s.is_enum() {
             if let Some(v) = s.value_for_label(text.trim()) {
                 return Ok(v.to_owned());
+            }
+            // A label in another case: a warning for the validator (value.rs), so compiled
+            // as the label it matches; `validate` exit 0 ⇒ `build` exit 0 (issue #11).
+            if let Some(v) = s
+                .values
+                .iter()
+                .find(|v| v.label_or_value().eq_ignore_ascii_case(text.trim()))
+            {
+                return Ok(v.value.clone());
             }
             if s.kind != SettingKind::Int {
                 return Err(self.invalid("value is not one of the allowed labels"));
@@ -787,6 +914,7 @@ impl<'a> Walker<'a> {
                         });
                     }
                     let item_setting = self.lookup(&s.path, item)?;
+                    check_chars(&item_setting.path, item, "")?;
                     let (key_name, key) = if s.kind == SettingKind::Map {
                         let key = item.attr(key_attr).ok_or_else(|| Error::InvalidValue {
                             path: item_setting.path.clone(),
@@ -808,6 +936,7 @@ impl<'a> Walker<'a> {
                 Ok(())
             }
             _ => {
+                check_chars(&s.path, el, &el.text())?;
                 self.leaves.push(Leaf {
                     setting: s,
                     element: el,

@@ -9,7 +9,7 @@ use ppkg_format::xml::{Element, TextPos};
 
 use super::report::{Code, Diagnostic, LineCol, Logger, Report, Severity};
 use super::value::{check_value, PatternCache};
-use crate::catalog::{Catalog, CspAction, Edition, Setting, SettingKind};
+use crate::catalog::{Catalog, CspAction, Edition, GroupSource, Setting, SettingKind, Store};
 use crate::ddf::{DdfSet, Operation};
 
 /// Validates an answer file for a target edition and returns every diagnostic at once (see
@@ -37,7 +37,18 @@ pub fn validate(answer: &AnswerFile, catalog: &Catalog, edition: Edition) -> Rep
 ///   item key and `Name` ([`Code::UnexpectedAttribute`]); text in a container
 ///   ([`Code::UnexpectedText`]); child elements in a value setting ([`Code::WrongType`]);
 ///   required children missing from a present parent ([`Code::MissingRequired`]);
-/// - each value, as [`super::validate_value`] does.
+/// - each value, as [`super::validate_value`] does;
+/// - what `build` checks (issue #11: `validate` exit 0 ⇒ `build` exit 0): a value setting the
+///   compiler has no handler for ([`Code::NoCompilerHandler`]) or no SettingsGroup for
+///   ([`Code::NoSettingsGroup`]); every character of every element name, attribute and text of
+///   the whole file, `PackageConfig` included, that XML 1.0 cannot carry
+///   ([`Code::InvalidXmlChar`]); multivariant `Variant`/`Profile` settings, which are not
+///   compiled ([`Code::MultivariantNotCompiled`]); and, when the walk found no error, a dry run
+///   of the compiler (stand-in asset content) whose refusal becomes a
+///   [`Code::NoCompilerHandler`] error, so that no check of the compiler is left out;
+/// - notes: a SettingsGroup GUID that is generated rather than WCD's
+///   ([`Code::GeneratedSettingsGroup`]), a Desktop setting only the 2019 store has
+///   ([`Code::OlderStoreOnly`]).
 ///
 /// Paths in diagnostics are catalog paths with item keys, prefixed by the variant for variant
 /// settings: `/Workplace/Enrollments/UPN[alias@contoso.net]/AuthPolicy`,
@@ -87,8 +98,12 @@ impl<'a> Validator<'a> {
             path: String::with_capacity(256),
             display: String::with_capacity(256),
             in_edition: true,
+            noted_groups: Vec::new(),
         };
         w.answer(answer);
+        if !w.out.iter().any(Diagnostic::is_error) {
+            w.dry_compile(answer);
+        }
         for d in w.out {
             logger.log(d);
         }
@@ -104,6 +119,7 @@ impl<'a> Validator<'a> {
             path: String::with_capacity(256),
             display: String::from(prefix),
             in_edition: true,
+            noted_groups: Vec::new(),
         };
         w.children(container, None, &Lookup::root());
         for d in w.out {
@@ -154,6 +170,8 @@ struct Walker<'v, 'a> {
     display: String,
     /// Whether every setting above the current one exists in the target edition.
     in_edition: bool,
+    /// Group paths already given a [`Code::GeneratedSettingsGroup`] note.
+    noted_groups: Vec<String>,
 }
 
 impl<'a> Walker<'_, 'a> {
@@ -190,6 +208,7 @@ impl<'a> Walker<'_, 'a> {
     fn answer(&mut self, answer: &AnswerFile) {
         let doc = answer.document();
         let root = &doc.root;
+        self.xml_chars(root, root.local_name());
         if root.local_name() != "WindowsCustomizations" {
             self.push(
                 Code::Structure,
@@ -269,6 +288,18 @@ impl<'a> Walker<'_, 'a> {
                         Some(n) => format!("{}[{n}]", c.local_name()),
                         None => format!("{}[{variant_no}]", c.local_name()),
                     };
+                    let count = c.child("Settings").map_or(0, count_values);
+                    if count > 0 {
+                        let msg = format!(
+                            "multivariant <{}> with {count} setting(s) is not compiled: the \
+                             layout WCD gives variants in a package (Multivariant/<n>/, \
+                             Multivariant.xml conditions) is not established from any real \
+                             package, and building without it would leave these settings out; \
+                             move them into <Common> or build one package per target",
+                            c.local_name()
+                        );
+                        self.push(Code::MultivariantNotCompiled, label.clone(), c.pos, msg);
+                    }
                     for tr in c.child("TargetRefs").into_iter().flat_map(|t| t.elements()) {
                         match tr.attr("Id") {
                             Some(id) if target_ids.contains_key(id) => {}
@@ -394,7 +425,13 @@ impl<'a> Walker<'_, 'a> {
                 };
                 let attr = key_attr.unwrap_or("Name");
                 let key = c.attr(attr).filter(|k| !k.trim().is_empty());
-                let item_display = format!("{}/{name}[{}]", self.display, key.unwrap_or("?"));
+                // The one path syntax (`ppkg_format::path`): `UPN[x]`,
+                // `ClientCertificate[CertificateName=x]`.
+                let item_display = format!(
+                    "{}/{}",
+                    self.display,
+                    ppkg_format::path::Segment::item(name, attr, key.unwrap_or("?"))
+                );
                 match key {
                     None => self.out.push(
                         Diagnostic::new(
@@ -493,6 +530,19 @@ impl<'a> Walker<'_, 'a> {
                 any
             }
         };
+        if edition == Edition::Desktop
+            && found.edition.is_some()
+            && !setting.stores.is_empty()
+            && !setting.stores.contains(Store::Wcd22621)
+        {
+            let msg = format!(
+                "{} is defined only by {}; the current Windows 11 store (22621) no longer lists \
+                 it, so newer Windows may ignore it",
+                self.path,
+                Store::Wcd2019.describe()
+            );
+            self.push(Code::OlderStoreOnly, self.display.clone(), c.pos, msg);
+        }
         let was_in_edition = self.in_edition;
         self.in_edition &= found.edition.is_some();
         for a in &c.attrs {
@@ -525,6 +575,7 @@ impl<'a> Walker<'_, 'a> {
             );
             self.push(Code::WrongType, self.display.clone(), child.pos, msg);
         } else {
+            self.compile_checks(c, setting);
             let text = text_of(c);
             if is_item && text.trim().is_empty() {
                 // A list or map item whose key is its whole content
@@ -630,6 +681,172 @@ impl<'a> Walker<'_, 'a> {
         }
     }
 
+    /// What the compiler needs of a value setting (issue #11, "no silent drops"): a way to write
+    /// it (CSP path, registry mapping, payload, or one of the WLAN fields it composes into a
+    /// profile) and a SettingsGroup for its group; notes a generated SettingsGroup once per group.
+    fn compile_checks(&mut self, c: &Element, setting: &Setting) {
+        let wlan_field = setting
+            .path
+            .strip_prefix(crate::compile::WLAN_XML_SETTINGS_PATH)
+            .is_some_and(|r| {
+                matches!(
+                    r,
+                    "/SecurityType" | "/SecurityKey" | "/AutoConnect" | "/HiddenNetwork"
+                )
+            });
+        let handled = wlan_field
+            || setting.kind == SettingKind::Asset
+            || setting.csp.is_some()
+            || setting.registry.is_some();
+        if !handled {
+            let msg = format!(
+                "{} has no CSP path or registry value in the settings store; WCD writes it with a \
+                 handler this compiler does not implement, so it cannot be built (remove it, or \
+                 write the CSP node it stands for under another setting)",
+                setting.path
+            );
+            self.push(Code::NoCompilerHandler, self.display.clone(), c.pos, msg);
+            return;
+        }
+        let group = setting.atomic_root.as_deref().unwrap_or(&setting.path);
+        if self.v.catalog.settings_group(group).is_none() {
+            let msg = format!(
+                "no SettingsGroup GUID is known for its group {group} (no sequence table entry, \
+                 no real package); it cannot be built"
+            );
+            self.push(Code::NoSettingsGroup, self.display.clone(), c.pos, msg);
+        } else if matches!(
+            self.v.catalog.group_source(group),
+            Some(GroupSource::Generated)
+        ) && !self.noted_groups.iter().any(|g| g == group)
+        {
+            self.noted_groups.push(group.to_owned());
+            let msg = format!(
+                "the SettingsGroup GUID of {group} is generated ({}: UUID v5 of the group path; \
+                 WCD's own GUID for it is not known from any store or real package)",
+                self.v.catalog.settings_group(group).unwrap_or_default()
+            );
+            self.push(
+                Code::GeneratedSettingsGroup,
+                self.display.clone(),
+                c.pos,
+                msg,
+            );
+        }
+    }
+
+    /// Reports every character XML 1.0 cannot carry in `el`'s subtree: element and attribute
+    /// names, attribute values, text. `path` is `el`'s display path (element names from the
+    /// root, map keys in brackets).
+    fn xml_chars(&mut self, el: &Element, path: &str) {
+        use ppkg_format::xml::{char_name, first_non_xml_char, Node};
+        if let Some((_, n, ch)) = first_non_xml_char(&el.name) {
+            let msg = format!(
+                "element name holds {} at character {}; XML 1.0 cannot carry it",
+                char_name(ch),
+                n + 1
+            );
+            self.push(Code::InvalidXmlChar, path.to_owned(), el.pos, msg);
+        }
+        for a in &el.attrs {
+            let at = if a.pos.is_known() { a.pos } else { el.pos };
+            if let Some((_, n, ch)) =
+                first_non_xml_char(&a.name).or_else(|| first_non_xml_char(&a.value))
+            {
+                let msg = format!(
+                    "attribute {} holds {} at character {}; XML 1.0 cannot carry it, so no \
+                     package can hold it",
+                    a.name.escape_debug(),
+                    char_name(ch),
+                    n + 1
+                );
+                self.push(Code::InvalidXmlChar, path.to_owned(), at, msg);
+            }
+        }
+        let mut offset = 0usize;
+        for node in &el.children {
+            match node {
+                Node::Element(child) => {
+                    let key = child
+                        .attrs
+                        .iter()
+                        .find(|a| !a.name.starts_with("xmlns") && a.name != "Name")
+                        .or_else(|| child.attrs.iter().find(|a| a.name == "Name"))
+                        .map(|a| format!("[{}]", a.value.escape_debug()))
+                        .unwrap_or_default();
+                    let p = format!("{path}/{}{key}", child.local_name());
+                    self.xml_chars(child, &p);
+                }
+                Node::Text(t) | Node::CData(t) | Node::Comment(t) => {
+                    if let Some((_, n, ch)) = first_non_xml_char(t) {
+                        let msg = format!(
+                            "the value holds {} at character {}; XML 1.0 cannot carry it, so no \
+                             package can hold it (remove the control character)",
+                            char_name(ch),
+                            offset + n + 1
+                        );
+                        self.push(Code::InvalidXmlChar, path.to_owned(), el.pos, msg);
+                    }
+                    offset += t.chars().count();
+                }
+                Node::ProcessingInstruction(t) => {
+                    if let Some((_, n, ch)) = first_non_xml_char(t) {
+                        let msg = format!(
+                            "processing instruction holds {} at character {}",
+                            char_name(ch),
+                            n + 1
+                        );
+                        self.push(Code::InvalidXmlChar, path.to_owned(), el.pos, msg);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Runs the compiler on the answer file with stand-in asset content (every reference
+    /// resolves to an empty file of its name) and reports its refusal, if any, as a
+    /// [`Code::NoCompilerHandler`] error at the position it names. Asset errors are not
+    /// reported: the stand-in content is not the user's file (`build` reads the real one).
+    fn dry_compile(&mut self, answer: &AnswerFile) {
+        use crate::compile::{compile, file_name_of, AssetContent, AssetFile, CompileOptions};
+        use crate::Error;
+        struct StandIn;
+        impl crate::compile::AssetResolver for StandIn {
+            fn resolve(&self, _: &str, reference: &str) -> std::io::Result<AssetFile> {
+                Ok(AssetFile {
+                    file_name: file_name_of(reference).to_owned(),
+                    content: AssetContent::Bytes(Vec::new()),
+                })
+            }
+        }
+        let mut opts = CompileOptions::for_edition(self.v.edition);
+        opts.package_id = Some("{00000000-0000-0000-0000-000000000000}".to_owned());
+        let (path, line, column, message) = match compile(answer, self.v.catalog, &opts, &StandIn) {
+            Ok(_) | Err(Error::Asset { .. }) => return,
+            Err(Error::UnknownSetting { path, line, column }) => (
+                path,
+                line,
+                column,
+                "the compiler finds no such setting".to_owned(),
+            ),
+            Err(Error::InvalidValue {
+                path,
+                line,
+                column,
+                message,
+            }) => (path, line, column, message),
+            Err(e) => (String::new(), 0, 0, e.to_string()),
+        };
+        let at = (line > 0).then_some(LineCol { line, column });
+        self.out.push(Diagnostic::new(
+            Code::NoCompilerHandler,
+            path,
+            at,
+            format!("build would refuse this: {message}"),
+        ));
+    }
+
     fn unknown(&mut self, c: &Element) {
         let name = c.local_name();
         let near = self.v.catalog.nearest(&self.path, 3);
@@ -710,4 +927,12 @@ fn csp_uri(path: &str) -> String {
         Some(_) => format!("./Device/{}", segs.join("/")),
         None => format!("./{}", segs.join("/")),
     }
+}
+
+/// The number of value settings (elements without child elements) below a variant's
+/// `<Settings>`.
+fn count_values(el: &Element) -> usize {
+    el.elements()
+        .map(|c| if c.has_elements() { count_values(c) } else { 1 })
+        .sum()
 }

@@ -15,7 +15,8 @@ use crate::ddf::value::{is_base64, quote};
 ///
 /// Rules, per [`SettingKind`] (WCD store codes, `wcd-store/TYPES.md`):
 /// - every kind: a value made only of a `$(…)` macro (`$(__MVID)`, `$(__ICCID)`, used by
-///   multivariant files) is not checked; an empty value is [`Code::EmptyValue`] (a warning);
+///   multivariant files) is not checked; an empty value is [`Code::EmptyValue`] (an error for a
+///   boolean, integer or asset, which the compiler cannot write; a warning otherwise);
 /// - `Bool`: `True`/`False` (any case); `1`/`0` is a warning (WCD writes `True`/`False`);
 ///   anything else [`Code::WrongType`];
 /// - `Int`: with enumeration values, a label or a stored value ([`Code::EnumNotAllowed`] lists
@@ -152,10 +153,19 @@ pub(crate) fn check_value(
                 "the XML value is empty".into(),
             ));
         } else {
-            out.push(diag(
+            // The compiler cannot write an empty boolean, integer or file reference, so those
+            // are errors (issue #11: `validate` exit 0 ⇒ `build` exit 0); an empty base64 blob
+            // is written as it is.
+            let d = diag(
                 Code::EmptyValue,
                 format!("empty value for a {} setting", setting.kind),
-            ));
+            );
+            out.push(match setting.kind {
+                SettingKind::Bool | SettingKind::Int | SettingKind::Asset => {
+                    d.with_severity(super::report::Severity::Error)
+                }
+                _ => d,
+            });
         }
         return;
     }

@@ -1,48 +1,29 @@
-//! `ppkg bulk`: one package per row of a devices CSV, built in parallel.
+//! `ppkg bulk`: one package per row of a devices CSV, built in parallel by the facade's
+//! [`ppkg::Bulk`].
+//!
+//! Columns: `name` (or `device`): the output name; a setting path
+//! (`Workplace/Enrollments/UPN[enroll@example.com]/Secret`, with or without a leading `/`):
+//! that setting, overriding a list item with the same key or adding one; a variable declared
+//! with `--var NAME`: usable as `{NAME}` in values, `--file-name` and `--package-name`; and the
+//! short forms `computer_name`, `wifi_key` (first Wi-Fi network), `enrollment_secret` (first
+//! enrollment). Any other column is an error at its header position.
 //!
 //! Every row is checked, validated and compiled before anything is written; only when all rows
 //! are good are the packages written (each atomically, or one zip file atomically).
 
-use std::collections::BTreeSet;
-use std::io::{Cursor, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::time::SystemTime;
 
-use anyhow::{anyhow, bail, Context, Result};
-use csp_model::{Catalog, CompileOptions, Edition};
-use ppkg_format::layout::{write_package_with, LayoutOptions, PackageParts};
-use ppkg_format::wim::{Compression, WriteOptions};
-use rayon::prelude::*;
-use workplace::{Profile, RawSetting, Secret};
+use anyhow::{bail, Context, Result};
+use ppkg::{Bulk, Compression, Device, Package};
 
 use crate::cli::BulkArgs;
 use crate::cmd::Invalid;
+use crate::input::{edition, from_facade, print};
 use crate::io::{write_atomic, AtomicFile};
-use crate::pipeline::{edition, load_profile, report, Diag, Input};
 
-/// Columns with a meaning of their own; any other column must be a setting path (`/…`).
-const KNOWN_COLUMNS: [&str; 7] = [
-    "name",
-    "device",
-    "computer_name",
-    "wifi_ssid",
-    "wifi_key",
-    "enrollment_secret",
-    "upn",
-];
-
-/// One row's outcome: the package file stem and bytes, or the row's diagnostics.
-type RowResult = Result<(String, Vec<u8>), Vec<Diag>>;
-
-/// One device row.
-struct Row {
-    /// 2-based line number in the CSV (the header is line 1).
-    line: usize,
-    /// Package file stem.
-    name: String,
-    /// (column, value) overrides.
-    values: Vec<(String, String)>,
-}
+/// Short column names kept from earlier versions, and what they stand for.
+const SHORT_COLUMNS: [&str; 3] = ["computer_name", "wifi_key", "enrollment_secret"];
 
 /// The most worker threads `--jobs` may ask for: building is CPU-bound, so more threads than
 /// cores only cost memory (each thread has its own stack).
@@ -60,33 +41,44 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
             .num_threads(j)
             .build_global();
     }
-    let (profile, display, diags) = load_profile(&Input::File(&a.profile), a.asset_dir.as_deref())?;
-    report(&diags)?;
-    let rows = read_rows(&a.devices)?;
-    if rows.is_empty() {
+    let mut template = Package::from_path(&a.profile)
+        .map_err(from_facade)?
+        .edition(edition);
+    if let Some(d) = &a.asset_dir {
+        template = template.assets_folder(d);
+    }
+    if a.no_compress {
+        template = template.compression(Compression::None);
+    }
+    let csv_dir = match a.devices.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut bulk = Bulk::new(template)
+        .map_err(from_facade)?
+        .variables(a.var.iter().cloned())
+        .files_folder(csv_dir);
+    if let Some(t) = &a.file_name {
+        bulk = bulk.file_name(t.clone());
+    }
+    if let Some(t) = &a.package_name {
+        bulk = bulk.package_name(t.clone());
+    }
+    let devices = read_rows(&a.devices, &bulk)?;
+    if devices.is_empty() {
         bail!("{}: no device rows", a.devices.display());
     }
     let zip = a
         .output
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-    let bar = progress(rows.len() as u64);
-    let mut opts = WriteOptions::from_env();
-    if a.no_compress {
-        opts = opts.with_compression(Compression::None);
-    }
-    // Build every package in memory (packages are small; payload files are streamed from disk
-    // by the writer), in parallel.
-    let results: Vec<RowResult> = rows
-        .par_iter()
-        .map(|row| {
-            let r = build_row(&profile, &display, &a.devices, row, edition, &opts);
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            r
-        })
-        .collect();
+    let bar = progress(devices.len() as u64);
+    // Build every package in memory (packages are small), in parallel.
+    let results = bulk.build_all_with(&devices, || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -94,12 +86,14 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
     let mut built = Vec::new();
     for r in results {
         match r {
-            Ok(p) => built.push(p),
-            Err(d) => failed.extend(d),
+            Ok(p) => built.push((p.name, p.bytes)),
+            Err(report) => failed.extend(report.into_diagnostics()),
         }
     }
     if !failed.is_empty() {
-        report(&failed)?;
+        print(&failed);
+        let n = failed.iter().filter(|d| d.is_error()).count();
+        return Err(Invalid(format!("{n} error(s); nothing was written")).into());
     }
     if zip {
         let mut out = AtomicFile::create(&a.output)?;
@@ -128,6 +122,7 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
                 );
             }
         }
+        use rayon::prelude::*;
         built.par_iter().try_for_each(|(name, bytes)| {
             write_atomic(&a.output.join(format!("{name}.ppkg")), bytes)
         })?;
@@ -151,8 +146,18 @@ fn progress(n: u64) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// Reads the CSV: a header row, then one row per device.
-fn read_rows(path: &Path) -> Result<Vec<Row>> {
+/// What a CSV column is.
+enum Column {
+    /// The output name.
+    Name,
+    /// A setting path.
+    Setting(String),
+    /// A declared variable.
+    Var(String),
+}
+
+/// Reads the CSV: a header row, then one device per row (origin `devices.csv:LINE`).
+fn read_rows(path: &Path, bulk: &Bulk) -> Result<Vec<Device>> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -163,180 +168,69 @@ fn read_rows(path: &Path) -> Result<Vec<Row>> {
         .iter()
         .map(str::to_owned)
         .collect();
+    let template = bulk.template().profile();
+    let first_upn = template
+        .and_then(|p| p.enrollments.first())
+        .map(|e| e.upn.clone());
+    let first_ssid = template
+        .and_then(|p| p.wifi.first())
+        .map(|w| w.ssid.clone());
+    let item =
+        |name: &str, key: &str| ppkg::format::path::Segment::item(name, name, key).to_string();
+    let mut columns = Vec::new();
     for (i, h) in headers.iter().enumerate() {
-        if !h.starts_with('/') && !KNOWN_COLUMNS.contains(&h.as_str()) {
-            return Err(Invalid(format!(
-                "{}:1:{}: unknown column {h:?}: expected one of {} or a setting path such as /Accounts/ComputerAccount/ComputerName",
-                path.display(),
-                i + 1,
-                KNOWN_COLUMNS.join(", ")
-            ))
-            .into());
-        }
+        let at = format!("{}:1:{}", path.display(), i + 1);
+        let col = match h.as_str() {
+            "name" | "device" => Column::Name,
+            "computer_name" => Column::Setting("Accounts/ComputerAccount/ComputerName".into()),
+            "enrollment_secret" => match &first_upn {
+                Some(u) => Column::Setting(format!("Workplace/Enrollments/{}/Secret", item("UPN", u))),
+                None => return Err(Invalid(format!("{at}: column {h:?}: the profile has no enrollment")).into()),
+            },
+            "wifi_key" => match &first_ssid {
+                Some(s) => Column::Setting(format!(
+                    "ConnectivityProfiles/WLAN/WLANSetting/{}/WLANXmlSettings/SecurityKey",
+                    ppkg::format::path::Segment::item("WLANConfig", "SSID", s)
+                )),
+                None => return Err(Invalid(format!("{at}: column {h:?}: the profile has no Wi-Fi network")).into()),
+            },
+            v if bulk.has_variable(v) => Column::Var(v.to_owned()),
+            p if p.contains('/') => {
+                if let Err(e) = ppkg::format::path::parse_path(p) {
+                    return Err(Invalid(format!("{}:1:{}: {e}", path.display(), i + 1)).into());
+                }
+                Column::Setting(p.to_owned())
+            }
+            other => {
+                return Err(Invalid(format!(
+                    "{at}: unknown column {other:?}: expected name, a setting path such as Accounts/ComputerAccount/ComputerName, one of {}, or a variable declared with --var {other}",
+                    SHORT_COLUMNS.join(", ")
+                ))
+                .into())
+            }
+        };
+        columns.push(col);
     }
-    let name_col = headers.iter().position(|h| h == "name" || h == "device");
-    let mut rows = Vec::new();
-    let mut names = BTreeSet::new();
+    let mut devices = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         let rec = rec.with_context(|| format!("{}:{line}: cannot read the row", path.display()))?;
-        let name = match name_col {
-            Some(c) => rec.get(c).unwrap_or_default().to_owned(),
-            None => format!("device-{:05}", i + 1),
-        };
-        let name = sanitize(&name).ok_or_else(|| {
-            Invalid(format!(
-                "{}:{line}: device name {name:?} is empty or not a safe file name",
-                path.display()
-            ))
-        })?;
-        if !names.insert(name.to_ascii_lowercase()) {
-            return Err(Invalid(format!(
-                "{}:{line}: duplicate device name {name:?}",
-                path.display()
-            ))
-            .into());
-        }
-        let values = headers
-            .iter()
-            .zip(rec.iter())
-            .filter(|(h, _)| h.as_str() != "name" && h.as_str() != "device")
-            .map(|(h, v)| (h.clone(), v.to_owned()))
-            .collect();
-        rows.push(Row { line, name, values });
-    }
-    Ok(rows)
-}
-
-/// A device name usable as a file stem on every OS: letters and digits (any script), `-`, `_`,
-/// `.`; at most 100 bytes; not `.`,
-/// `..`, a trailing dot, or a Windows reserved device name (`CON`, `NUL`, `COM1`, `LPT1`, … also
-/// with an extension, as `nul.txt`), so that a zip of the packages unpacks on Windows.
-fn sanitize(name: &str) -> Option<String> {
-    const RESERVED: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
-    let stem = name
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    let reserved = RESERVED.contains(&stem.as_str())
-        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
-            && stem.len() == 4
-            && stem.as_bytes()[3].is_ascii_digit());
-    let ok = !name.is_empty()
-        && name.len() <= 100
-        && !name.ends_with('.')
-        && !reserved
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    ok.then(|| name.to_owned())
-}
-
-fn build_row(
-    base: &Profile,
-    display: &str,
-    csv_path: &Path,
-    row: &Row,
-    edition: Edition,
-    opts: &WriteOptions,
-) -> RowResult {
-    let file = format!("{}:{}", csv_path.display(), row.line);
-    let fail = |path: &str, message: String| {
-        vec![Diag::unplaced(file.clone(), "error", "BULK", path, message)]
-    };
-    let mut p = base.clone();
-    for (col, value) in &row.values {
-        apply(&mut p, col, value).map_err(|e| fail(col, e.to_string()))?;
-    }
-    // Distinct, reproducible package IDs: derived from the base ID (or name) and the device.
-    p.package.id = Some(derive_id(base, &row.name));
-    let report = workplace::check(&p, SystemTime::now());
-    let mut diags: Vec<Diag> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == workplace::Severity::Error)
-        .map(|d| {
-            Diag::unplaced(
-                format!("{file} ({display})"),
-                "error",
-                d.code.as_str(),
-                d.path.clone(),
-                d.message.clone(),
-            )
-        })
-        .collect();
-    let answer = p.to_answer_file().map_err(|e| fail("", e.to_string()))?;
-    let catalog = Catalog::builtin();
-    let v = csp_model::validate::validate(&answer, catalog, edition);
-    diags.extend(v.errors().map(|d| Diag {
-        file: format!("{file} (customizations.xml)"),
-        line: d.pos.map(|x| x.line),
-        column: d.pos.map(|x| x.column),
-        severity: "error".into(),
-        code: d.code.to_string(),
-        path: d.path.clone(),
-        message: d.message.clone(),
-    }));
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    let mut copts = CompileOptions::default();
-    copts.edition = edition;
-    let compiled = csp_model::compile(&answer, catalog, &copts, &p.asset_resolver())
-        .map_err(|e| fail("", e.to_string()))?;
-    let mut layout = LayoutOptions::default();
-    layout.common_settings_xml = Some(csp_model::answer_settings_xml(&answer, catalog));
-    let parts: PackageParts = compiled.into_parts(answer);
-    let mut buf = Cursor::new(Vec::new());
-    write_package_with(&mut buf, &parts, opts, &layout).map_err(|e| fail("", e.to_string()))?;
-    Ok((row.name.clone(), buf.into_inner()))
-}
-
-fn derive_id(base: &Profile, device: &str) -> String {
-    use sha1::Digest as _;
-    let mut h = sha1::Sha1::new();
-    h.update(
-        base.package
-            .id
-            .as_deref()
-            .unwrap_or(&base.package.name)
-            .as_bytes(),
-    );
-    h.update([0]);
-    h.update(device.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    format!("{{{}}}", uuid::Builder::from_sha1_bytes(b).into_uuid())
-}
-
-/// Applies one CSV column to a profile.
-fn apply(p: &mut Profile, column: &str, value: &str) -> Result<()> {
-    if value.is_empty() {
-        return Ok(()); // an empty cell keeps the profile's value
-    }
-    match column {
-        "computer_name" => p.computer_name = Some(value.to_owned()),
-        "wifi_ssid" => first(&mut p.wifi, "wifi")?.ssid = value.to_owned(),
-        "wifi_key" => first(&mut p.wifi, "wifi")?.key = Some(Secret::new(value)),
-        "enrollment_secret" => {
-            first(&mut p.enrollments, "enrollments")?.secret = Some(Secret::new(value))
-        }
-        "upn" => first(&mut p.enrollments, "enrollments")?.upn = value.to_owned(),
-        path if path.starts_with('/') => {
-            let path = path.trim_start_matches('/');
-            match p.settings.iter_mut().find(|s| s.path == path) {
-                Some(s) => s.value = value.to_owned(),
-                None => p.settings.push(RawSetting::new(path, value)),
+        let mut d = Device::new(format!("{}:{line}", path.display()));
+        let mut named = false;
+        for (col, value) in columns.iter().zip(rec.iter()) {
+            match col {
+                Column::Name => {
+                    d = d.name(value);
+                    named = true;
+                }
+                Column::Setting(p) => d = d.set(p.clone(), value),
+                Column::Var(v) => d = d.var(v.clone(), value),
             }
         }
-        other => bail!("unknown column {other:?}"),
+        if !named && bulk.file_name_template() == "{name}" {
+            d = d.name(format!("device-{:05}", i + 1));
+        }
+        devices.push(d);
     }
-    Ok(())
-}
-
-fn first<'a, T>(list: &'a mut [T], what: &str) -> Result<&'a mut T> {
-    list.first_mut()
-        .ok_or_else(|| anyhow!("the profile has no {what} entry to override"))
+    Ok(devices)
 }

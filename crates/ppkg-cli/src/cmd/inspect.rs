@@ -26,6 +26,9 @@ pub(crate) struct Report {
     pub(crate) compiled: Vec<Group>,
     pub(crate) payloads: Vec<Payload>,
     pub(crate) warnings: Vec<String>,
+    /// Typed Wi-Fi networks (WCD's and generated WLAN profiles read back).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) wifi: Vec<crate::cmd::wifi_view::WifiView>,
 }
 
 /// Whether `NAME.cat` beside the package signs it.
@@ -191,6 +194,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         }
     }
     let compiled = compiled_groups(&mut pkg, show)?;
+    let wifi = crate::cmd::wifi_view::typed_wifi(&mut pkg, answer.as_ref(), show)?;
     let payloads = pkg
         .assets()?
         .into_iter()
@@ -231,6 +235,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         compiled,
         payloads,
         warnings,
+        wifi,
     })
 }
 
@@ -279,12 +284,26 @@ fn compiled_groups(
 }
 
 /// Walks a settings subtree: every element with text and no child elements is a setting;
-/// list items are written with their key attribute (`UPN[UPN=enroll@example.com]`).
+/// list items are written with their key attribute in the one path syntax of
+/// [`ppkg::format::path`] (`UPN[enroll@example.com]`, `ClientCertificate[CertificateName=Dev]`),
+/// so a path shown here can be pasted into a bulk column or a profile's `[[settings]]`. WCD's
+/// redundant `Name` attribute is left out when the item has another key.
 pub(crate) fn collect_settings(el: &Element, prefix: &str, out: &mut Vec<Setting>, show: bool) {
-    let mut seg = el.local_name().to_owned();
-    if let Some(a) = el.attrs.iter().find(|a| !a.name.starts_with("xmlns")) {
-        seg = format!("{seg}[{}={}]", a.name, a.value);
-    }
+    let attrs: Vec<_> = el
+        .attrs
+        .iter()
+        .filter(|a| !a.name.starts_with("xmlns"))
+        .collect();
+    let key = attrs
+        .iter()
+        .find(|a| a.name != "Name")
+        .or_else(|| attrs.first());
+    let seg = ppkg::format::path::Segment {
+        name: el.local_name().to_owned(),
+        attrs: key
+            .map(|a| vec![(a.name.clone(), a.value.clone())])
+            .unwrap_or_default(),
+    };
     let path = format!("{prefix}/{seg}");
     let has_children = el.children.iter().any(|n| matches!(n, Node::Element(_)));
     if has_children {
@@ -376,6 +395,7 @@ fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
             p.setting_path
         )?;
     }
+    crate::cmd::wifi_view::print(out, &r.wifi)?;
     if !r.warnings.is_empty() {
         writeln!(out, "\nWarnings")?;
         for w in &r.warnings {

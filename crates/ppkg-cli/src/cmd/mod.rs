@@ -3,12 +3,16 @@
 mod build;
 mod bulk;
 mod compile;
+mod csp;
 mod diff;
+mod explain;
 mod extract;
 mod inspect;
 mod schedule;
 pub(crate) mod serve;
+mod settings;
 mod validate;
+mod wifi_view;
 
 use std::fmt;
 
@@ -41,6 +45,9 @@ pub(crate) fn run(command: Command) -> Result<u8> {
         Command::Schedule(a) => schedule::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Serve(a) => serve::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Settings(a) => settings::run(&a),
+        Command::Csp(a) => csp::run(&a),
     }
 }
 

@@ -9,8 +9,9 @@ use ppkg_format::answer::AnswerFile;
 use serde::Serialize;
 
 use crate::cli::ValidateArgs;
+use crate::input::edition;
 use crate::io::open_package;
-use crate::pipeline::{edition, is_profile, prepare, Diag, Input};
+use ppkg::{is_profile_path as is_profile, Diagnostic as Diag, Package, Severity};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -26,17 +27,20 @@ pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
     let diags = if is_package(&a.file)? {
         validate_package(&a.file, a.password.as_deref(), edition)?
     } else {
-        match prepare(&Input::File(&a.file), None, None, edition) {
-            Ok(p) => p.diags,
-            Err(e) => match e.downcast::<crate::cmd::Invalid>() {
-                // A parse error is a diagnostic too.
-                Ok(inv) => vec![parse_diag(&a.file, &inv.0)],
-                Err(e) => return Err(e),
-            },
+        match Package::from_path(&a.file) {
+            Ok(p) => p.edition(edition).validate().into_diagnostics(),
+            // A parse error is a diagnostic too.
+            Err(e @ (ppkg::Error::Profile { .. } | ppkg::Error::AnswerFile { .. })) => {
+                vec![parse_diag(&a.file, &e.to_string())]
+            }
+            Err(e) => return Err(e.into()),
         }
     };
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.iter().filter(|d| d.severity == "warning").count();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let mut out = std::io::stdout().lock();
     if a.json {
         let o = Output {
@@ -95,7 +99,7 @@ fn parse_diag(file: &Path, message: &str) -> Diag {
         file: file.display().to_string(),
         line: find("line "),
         column: find("column "),
-        severity: "error".into(),
+        severity: Severity::Error,
         code: "PARSE".into(),
         path: String::new(),
         message: message.strip_prefix(&prefix).unwrap_or(message).to_owned(),
@@ -113,7 +117,7 @@ fn validate_package(
     let damaged = |e: anyhow::Error| {
         Diag::unplaced(
             path.display().to_string(),
-            "error",
+            Severity::Error,
             "PACKAGE",
             "",
             format!("{e:#}"),
@@ -142,7 +146,7 @@ fn validate_package(
     let Some(answer) = answer else {
         return Ok(vec![Diag::unplaced(
             path.display().to_string(),
-            "error",
+            Severity::Error,
             "NO-ANSWER-FILE",
             "Multivariant/0/customizations.xml",
             "the package holds no customizations.xml",
@@ -156,7 +160,7 @@ fn validate_package(
             file: display.clone(),
             line: d.pos.map(|p| p.line),
             column: d.pos.map(|p| p.column),
-            severity: d.severity.to_string(),
+            severity: d.severity.into(),
             code: d.code.to_string(),
             path: d.path.clone(),
             message: d.message.clone(),
@@ -166,14 +170,20 @@ fn validate_package(
     if let Some(cat) = catalog_problem(path, Some(notes.as_str())) {
         diags.push(Diag::unplaced(
             path.display().to_string(),
-            "warning",
+            Severity::Warning,
             "CATALOG",
             "",
             cat,
         ));
     }
     for w in package_warnings(Some(&answer)) {
-        diags.push(Diag::unplaced(display.clone(), "warning", "PROFILE", "", w));
+        diags.push(Diag::unplaced(
+            display.clone(),
+            Severity::Warning,
+            "PROFILE",
+            "",
+            w,
+        ));
     }
     Ok(diags)
 }

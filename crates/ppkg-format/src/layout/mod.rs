@@ -331,10 +331,16 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
     )?;
     tree.add_file(
         "Multivariant/0/customizations.xml",
-        parts.answer_file.to_bytes(),
+        xml_member(
+            "Multivariant/0/customizations.xml",
+            parts.answer_file.to_bytes(),
+        )?,
     )?;
     tree.add_file("Multivariant/0/MasterDatastore.xml", master_datastore_xml())?;
-    tree.add_file("Multivariant/0/Prov/RunTime.xml", parts.runtime.to_bytes())?;
+    tree.add_file(
+        "Multivariant/0/Prov/RunTime.xml",
+        xml_member("Multivariant/0/Prov/RunTime.xml", parts.runtime.to_bytes())?,
+    )?;
     let mut seen = std::collections::HashSet::new();
     for (name, doc) in &parts.provxml {
         check_plain_name(name, "provxml file name")?;
@@ -343,10 +349,9 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
                 "provxml '{name}' is given twice"
             )));
         }
-        tree.add_file(
-            &format!("Multivariant/0/Prov/RunTime/{name}"),
-            doc.to_bytes(),
-        )?;
+        let member = format!("Multivariant/0/Prov/RunTime/{name}");
+        let bytes = xml_member(&member, doc.to_bytes())?;
+        tree.add_file(&member, bytes)?;
     }
     for set in &parts.runtime.sets {
         if let Some(f) = set.file_name() {
@@ -375,7 +380,10 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
         Some(b) => b.clone(),
         None => parts.answer_file.common_settings_xml(),
     };
-    tree.add_file("CommonSettings/1/AnswerFile.xml", common)?;
+    tree.add_file(
+        "CommonSettings/1/AnswerFile.xml",
+        xml_member("CommonSettings/1/AnswerFile.xml", common)?,
+    )?;
     // Elements 2…: DataAsset, one per setting name.
     if !parts.assets.is_empty() {
         let mut groups: Vec<(&str, Vec<&DataAsset>)> = Vec::new();
@@ -399,10 +407,12 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
             }
             entries.push(IndexEntry { index, metadata });
         }
-        tree.add_file(
-            &ElementKind::DataAsset.index_file_path(),
+        let index_path = ElementKind::DataAsset.index_file_path();
+        let bytes = xml_member(
+            &index_path,
             index_file_xml(ElementKind::DataAsset, &entries),
         )?;
+        tree.add_file(&index_path, bytes)?;
     }
     Ok(tree)
 }
@@ -413,7 +423,36 @@ fn check_plain_name(name: &str, what: &str) -> Result<()> {
             "{what} '{name}' must be a plain file name"
         )));
     }
+    // The name also goes into XML (RunTime.xml, DataAsset.xml): refuse what XML cannot carry,
+    // and the controls Windows file names cannot hold.
+    if let Some((_, n, c)) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !crate::xml::is_xml_char(*c) || u32::from(*c) < 0x20)
+        .map(|(n, c)| (0, n, c))
+    {
+        return Err(Error::invalid_input(format!(
+            "{what} {:?} holds {} at character {}: not allowed in a file name",
+            name.escape_debug().to_string(),
+            crate::xml::char_name(c),
+            n + 1
+        )));
+    }
     Ok(())
+}
+
+/// The bytes of an XML package member, refused when they hold a character XML 1.0 cannot carry
+/// (`crate::xml::check_xml_text`): a package Windows cannot parse is never written (issue #11).
+/// UTF-8 (with or without BOM) and UTF-16LE (BOM `FF FE`) members are checked.
+fn xml_member(member: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        let text = crate::metadata::decode_utf16le(&bytes[2..])?;
+        crate::xml::check_xml_text(&text, member)?;
+    } else {
+        let text = String::from_utf8_lossy(&bytes);
+        crate::xml::check_xml_text(text.trim_start_matches('\u{feff}'), member)?;
+    }
+    Ok(bytes)
 }
 
 /// The WIM `<IMAGE>` fields for a package, as WCD fills them: `NAME` = package name, empty

@@ -11,24 +11,129 @@
 //! - files are written to a fresh temporary file (`create_new`, never following a link) in their
 //!   folder, then renamed over a name that must not exist yet; existing files are never
 //!   overwritten;
-//! - memory stays bounded: data is copied through a 64 KiB buffer, and the SHA-1 is checked
-//!   before the file gets its final name (a file that fails its check is removed).
+//! - memory stays bounded: blobs are streamed in the order they are stored, in windows of
+//!   2 MiB decoded and hashed on every core, and each blob's SHA-1 is checked before
+//!   its files get their final names (a file that fails its check is removed).
 
 use std::fs;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::dentry::check_name;
-use super::reader::{ExtractStats, WimReader};
-use super::resource::from_io;
+use super::reader::{Entry, ExtractStats, WimReader};
+use super::stream::{stream_blobs, Job, Sinks};
 use crate::error::{Error, ErrorKind, Result};
+
+/// One file of a blob being extracted: its temporary file, final name and time.
+pub(crate) struct OutFile {
+    tmp: PathBuf,
+    file: fs::File,
+    target: PathBuf,
+    entry: usize,
+}
+
+/// The extraction sinks: for each blob, the entries (files) that hold it.
+struct FileSinks<'a> {
+    entries: &'a [Entry],
+    /// Per job: (indexes of the entries holding the blob, their checked target paths).
+    targets: Vec<Vec<(usize, PathBuf)>>,
+}
+
+fn tmp_name(target: &Path, entry: usize) -> PathBuf {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    parent.join(format!(".ppkg-extract-{}-{entry}.tmp", std::process::id()))
+}
+
+impl Sinks for FileSinks<'_> {
+    type S = Vec<OutFile>;
+
+    fn open(&self, job: usize) -> Result<Self::S> {
+        let mut out = Vec::with_capacity(self.targets[job].len());
+        for (i, target) in &self.targets[job] {
+            let path = &self.entries[*i].path;
+            if fs::symlink_metadata(target).is_ok() {
+                self.abort(out);
+                return Err(
+                    Error::invalid_input("the target file exists already").in_part(path.clone())
+                );
+            }
+            let tmp = tmp_name(target, *i);
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(file) => out.push(OutFile {
+                    tmp,
+                    file,
+                    target: target.clone(),
+                    entry: *i,
+                }),
+                Err(err) => {
+                    self.abort(out);
+                    return Err(Error::from(err).in_part(path.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn data(&self, s: &mut Self::S, bytes: &[u8]) -> Result<()> {
+        for f in s.iter_mut() {
+            f.file
+                .write_all(bytes)
+                .map_err(|e| Error::from(e).in_part(self.entries[f.entry].path.clone()))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&self, s: Self::S, _job: usize) -> Result<()> {
+        let mut files = s.into_iter();
+        while let Some(f) = files.next() {
+            if let Err(e) = finish_file(f, self.entries) {
+                self.abort(files.collect());
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn abort(&self, s: Self::S) {
+        for f in s {
+            drop(f.file);
+            let _ = fs::remove_file(&f.tmp);
+        }
+    }
+}
+
+/// Sets the time and renames a complete, checked file to its final name.
+fn finish_file(f: OutFile, entries: &[Entry]) -> Result<()> {
+    let e = &entries[f.entry];
+    if let Some(t) = filetime_to_system(e.last_write_time) {
+        // Best effort: a file system that cannot store times still gets the data.
+        let _ = f.file.set_modified(t);
+    }
+    // No fsync per file (as tar and wimlib-imagex apply): it made extraction of a 256 MiB
+    // package wait on the disk for every file; callers that need durability sync the folder.
+    drop(f.file);
+    if fs::symlink_metadata(&f.target).is_ok() {
+        let _ = fs::remove_file(&f.tmp);
+        return Err(Error::invalid_input("the target file exists already").in_part(e.path.clone()));
+    }
+    fs::rename(&f.tmp, &f.target).map_err(|err| {
+        let _ = fs::remove_file(&f.tmp);
+        Error::from(err).in_part(e.path.clone())
+    })
+}
 
 pub(crate) fn extract<R: Read + Seek>(wim: &mut WimReader<R>, dir: &Path) -> Result<ExtractStats> {
     fs::create_dir_all(dir).map_err(|e| Error::from(e).in_part(dir.display().to_string()))?;
     let mut stats = ExtractStats::default();
-    let entries = wim.entries().to_vec();
-    let mut buf = vec![0u8; 64 * 1024];
-    for (n, e) in entries.iter().enumerate() {
+    // Folders first (parents before children, as the entries are listed), then empty files,
+    // then the blobs in the order they are stored in the file.
+    let mut by_blob: std::collections::BTreeMap<usize, Vec<(usize, PathBuf)>> =
+        std::collections::BTreeMap::new();
+    for (n, e) in wim.entries().iter().enumerate() {
         let target = safe_join(dir, &e.path)?;
         if e.is_reparse_point() {
             return Err(Error::new(ErrorKind::UnsafePath(
@@ -57,51 +162,57 @@ pub(crate) fn extract<R: Read + Seek>(wim: &mut WimReader<R>, dir: &Path) -> Res
                 Error::invalid_input("the target file exists already").in_part(e.path.clone())
             );
         }
-        let parent = target.parent().unwrap_or(dir);
-        let tmp = parent.join(format!(".ppkg-extract-{}-{n}.tmp", std::process::id()));
-        let result = (|| -> Result<u64> {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(|err| Error::from(err).in_part(e.path.clone()))?;
-            let mut r = wim.open(e)?;
-            let mut total = 0u64;
-            loop {
-                let k = r.read(&mut buf).map_err(from_io)?;
-                if k == 0 {
-                    break;
-                }
-                f.write_all(&buf[..k])?;
-                total += k as u64;
-            }
-            if let Some(t) = filetime_to_system(e.last_write_time) {
-                // Best effort: a file system that cannot store times still gets the data.
-                let _ = f.set_modified(t);
-            }
-            // No fsync per file (as tar and wimlib-imagex apply): it made extraction of a
-            // 256 MiB package wait on the disk for every file; callers that need durability
-            // sync the folder themselves.
-            Ok(total)
-        })();
-        match result {
-            Ok(bytes) => {
-                if fs::symlink_metadata(&target).is_ok() {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(Error::invalid_input("the target file exists already")
-                        .in_part(e.path.clone()));
-                }
-                fs::rename(&tmp, &target)
+        match e.blob_index() {
+            Some(b) => by_blob.entry(b).or_default().push((n, target)),
+            None => {
+                // An empty file: no data to check.
+                let tmp = tmp_name(&target, n);
+                let f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&tmp)
                     .map_err(|err| Error::from(err).in_part(e.path.clone()))?;
+                finish_file(
+                    OutFile {
+                        tmp,
+                        file: f,
+                        target,
+                        entry: n,
+                    },
+                    wim.entries(),
+                )?;
                 stats.files += 1;
-                stats.bytes += bytes;
-            }
-            Err(err) => {
-                let _ = fs::remove_file(&tmp);
-                return Err(err.in_part(e.path.clone()));
             }
         }
     }
+    let (inner, chunk_size, entries, blobs) = wim.parts_mut();
+    let mut order: Vec<(usize, Vec<(usize, PathBuf)>)> = by_blob.into_iter().collect();
+    order.sort_by_key(|(b, _)| blobs[*b].resource.offset);
+    let parts: Vec<&str> = order
+        .iter()
+        .map(|(_, t)| entries[t[0].0].path.as_str())
+        .collect();
+    let jobs: Vec<Job<'_>> = order
+        .iter()
+        .zip(&parts)
+        .map(|((b, _), part)| {
+            let blob = &blobs[*b];
+            Job {
+                res: blob.resource,
+                sha1: blob.sha1,
+                part,
+            }
+        })
+        .collect();
+    for (b, t) in &order {
+        stats.files += t.len() as u64;
+        stats.bytes += blobs[*b].resource.original_size * t.len() as u64;
+    }
+    let sinks = FileSinks {
+        entries,
+        targets: order.into_iter().map(|(_, t)| t).collect(),
+    };
+    stream_blobs(inner, chunk_size, &jobs, &sinks)?;
     Ok(stats)
 }
 

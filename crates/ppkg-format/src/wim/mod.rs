@@ -35,16 +35,17 @@ pub mod extract;
 mod header;
 mod reader;
 mod resource;
+mod stream;
 mod writer;
 
 pub use dentry::{
     FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL,
-    FILE_ATTRIBUTE_REPARSE_POINT,
+    FILE_ATTRIBUTE_REPARSE_POINT, MAX_DENTRIES, MAX_PATH_BYTES,
 };
 pub use header::*;
 pub use reader::{
     BlobEntry, Entry, ExtractStats, WimReader, BLOB_ENTRY_SIZE, MAX_BLOB_TABLE_BYTES,
-    MAX_METADATA_BYTES,
+    MAX_METADATA_BYTES, MAX_WIM_XML_BYTES,
 };
 pub use resource::BlobReader;
 pub use writer::{write_wim, Compression, ImageTree, Source, WriteOptions, WriteStats, CHUNK_SIZE};

@@ -5,18 +5,25 @@ use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::dentry::{self, RawDentry};
+use super::dentry::{self, RawDentry, MAX_DENTRIES};
 use super::header::*;
 use super::resource::{from_io, hex, BlobReader};
 use crate::error::{Error, ErrorKind, Result};
-use crate::metadata::{self, ImageInfo, MAX_XML_BYTES};
+use crate::metadata::{self, ImageInfo};
 
 /// Size of one blob table entry: resource header, u16 part number, u32 reference count, SHA-1.
 pub const BLOB_ENTRY_SIZE: usize = 50;
-/// Largest metadata resource (uncompressed) this reader loads: 256 MiB.
-pub const MAX_METADATA_BYTES: u64 = 256 << 20;
-/// Largest blob table this reader loads: 64 MiB (about 1.3 million blobs).
-pub const MAX_BLOB_TABLE_BYTES: u64 = 64 << 20;
+/// Largest metadata resource (uncompressed) this reader loads: 16 MiB, 256 bytes for each of
+/// [`MAX_DENTRIES`] dentries (a dentry with a 60-character name takes about 230). Real packages'
+/// metadata resources are a few KiB (`start_pins.ppkg`: 3.6 KiB); the bound keeps hostile input
+/// under the 64 MiB of memory the README promises (issue 12 item 5).
+pub const MAX_METADATA_BYTES: u64 = 16 << 20;
+/// Largest blob table this reader loads: 4 MiB (83,886 entries; one blob per file at most is
+/// [`MAX_DENTRIES`] + 1 entries, 3.3 MB). Real packages: under 40 entries.
+pub const MAX_BLOB_TABLE_BYTES: u64 = 4 << 20;
+/// Largest XML data this reader loads: 1 MiB (real packages: under 2 KiB; it describes one
+/// image in about 20 elements).
+pub const MAX_WIM_XML_BYTES: u64 = 1 << 20;
 
 /// One blob table entry (50 bytes on disk).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +94,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Index of the entry's blob in the reader's blob list (`None` for folders and empty files).
+    pub(crate) fn blob_index(&self) -> Option<usize> {
+        self.blob
+    }
+
     /// Whether the entry is a reparse point (symbolic link or junction): listed, never
     /// extracted.
     pub fn is_reparse_point(&self) -> bool {
@@ -121,13 +133,15 @@ pub struct WimReader<R: Read + Seek> {
     xml: String,
     info: ImageInfo,
     entries: Vec<Entry>,
-    by_path: HashMap<String, usize>,
+    /// Indexes into `entries`, sorted by path (4 bytes per entry, no second copy of the paths).
+    by_path: Vec<u32>,
 }
 
 impl<R: Read + Seek> WimReader<R> {
     /// Opens a WIM: checks the header, tables and the dentry tree up front. Memory is bounded by
-    /// the caps [`MAX_BLOB_TABLE_BYTES`], [`MAX_METADATA_BYTES`] and
-    /// [`MAX_XML_BYTES`]; every size is checked against the file length before it is used.
+    /// the caps [`MAX_BLOB_TABLE_BYTES`], [`MAX_METADATA_BYTES`], [`MAX_WIM_XML_BYTES`],
+    /// [`MAX_DENTRIES`] and [`super::MAX_PATH_BYTES`] (together under 64 MiB of peak memory on any
+    /// input); every size is checked against the file length before it is used.
     ///
     /// # Errors
     /// [`ErrorKind::NotWim`], [`ErrorKind::Unsupported`] (LZX, LZMS, solid, split, pipable, more
@@ -260,12 +274,9 @@ impl<R: Read + Seek> WimReader<R> {
             .at(mr.offset)
             .in_part("metadata resource"));
         }
-        // Grown while reading: the claimed size is capped above but not yet proven.
-        let mut meta = Vec::with_capacity(
-            mr.original_size
-                .min(mr.size_in_wim.saturating_mul(4))
-                .min(1 << 20) as usize,
-        );
+        // Reserved once (the claimed size is capped above, so growing by doubling could only
+        // raise the peak); pages not written are never resident.
+        let mut meta = Vec::with_capacity(mr.original_size as usize);
         BlobReader::new(
             &mut inner,
             mr,
@@ -304,11 +315,11 @@ impl<R: Read + Seek> WimReader<R> {
                 .at(72)
                 .in_part("XML data"));
         }
-        if xr.size_in_wim > MAX_XML_BYTES {
+        if xr.size_in_wim > MAX_WIM_XML_BYTES {
             return Err(Error::new(ErrorKind::LimitExceeded {
                 what: "XML data size".into(),
                 value: xr.size_in_wim,
-                limit: MAX_XML_BYTES,
+                limit: MAX_WIM_XML_BYTES,
             })
             .at(72)
             .in_part("XML data"));
@@ -328,12 +339,17 @@ impl<R: Read + Seek> WimReader<R> {
         })?;
         let info = ImageInfo::from_wim_xml(&xml)?;
 
+        debug_assert!(raw.len() <= MAX_DENTRIES);
         let mut entries = Vec::with_capacity(raw.len());
-        let mut by_path = HashMap::with_capacity(raw.len());
         for d in raw {
             entries.push(make_entry(d, &by_hash, &blobs)?);
-            let e = entries.last().map(|e| e.path.clone()).unwrap_or_default();
-            if by_path.insert(e.clone(), entries.len() - 1).is_some() {
+        }
+        drop(by_hash);
+        let mut by_path: Vec<u32> = (0..entries.len() as u32).collect();
+        by_path.sort_unstable_by(|&a, &b| entries[a as usize].path.cmp(&entries[b as usize].path));
+        for w in by_path.windows(2) {
+            let e = &entries[w[0] as usize].path;
+            if *e == entries[w[1] as usize].path {
                 return Err(
                     Error::malformed(format!("'{e}' appears twice in the image"))
                         .in_part("metadata resource"),
@@ -393,8 +409,11 @@ impl<R: Read + Seek> WimReader<R> {
     pub fn find(&self, path: &str) -> Option<&Entry> {
         let norm: String = path.replace('\\', "/");
         let norm = norm.trim_matches('/');
-        if let Some(&i) = self.by_path.get(norm) {
-            return self.entries.get(i);
+        if let Ok(i) = self
+            .by_path
+            .binary_search_by(|&i| self.entries[i as usize].path.as_str().cmp(norm))
+        {
+            return self.entries.get(self.by_path[i] as usize);
         }
         self.entries
             .iter()
@@ -456,6 +475,71 @@ impl<R: Read + Seek> WimReader<R> {
         let mut v = Vec::with_capacity(entry.size.min(64 << 20) as usize);
         self.open(entry)?.read_to_end(&mut v).map_err(from_io)?;
         Ok(v)
+    }
+
+    /// Reads every blob of the image and checks its SHA-1 (and, for compressed blobs, that each
+    /// XPRESS chunk decodes to its size), in the order the blobs are stored, decoding and
+    /// hashing on every core with bounded buffers (two windows of 2 MiB). Returns the number
+    /// of files with data and the bytes checked (each blob once).
+    ///
+    /// # Errors
+    /// [`ErrorKind::HashMismatch`], [`ErrorKind::Xpress`], [`ErrorKind::Malformed`] (chunk
+    /// table) and I/O errors, with the path of a file holding the blob and the byte offset.
+    pub fn verify_all(&mut self) -> Result<(u64, u64)> {
+        struct Nothing;
+        impl super::stream::Sinks for Nothing {
+            type S = ();
+            fn open(&self, _: usize) -> Result<()> {
+                Ok(())
+            }
+            fn data(&self, _: &mut (), _: &[u8]) -> Result<()> {
+                Ok(())
+            }
+            fn finish(&self, _: (), _: usize) -> Result<()> {
+                Ok(())
+            }
+            fn abort(&self, _: ()) {}
+        }
+        let files = self
+            .entries
+            .iter()
+            .filter(|e| !e.is_dir && e.blob.is_some())
+            .count() as u64;
+        // One job per blob (a blob shared by several files is read once), named after the
+        // first file holding it.
+        let mut first: Vec<Option<usize>> = vec![None; self.blobs.len()];
+        for (n, e) in self.entries.iter().enumerate() {
+            if let Some(b) = e.blob {
+                first[b].get_or_insert(n);
+            }
+        }
+        let mut order: Vec<(usize, usize)> = first
+            .iter()
+            .enumerate()
+            .filter_map(|(b, n)| n.map(|n| (b, n)))
+            .collect();
+        order.sort_by_key(|&(b, _)| self.blobs[b].resource.offset);
+        let jobs: Vec<super::stream::Job<'_>> = order
+            .iter()
+            .map(|&(b, n)| super::stream::Job {
+                res: self.blobs[b].resource,
+                sha1: self.blobs[b].sha1,
+                part: &self.entries[n].path,
+            })
+            .collect();
+        let bytes = jobs.iter().map(|j| j.res.original_size).sum();
+        super::stream::stream_blobs(&mut self.inner, self.header.chunk_size, &jobs, &Nothing)?;
+        Ok((files, bytes))
+    }
+
+    /// The reader's parts for [`super::stream`]: the file, the chunk size, entries and blobs.
+    pub(crate) fn parts_mut(&mut self) -> (&mut R, u32, &[Entry], &[BlobEntry]) {
+        (
+            &mut self.inner,
+            self.header.chunk_size,
+            &self.entries,
+            &self.blobs,
+        )
     }
 
     /// Extracts every file and folder below `dir` (created if missing) safely: see

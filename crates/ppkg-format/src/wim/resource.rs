@@ -17,8 +17,9 @@ use crate::xpress;
 /// Chunk size the writer uses: 32 KiB, as WCD and wimlib.
 pub(crate) const CHUNK: usize = 32 * 1024;
 
-/// Largest chunk table this reader loads: 16 MiB (4 Mi chunks, a 128 GiB blob at 32 KiB).
-pub(crate) const MAX_CHUNK_TABLE_BYTES: u64 = 16 << 20;
+/// Largest chunk table this reader loads: 4 MiB (1 Mi chunks, a 32 GiB blob at 32 KiB; the
+/// largest payloads of real packages are MSIs under 100 MB). Held as 8-byte offsets, 8 MiB.
+pub(crate) const MAX_CHUNK_TABLE_BYTES: u64 = 4 << 20;
 
 /// Hex of a SHA-1, for messages.
 pub(crate) fn hex(h: &[u8]) -> String {
@@ -100,6 +101,12 @@ impl<'a, R: Read + Seek> BlobReader<'a, R> {
             r.load_chunk_table()?;
         }
         Ok(r)
+    }
+
+    /// The absolute start of each chunk's stored bytes plus the end of the last one (empty for
+    /// an uncompressed resource), as checked by [`BlobReader::new`].
+    pub(crate) fn into_chunk_starts(self) -> Vec<u64> {
+        self.chunk_starts
     }
 
     fn load_chunk_table(&mut self) -> Result<()> {
@@ -271,9 +278,11 @@ pub(crate) struct Written {
 /// [`CHUNK`] bytes when `compress` is `Some`.
 ///
 /// A one-chunk blob whose chunk does not shrink is written uncompressed (resource flags 0), as
-/// WCD does for its small XML files. For larger blobs the caller decides beforehand (the writer's
-/// `worth_compressing`), since a streaming writer cannot take back a chunk table; a compressed
-/// larger blob keeps raw chunks where compression does not help.
+/// WCD does for its small XML files. A larger blob is written compressed in one streaming pass
+/// (a streaming writer cannot take back a chunk table): chunks that do not shrink are stored
+/// raw, and after a first chunk that did not shrink only one chunk in [`SAMPLE_EVERY`] is tried
+/// until one shrinks (an incompressible payload then costs its chunk table, 4 bytes per 32 KiB,
+/// 0.012 %, instead of compressing it all to find out).
 /// Chunks compressed together in one parallel batch: 32 × 32 KiB = 1 MiB of input held at a
 /// time, enough to keep a few cores busy without growing memory with the resource.
 pub(crate) const PARALLEL_BATCH: usize = 32;
@@ -286,29 +295,47 @@ thread_local! {
 
 /// Compresses `ulens.len()` chunks laid out every `CHUNK` bytes in `ubuf` into `cbufs`,
 /// recording each compressed length in `clens`: in parallel (rayon's pool, one compressor per
-/// thread) when there is more than one chunk, else with the caller's compressor.
+/// thread) when there is more than one chunk, else with the caller's compressor. A chunk whose
+/// `attempt` is false is not compressed (its length is recorded as `usize::MAX`: stored raw).
 pub(crate) fn compress_batch(
     comp: &mut super::codec::Compressor,
     ubuf: &[u8],
     ulens: &[usize],
+    attempt: &[bool],
     cbufs: &mut [Vec<u8>],
     clens: &mut [usize],
 ) {
     use rayon::prelude::*;
     if ulens.len() == 1 {
         cbufs[0].clear();
-        clens[0] = comp.compress(&ubuf[..ulens[0]], &mut cbufs[0]);
+        clens[0] = if attempt[0] {
+            comp.compress(&ubuf[..ulens[0]], &mut cbufs[0])
+        } else {
+            usize::MAX
+        };
         return;
     }
     cbufs
         .par_iter_mut()
         .zip(clens.par_iter_mut())
-        .zip(ubuf.par_chunks(CHUNK).zip(ulens.par_iter()))
-        .for_each(|((cbuf, clen), (chunk, &ulen))| {
+        .zip(
+            ubuf.par_chunks(CHUNK)
+                .zip(ulens.par_iter().zip(attempt.par_iter())),
+        )
+        .for_each(|((cbuf, clen), (chunk, (&ulen, &go)))| {
             cbuf.clear();
-            *clen = COMPRESSOR.with(|c| c.borrow_mut().compress(&chunk[..ulen], cbuf));
+            *clen = if go {
+                COMPRESSOR.with(|c| c.borrow_mut().compress(&chunk[..ulen], cbuf))
+            } else {
+                usize::MAX
+            };
         });
 }
+
+/// After a blob's first chunk did not shrink, one chunk in this many is still tried; when one
+/// of them shrinks, every chunk after its batch is compressed again. Random data (encrypted or
+/// already compressed payloads) is then stored raw at a sixteenth of the compression work.
+pub(crate) const SAMPLE_EVERY: u64 = 16;
 
 pub(crate) fn write_resource<W: Write + Seek>(
     out: &mut W,
@@ -346,17 +373,42 @@ pub(crate) fn write_resource<W: Write + Seek>(
                 .map(|_| Vec::with_capacity(chunk_size + chunk_size / 8 + 512))
                 .collect();
             let mut clens = vec![0usize; batch];
+            // One pass (issue 15): each batch is hashed while it is compressed. Whether to
+            // compress is decided as the blob goes: every chunk while the first one shrank,
+            // else one chunk in SAMPLE_EVERY until one of them shrinks. Decisions depend only
+            // on the data (batches are PARALLEL_BATCH chunks whatever the thread count).
+            let mut all = true;
+            let mut attempt = [true; PARALLEL_BATCH];
             let mut i = 0u64;
             while i < n {
                 let k = batch.min((n - i) as usize);
-                let ulens = read_chunks(src, &mut ubuf, i, k, size, part, |c| hasher.update(c))?;
-                compress_batch(
-                    comp,
-                    &ubuf[..k * chunk_size],
-                    &ulens[..k],
-                    &mut cbufs[..k],
-                    &mut clens[..k],
+                let ulens = read_chunks(src, &mut ubuf, i, k, size, part, |_| {})?;
+                for (j, a) in attempt.iter_mut().enumerate().take(k) {
+                    *a = all || (i + j as u64) % SAMPLE_EVERY == 0;
+                }
+                let data = &ubuf[..k * chunk_size];
+                let ((), ()) = rayon::join(
+                    || {
+                        for j in 0..k {
+                            hasher.update(&data[j * chunk_size..j * chunk_size + ulens[j]]);
+                        }
+                    },
+                    || {
+                        compress_batch(
+                            comp,
+                            data,
+                            &ulens[..k],
+                            &attempt[..k],
+                            &mut cbufs[..k],
+                            &mut clens[..k],
+                        )
+                    },
                 );
+                if i == 0 && n > 1 && clens[0] >= ulens[0] {
+                    all = false;
+                } else if !all && (0..k).any(|j| attempt[j] && clens[j] < ulens[j]) {
+                    all = true;
+                }
                 for j in 0..k {
                     if i + j as u64 > 0 {
                         if entry == 8 {

@@ -2,8 +2,9 @@
 //!
 //! Output layout, as WCD writes packages (checked against `reference/ppkg/start_pins.ppkg`):
 //! header (v1.13, flags `0x00020082`, chunk size 32768), the file blobs (deduplicated by SHA-1,
-//! XPRESS in 32 KiB chunks, a blob stored uncompressed when compression does not make it smaller,
-//! a chunk stored raw when it does not shrink), the metadata resource (flags METADATA|COMPRESSED), the blob table (flags METADATA, the
+//! XPRESS in 32 KiB chunks, a one-chunk blob stored uncompressed when compression does not make
+//! it smaller, a chunk stored raw when it does not shrink; each file read once, see
+//! [`write_wim`]), the metadata resource (flags METADATA|COMPRESSED), the blob table (flags METADATA, the
 //! metadata blob first), the UTF-16LE XML data (flags METADATA); no integrity table; the file
 //! ends with the XML data.
 
@@ -125,6 +126,14 @@ impl Source {
         Ok(match self {
             Self::Bytes(b) => Box::new(&b[..]),
             Self::File(p) => Box::new(File::open(p)?),
+        })
+    }
+
+    /// Size in bytes now (a `stat` for files): the writer's plan; the bytes read must agree.
+    fn size(&self) -> io::Result<u64> {
+        Ok(match self {
+            Self::Bytes(b) => b.len() as u64,
+            Self::File(p) => std::fs::metadata(p)?.len(),
         })
     }
 
@@ -346,7 +355,9 @@ pub struct WriteStats {
     pub bytes_out: u64,
 }
 
-/// Streams every file (never whole in memory for [`Source::File`]), dedups blobs by SHA-1, and
+/// Streams every file once (never whole in memory for a [`Source::File`] over 1 MiB; only a
+/// large file whose size another large file shares is hashed first, to find duplicates),
+/// hashing, probing and compressing in one pass, dedups blobs by SHA-1, and
 /// writes header, resources, blob table, metadata resource and XML data at the writer's current
 /// position (offsets in the WIM are relative to it). Counts in `info` (`DIRCOUNT`, `FILECOUNT`,
 /// `TOTALBYTES`, `HARDLINKBYTES`) are recomputed; `CREATIONTIME`/`LASTMODIFICATIONTIME` keep
@@ -354,13 +365,17 @@ pub struct WriteStats {
 ///
 /// # Errors
 /// I/O errors of `out` or of a source file (with its path); [`crate::ErrorKind::InvalidInput`]
-/// when a source file changes size or content between the hashing and the writing pass.
+/// when a source file's size or content changes while it is written (against its `stat` size or
+/// its first-pass hash), or when an `info` field holds a character XML 1.0 cannot carry
+/// ([`ImageInfo::check_xml_chars`]).
 pub fn write_wim<W: Write + Seek>(
     mut out: W,
     tree: &ImageTree,
     info: &ImageInfo,
     opts: &WriteOptions,
 ) -> Result<WriteStats> {
+    // Issue #11: refuse metadata XML cannot carry before writing a byte.
+    info.check_xml_chars()?;
     let base = out.stream_position()?;
     out.write_all(&[0u8; HEADER_SIZE])?;
     let xpress = opts.compression == Compression::Xpress;
@@ -368,15 +383,34 @@ pub fn write_wim<W: Write + Seek>(
     let mut stats = WriteStats::default();
     let mut blobs: Vec<BlobEntry> = Vec::new();
     let mut by_hash: HashMap<[u8; 20], usize> = HashMap::new();
-    // First pass, all files in parallel: SHA-1 and size (deduplication needs the hash before
-    // a blob is written). Results are consumed by `write_dir` in the same order.
-    let hashes = {
+    // One read of each file (issue 15): sizes come from `stat`; a file of at most
+    // SMALL_FILE bytes is read whole, hashed and deduplicated before it is written; a larger
+    // one is hashed, probed and compressed in one streaming pass. Only large files whose size
+    // another large file shares could be duplicates that a streaming pass finds too late:
+    // those alone are hashed first (in parallel), and so read twice.
+    let plan = {
         use rayon::prelude::*;
         let mut files = Vec::new();
         collect_files(&tree.root, "", &mut files);
+        let sizes: Vec<Option<u64>> = files.iter().map(|(_, s)| s.size().ok()).collect();
+        let mut seen: HashMap<u64, usize> = HashMap::new();
+        for &sz in sizes.iter().flatten() {
+            if sz > SMALL_FILE {
+                *seen.entry(sz).or_default() += 1;
+            }
+        }
         files
             .par_iter()
-            .map(|(path, src)| hash_source(src, path))
+            .zip(sizes.par_iter())
+            .map(|((path, src), size)| {
+                let pre = match size {
+                    Some(sz) if *sz > SMALL_FILE && seen.get(sz).copied().unwrap_or(0) > 1 => {
+                        Some(hash_source(src, path))
+                    }
+                    _ => None,
+                };
+                (*size, pre)
+            })
             .collect::<Vec<_>>()
     };
     let root = write_dir(
@@ -389,7 +423,8 @@ pub fn write_wim<W: Write + Seek>(
             blobs: &mut blobs,
             by_hash: &mut by_hash,
             stats: &mut stats,
-            hashes: hashes.into_iter(),
+            plan: plan.into_iter(),
+            buf: Vec::new(),
         },
     )?;
     let root = OutDentry {
@@ -507,9 +542,20 @@ struct Ctx<'a> {
     blobs: &'a mut Vec<BlobEntry>,
     by_hash: &'a mut HashMap<[u8; 20], usize>,
     stats: &'a mut WriteStats,
-    /// (SHA-1, size) of every file, in `write_dir` order ([`collect_files`]).
-    hashes: std::vec::IntoIter<Result<([u8; 20], u64)>>,
+    /// Per file in `write_dir` order ([`collect_files`]): its size by `stat`, and its
+    /// (SHA-1, size) when it had to be hashed first.
+    plan: std::vec::IntoIter<Plan>,
+    /// Whole small files ([`SMALL_FILE`]), one at a time.
+    buf: Vec<u8>,
 }
+
+/// A file's size by `stat` (`None` when that failed: the read will report it) and, for a large
+/// file that may be a duplicate, its (SHA-1, size) from a first pass.
+type Plan = (Option<u64>, Option<Result<([u8; 20], u64)>>);
+
+/// Files up to this size (1 MiB, one parallel batch) are read whole into memory, hashed and
+/// deduplicated before anything is written; larger ones are streamed.
+const SMALL_FILE: u64 = (PARALLEL_BATCH * CHUNK_SIZE as usize) as u64;
 
 /// Every file of `dir`, depth first in write order (as [`write_dir`] visits them), with its
 /// '/'-joined path.
@@ -556,52 +602,7 @@ fn write_dir<W: Write + Seek>(
             }
             Node::File(src) => {
                 ctx.stats.files += 1;
-                let (hash, size) = ctx
-                    .hashes
-                    .next()
-                    .unwrap_or_else(|| hash_source(src, &path))?;
-                ctx.stats.bytes_in += size;
-                let hash = if size == 0 {
-                    [0; 20]
-                } else if let Some(&i) = ctx.by_hash.get(&hash) {
-                    ctx.blobs[i].ref_count += 1;
-                    hash
-                } else {
-                    let compress = match ctx.comp.as_deref_mut() {
-                        Some(c) => {
-                            let mut probe = src
-                                .open()
-                                .map_err(|e| Error::from(e).in_part(src.describe()))?;
-                            worth_compressing(&mut probe, size, c, &path)
-                                .map_err(|e| e.in_part(path.clone()))?
-                        }
-                        None => false,
-                    };
-                    let comp = if compress {
-                        ctx.comp.as_deref_mut()
-                    } else {
-                        None
-                    };
-                    let pos = out.stream_position()? - base;
-                    let mut r = src
-                        .open()
-                        .map_err(|e| Error::from(e).in_part(src.describe()))?;
-                    let w = write_resource(out, pos, &mut r, size, comp, 0, &path)?;
-                    if w.sha1 != hash {
-                        return Err(Error::invalid_input(format!(
-                            "'{path}' ({}) changed while it was being written",
-                            src.describe()
-                        )));
-                    }
-                    ctx.by_hash.insert(hash, ctx.blobs.len());
-                    ctx.blobs.push(BlobEntry {
-                        resource: w.header,
-                        part_number: 1,
-                        ref_count: 1,
-                        sha1: hash,
-                    });
-                    hash
-                };
+                let hash = write_file(out, base, &path, src, ctx)?;
                 list.push(OutDentry {
                     name: utf16,
                     is_dir: false,
@@ -612,6 +613,106 @@ fn write_dir<W: Write + Seek>(
         }
     }
     Ok(list)
+}
+
+/// Writes one file's blob (or counts a reference to an equal blob written before) reading the
+/// file once, and returns its SHA-1 (zero for an empty file).
+fn write_file<W: Write + Seek>(
+    out: &mut W,
+    base: u64,
+    path: &str,
+    src: &Source,
+    ctx: &mut Ctx<'_>,
+) -> Result<[u8; 20]> {
+    let (planned, pre) = ctx.plan.next().unwrap_or((None, None));
+    let open_err = |e: io::Error| Error::from(e).in_part(format!("{path} ({})", src.describe()));
+    let known = match pre {
+        Some(r) => Some(r?),
+        None => None,
+    };
+    let mut r = src.open().map_err(open_err)?;
+    let size = match (known, planned) {
+        (Some((_, n)), _) => n,
+        (None, Some(n)) => n,
+        (None, None) => src.size().map_err(open_err)?,
+    };
+    let dup = |ctx: &mut Ctx<'_>, h: &[u8; 20]| -> bool {
+        match ctx.by_hash.get(h) {
+            Some(&i) => {
+                ctx.blobs[i].ref_count += 1;
+                true
+            }
+            None => false,
+        }
+    };
+    let changed = || {
+        Error::invalid_input(format!(
+            "'{path}' ({}) changed while it was being written",
+            src.describe()
+        ))
+    };
+    ctx.stats.bytes_in += size;
+    if size == 0 {
+        let mut probe = [0u8; 1];
+        if r.read(&mut probe).map_err(open_err)? != 0 {
+            return Err(changed());
+        }
+        return Ok([0; 20]);
+    }
+    if let Some((h, _)) = known {
+        if dup(ctx, &h) {
+            return Ok(h);
+        }
+    }
+    let pos = out.stream_position()? - base;
+    let w = if size <= SMALL_FILE {
+        // Read whole (bounded by SMALL_FILE), hashed and deduplicated before writing.
+        let mut buf = std::mem::take(&mut ctx.buf);
+        buf.resize(size as usize, 0);
+        read_exact_src(&mut r, &mut buf, path)?;
+        let mut probe = [0u8; 1];
+        if r.read(&mut probe).map_err(open_err)? != 0 {
+            return Err(Error::invalid_input(format!(
+                "'{path}' grew while it was being written (more than {size} bytes)"
+            )));
+        }
+        let h: [u8; 20] = Sha1::digest(&buf).into();
+        if dup(ctx, &h) {
+            ctx.buf = buf;
+            return Ok(h);
+        }
+        // In memory, the exact decision costs no read: compressed only when chunks plus chunk
+        // table come out smaller (an incompressible blob is stored whole, as wimlib does).
+        let compress = match ctx.comp.as_deref_mut() {
+            Some(c) => worth_compressing(&mut &buf[..], size, c, path)?,
+            None => false,
+        };
+        let comp = if compress {
+            ctx.comp.as_deref_mut()
+        } else {
+            None
+        };
+        let w = write_resource(out, pos, &mut &buf[..], size, comp, 0, path)?;
+        ctx.buf = buf;
+        w
+    } else {
+        write_resource(out, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, path)?
+    };
+    if known.is_some_and(|(h, _)| h != w.sha1) {
+        return Err(changed());
+    }
+    // A large file of a size no other large file has cannot equal a blob written before.
+    if dup(ctx, &w.sha1) {
+        return Err(changed());
+    }
+    ctx.by_hash.insert(w.sha1, ctx.blobs.len());
+    ctx.blobs.push(BlobEntry {
+        resource: w.header,
+        part_number: 1,
+        ref_count: 1,
+        sha1: w.sha1,
+    });
+    Ok(w.sha1)
 }
 
 /// Whether a blob of `size` bytes read from `r` is worth storing compressed. A one-chunk blob
@@ -658,6 +759,7 @@ fn worth_compressing(
             comp,
             &ubuf[..k * cs_usize],
             &ulens[..k],
+            &[true; PARALLEL_BATCH][..k],
             &mut cbufs[..k],
             &mut clens[..k],
         );

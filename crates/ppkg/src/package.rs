@@ -1,0 +1,858 @@
+//! [`Package`]: input (profile or answer file) → checks → answer file → validation → compile →
+//! layout → WIM → encryption → signature, in one builder.
+
+use std::fmt;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use csp_model::compile::AssetResolver;
+use csp_model::{Catalog, CompileOptions, Edition};
+use ppkg_format::answer::AnswerFile;
+use ppkg_format::crypt::{self, Password};
+use ppkg_format::layout::{write_package_with, LayoutOptions, PackageParts};
+use ppkg_format::wim::{Compression, WriteOptions, WriteStats};
+use workplace::Profile;
+
+use crate::error::{Error, Result};
+use crate::report::{Diagnostic, Report, Severity};
+use crate::resolve::PathResolver;
+
+/// The largest profile, answer file or PFX read whole by [`Package::from_path`] and
+/// [`Package::sign_with_pfx_file`]: 64 MiB (WCD's answer files are kilobytes, and
+/// `ppkg_format::xml` refuses larger documents anyway).
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// How the package is encrypted (FORMAT.md §5: AES-256-CBC with an HMAC, as WCD's "Encrypt
+/// package" does).
+#[derive(Clone, Debug)]
+pub enum Encryption {
+    /// A new random password, returned in [`Written::password`] (WCD's generated passwords
+    /// have the same shape).
+    Generate,
+    /// This password (the caller knows it; it is not returned).
+    Password(Password),
+}
+
+/// What kind of input a path is, by extension: `.toml` and `.json` are profiles, anything else
+/// an answer file (`customizations.xml`).
+pub fn is_profile_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"))
+}
+
+#[derive(Clone)]
+pub(crate) enum Input {
+    /// A typed profile; the TOML text, when it came from TOML, places diagnostics.
+    Profile {
+        profile: Box<Profile>,
+        toml: Option<Arc<str>>,
+    },
+    /// An answer file.
+    Answer(Box<AnswerFile>),
+}
+
+/// One package to build: a typed [`Profile`] or a WCD answer file, plus the build options.
+/// Every option has a default; setters take and return `self`.
+///
+/// Defaults: edition [`Edition::Desktop`]; package ID from the input, else derived from the
+/// content when `SOURCE_DATE_EPOCH` is set (reproducible builds), else random; XPRESS
+/// compression; no encryption; no signature; relative asset paths resolved against the input's
+/// folder ([`Package::from_path`]) or the current folder.
+///
+/// ```no_run
+/// # fn main() -> Result<(), ppkg::Error> {
+/// let written = ppkg::Package::from_path("examples/bulk-enrollment.toml")?
+///     .encrypt(ppkg::Encryption::Generate)
+///     .write_atomic("enrollment.ppkg")?;
+/// println!("{} ({} bytes)", written.package_id, written.bytes);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Package {
+    pub(crate) input: Input,
+    pub(crate) display: String,
+    pub(crate) base_dir: Option<PathBuf>,
+    pub(crate) assets_folder: Option<PathBuf>,
+    pub(crate) edition: Edition,
+    pub(crate) package_id: Option<uuid::Uuid>,
+    pub(crate) compression: Compression,
+    pub(crate) write_options: Option<WriteOptions>,
+    pub(crate) encryption: Option<Encryption>,
+    pub(crate) signer: Option<Arc<ppkg_sign::Signer>>,
+    pub(crate) file_name: Option<String>,
+    pub(crate) now: Option<SystemTime>,
+}
+
+impl fmt::Debug for Package {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Package")
+            .field("input", &self.display)
+            .field("edition", &self.edition)
+            .field("package_id", &self.package_id)
+            .field("compression", &self.compression)
+            .field("encrypted", &self.encryption.is_some())
+            .field("signed", &self.signer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Package {
+    fn new(input: Input, display: String) -> Self {
+        Package {
+            input,
+            display,
+            base_dir: None,
+            assets_folder: None,
+            edition: Edition::Desktop,
+            package_id: None,
+            compression: Compression::Xpress,
+            write_options: None,
+            encryption: None,
+            signer: None,
+            file_name: None,
+            now: None,
+        }
+    }
+
+    /// A package from a typed profile (built in code or read elsewhere). Assets already loaded
+    /// ([`workplace::Asset::bytes`]) are used as they are; others are read at build time,
+    /// relative to [`Package::base_folder`] (default: the current folder).
+    pub fn from_profile(profile: Profile) -> Self {
+        Package::new(
+            Input::Profile {
+                profile: Box::new(profile),
+                toml: None,
+            },
+            "profile".to_owned(),
+        )
+    }
+
+    /// A package from profile TOML text; diagnostics then carry the TOML line:column.
+    ///
+    /// # Errors
+    /// [`Error::Profile`] when the text does not parse (with its position).
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let profile = Profile::from_toml(text).map_err(|source| Error::Profile {
+            file: "profile".into(),
+            source,
+        })?;
+        let mut p = Package::from_profile(profile);
+        p.input = match p.input {
+            Input::Profile { profile, .. } => Input::Profile {
+                profile,
+                toml: Some(Arc::from(text)),
+            },
+            other => other,
+        };
+        Ok(p)
+    }
+
+    /// A package from a WCD answer file (`customizations.xml`, UTF-8 bytes). The typed profile
+    /// checks of `workplace` run on it too (UPN, URLs, AuthPolicy against Secret, …) when it
+    /// maps to a profile.
+    ///
+    /// # Errors
+    /// [`Error::AnswerFile`] when the XML does not parse, with line and column.
+    pub fn from_answer_file(xml: &[u8]) -> Result<Self> {
+        let answer = AnswerFile::parse(xml).map_err(|source| Error::AnswerFile {
+            file: "customizations.xml".into(),
+            source,
+        })?;
+        Ok(Package::from_parsed_answer_file(answer))
+    }
+
+    /// A package from an answer file already parsed or built in code.
+    pub fn from_parsed_answer_file(answer: AnswerFile) -> Self {
+        Package::new(
+            Input::Answer(Box::new(answer)),
+            "customizations.xml".to_owned(),
+        )
+    }
+
+    /// Reads a profile (`.toml`, `.json`) or an answer file (any other extension); relative
+    /// asset paths then resolve against the file's folder, and diagnostics name the file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read (not a regular file, larger than
+    /// [`MAX_INPUT_BYTES`]); [`Error::Profile`] / [`Error::AnswerFile`] when it does not parse.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let display = path.display().to_string();
+        let bytes = read_input(path)?;
+        let mut p = if is_profile_path(path) {
+            let text = String::from_utf8(bytes).map_err(|e| {
+                Error::io(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+                    ),
+                )
+            })?;
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            if is_json {
+                let profile = Profile::from_json(&text).map_err(|source| Error::Profile {
+                    file: display.clone(),
+                    source,
+                })?;
+                Package::from_profile(profile)
+            } else {
+                Package::from_toml(&text).map_err(|e| match e {
+                    Error::Profile { source, .. } => Error::Profile {
+                        file: display.clone(),
+                        source,
+                    },
+                    other => other,
+                })?
+            }
+        } else {
+            Package::from_answer_file(&bytes).map_err(|e| match e {
+                Error::AnswerFile { source, .. } => Error::AnswerFile {
+                    file: display.clone(),
+                    source,
+                },
+                other => other,
+            })?
+        };
+        p.display = display;
+        p.base_dir = Some(match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+        Ok(p)
+    }
+
+    /// The name diagnostics give the input (default: the path, or `profile` /
+    /// `customizations.xml`).
+    #[must_use]
+    pub fn named(mut self, display: impl Into<String>) -> Self {
+        self.display = display.into();
+        self
+    }
+
+    /// Relative asset paths resolve against this folder; absolute paths and `..` are allowed
+    /// (the author's own profile). See [`Package::assets_folder`] for untrusted inputs.
+    #[must_use]
+    pub fn base_folder(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// Every asset file must lie inside this folder (absolute paths, `..` and symbolic links
+    /// leading out are refused): for servers building packages from profiles they did not
+    /// write. Answer files look files up in it by relative path, then by file name.
+    #[must_use]
+    pub fn assets_folder(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.assets_folder = Some(dir.into());
+        self
+    }
+
+    /// Target edition (chooses each setting's catalog variant and the `TargetSkus` of the WIM
+    /// notes). Default [`Edition::Desktop`].
+    #[must_use]
+    pub fn edition(mut self, edition: Edition) -> Self {
+        self.edition = edition;
+        self
+    }
+
+    /// The package ID (`PackageConfig/ID`), replacing the input's.
+    #[must_use]
+    pub fn package_id(mut self, id: uuid::Uuid) -> Self {
+        self.package_id = Some(id);
+        self
+    }
+
+    /// WIM compression. Default [`Compression::Xpress`] (what WCD writes).
+    #[must_use]
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// WIM writer options (GUID, timestamp: fix them for byte-identical output). Default
+    /// [`WriteOptions::from_env`] (`SOURCE_DATE_EPOCH` honoured). [`Package::compression`]
+    /// still applies on top.
+    #[must_use]
+    pub fn write_options(mut self, opts: WriteOptions) -> Self {
+        self.write_options = Some(opts);
+        self
+    }
+
+    /// Encrypts the package. Default: not encrypted.
+    #[must_use]
+    pub fn encrypt(mut self, encryption: Encryption) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// Signs the package: a catalog (`.cat`) beside it, signed with this certificate and key.
+    #[must_use]
+    pub fn sign(mut self, signer: ppkg_sign::Signer) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    /// Signs with a PFX (PKCS#12) given as bytes and its password.
+    ///
+    /// # Errors
+    /// [`Error::Sign`] when the PFX cannot be opened with this password or holds no usable key.
+    pub fn sign_with_pfx(self, pfx: &[u8], password: &str) -> Result<Self> {
+        let signer = ppkg_sign::Signer::from_pfx(pfx, password).map_err(Error::Sign)?;
+        Ok(self.sign(signer))
+    }
+
+    /// Signs with a PFX file and its password.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read; as [`Package::sign_with_pfx`].
+    pub fn sign_with_pfx_file(self, pfx: impl AsRef<Path>, password: &str) -> Result<Self> {
+        let bytes = read_input(pfx.as_ref())?;
+        self.sign_with_pfx(&bytes, password)
+    }
+
+    /// The package's file name as the catalog records it, for [`Package::write_to`] (default
+    /// `package.ppkg`; [`Package::write_atomic`] uses its target's name). Windows checks the
+    /// catalog against the file it is given by name.
+    #[must_use]
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// The time certificate and token dates are checked against (and the signing time).
+    /// Default: now.
+    #[must_use]
+    pub fn checked_at(mut self, now: SystemTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// The profile, when the input is one.
+    pub fn profile(&self) -> Option<&Profile> {
+        match &self.input {
+            Input::Profile { profile, .. } => Some(profile),
+            Input::Answer(_) => None,
+        }
+    }
+
+    /// The target edition.
+    pub fn target_edition(&self) -> Edition {
+        self.edition
+    }
+
+    /// Runs every check without writing: the profile checks (for an answer file too, when it
+    /// maps to a profile) and the catalog validation of the answer file. Fatal problems (an
+    /// asset that cannot be read, a profile that cannot become an answer file) are error
+    /// diagnostics too.
+    pub fn validate(&self) -> Report {
+        match self.prepare() {
+            Ok(p) => p.report,
+            Err(e) => Report::new(vec![Diagnostic::unplaced(
+                self.display.clone(),
+                Severity::Error,
+                error_code(&e),
+                "",
+                e.to_string(),
+            )]),
+        }
+    }
+
+    /// Validates and compiles: the parts of the package and their layout options, ready for
+    /// `ppkg_format::layout::write_package_with`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] with every diagnostic when any is an error; [`Error::Compile`].
+    pub fn compile(&self) -> Result<Compiled> {
+        let p = self.prepare()?;
+        if p.report.has_errors() {
+            return Err(Error::Invalid(p.report));
+        }
+        compile_prepared(p, self.edition, &self.display)
+    }
+
+    /// Builds the package and writes it to `out` (encrypted when asked). When signing, the
+    /// catalog is returned in [`Written::catalog`] (not written anywhere).
+    ///
+    /// # Errors
+    /// As [`Package::compile`]; [`Error::Write`] / [`Error::Io`] for the output;
+    /// [`Error::Sign`].
+    pub fn write_to<W: Write + Seek>(&self, out: W) -> Result<Written> {
+        let compiled = self.compile()?;
+        let name = self
+            .file_name
+            .clone()
+            .unwrap_or_else(|| "package.ppkg".to_owned());
+        self.write_compiled(compiled, out, &name)
+    }
+
+    /// Builds the package and writes it to `path` atomically: to a temporary file in the same
+    /// folder, renamed into place only when everything (including the signature, written to
+    /// `path` with `.cat` in place of its extension) succeeded. A failed build leaves no file
+    /// and an existing file untouched; an existing `path` that is not a regular file (a folder,
+    /// a FIFO) is never replaced.
+    ///
+    /// # Errors
+    /// As [`Package::write_to`]; [`Error::Io`] when the folder is not writable.
+    pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<Written> {
+        let path = path.as_ref();
+        let compiled = self.compile()?;
+        let mut file = crate::atomic::AtomicFile::create(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut written = self.write_compiled(compiled, file.file(), &name)?;
+        let mut cat_file = None;
+        if let Some(cat) = &written.catalog {
+            let cat_path = ppkg_sign::catalog_path(path);
+            let mut f = crate::atomic::AtomicFile::create(&cat_path)?;
+            f.file()
+                .write_all(cat)
+                .map_err(|e| Error::io(&cat_path, e))?;
+            cat_file = Some(f);
+            written.catalog_path = Some(cat_path);
+        }
+        file.commit()?;
+        if let Some(f) = cat_file {
+            f.commit()?;
+        }
+        Ok(written)
+    }
+
+    fn write_compiled<W: Write + Seek>(
+        &self,
+        compiled: Compiled,
+        mut out: W,
+        name: &str,
+    ) -> Result<Written> {
+        let Compiled {
+            parts,
+            mut layout,
+            report,
+            package_id,
+        } = compiled;
+        let password = match &self.encryption {
+            None => None,
+            Some(Encryption::Generate) => Some(Password::generate().map_err(Error::Write)?),
+            Some(Encryption::Password(p)) => Some(p.clone()),
+        };
+        layout.encrypt_package = password.is_some();
+        layout.sign_package = self.signer.is_some();
+        let opts = self
+            .write_options
+            .clone()
+            .unwrap_or_else(WriteOptions::from_env)
+            .with_compression(self.compression);
+        let needs_copy = password.is_some() || self.signer.is_some();
+        let (wim, bytes, catalog) = if !needs_copy {
+            let start = out.stream_position().map_err(|e| Error::io(name, e))?;
+            let mut w = std::io::BufWriter::new(&mut out);
+            let stats = write_package_with(&mut w, &parts, &opts, &layout).map_err(Error::Write)?;
+            w.flush().map_err(|e| Error::io(name, e))?;
+            drop(w);
+            let end = out.stream_position().map_err(|e| Error::io(name, e))?;
+            (stats, end - start, None)
+        } else {
+            let tmp_err = |e| Error::io("(temporary file)", e);
+            let mut plain = tempfile::tempfile().map_err(tmp_err)?;
+            let mut w = std::io::BufWriter::new(&mut plain);
+            let stats = write_package_with(&mut w, &parts, &opts, &layout).map_err(Error::Write)?;
+            w.flush().map_err(tmp_err)?;
+            drop(w);
+            plain.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+            let mut fin = match &password {
+                Some(pw) => {
+                    let mut enc = tempfile::tempfile().map_err(tmp_err)?;
+                    let iv = crypt::random_iv().map_err(Error::Write)?;
+                    let mut w = std::io::BufWriter::new(&mut enc);
+                    crypt::encrypt(std::io::BufReader::new(plain), &mut w, pw, iv)
+                        .map_err(Error::Write)?;
+                    w.flush().map_err(tmp_err)?;
+                    drop(w);
+                    enc
+                }
+                None => plain,
+            };
+            let catalog = match &self.signer {
+                Some(signer) => {
+                    fin.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+                    Some(
+                        ppkg_sign::sign(
+                            std::io::BufReader::new(&mut fin),
+                            name,
+                            signer,
+                            self.now.unwrap_or_else(SystemTime::now),
+                        )
+                        .map_err(Error::Sign)?,
+                    )
+                }
+                None => None,
+            };
+            fin.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
+            let n = std::io::copy(&mut fin, &mut out).map_err(|e| Error::io(name, e))?;
+            out.flush().map_err(|e| Error::io(name, e))?;
+            (stats, n, catalog)
+        };
+        let generated = match (&self.encryption, password) {
+            (Some(Encryption::Generate), Some(p)) => Some(p),
+            _ => None,
+        };
+        Ok(Written {
+            package_id,
+            bytes,
+            wim,
+            groups: parts.provxml.len(),
+            payloads: parts.assets.len(),
+            password: generated,
+            catalog,
+            catalog_path: None,
+            report,
+        })
+    }
+
+    /// Loads, checks and validates; gives the answer file its package ID.
+    pub(crate) fn prepare(&self) -> Result<Prepared> {
+        let now = self.now.unwrap_or_else(SystemTime::now);
+        let (mut answer, resolver, mut diags, use_profile, profile): (
+            AnswerFile,
+            Box<dyn AssetResolver + Send + Sync>,
+            Vec<Diagnostic>,
+            bool,
+            Option<Profile>,
+        ) = match &self.input {
+            Input::Profile { profile, toml } => {
+                let mut profile = (**profile).clone();
+                self.resolve_profile_assets(&mut profile)?;
+                let diags = profile_checks(&profile, toml.as_deref(), &self.display, now);
+                let answer = profile.to_answer_file().map_err(|source| Error::Profile {
+                    file: self.display.clone(),
+                    source,
+                })?;
+                let resolver = Box::new(profile.asset_resolver());
+                (answer, resolver, diags, true, Some(profile))
+            }
+            Input::Answer(answer) => {
+                let diags = answer_profile_checks(answer, &self.display, now);
+                let (dir, explicit) = match (&self.assets_folder, &self.base_dir) {
+                    (Some(d), _) => (d.clone(), true),
+                    (None, Some(d)) => (d.clone(), false),
+                    (None, None) => (PathBuf::from("."), false),
+                };
+                let resolver = Box::new(PathResolver { dir, explicit });
+                ((**answer).clone(), resolver, diags, false, None)
+            }
+        };
+        let catalog_report =
+            csp_model::validate::validate(&answer, Catalog::builtin(), self.edition);
+        merge_catalog_diags(&mut diags, &catalog_report, &self.display, use_profile);
+        let package_id = match set_package_id(&mut answer, self.package_id) {
+            Ok(id) => id,
+            Err(e) => {
+                // A profile whose checks already failed (a bad ID, say) is reported by those
+                // diagnostics, with their positions; the same fault found again adds nothing.
+                if !(use_profile && diags.iter().any(Diagnostic::is_error)) {
+                    diags.push(Diagnostic::unplaced(
+                        self.display.clone(),
+                        Severity::Error,
+                        "PackageId",
+                        "PackageConfig/ID",
+                        e,
+                    ));
+                }
+                uuid::Uuid::nil()
+            }
+        };
+        Ok(Prepared {
+            answer,
+            resolver,
+            report: Report::new(diags),
+            package_id,
+            profile,
+        })
+    }
+
+    pub(crate) fn resolve_profile_assets(&self, profile: &mut Profile) -> Result<()> {
+        let r = match (&self.assets_folder, &self.base_dir) {
+            (Some(d), _) => profile.resolve_assets_within(d),
+            (None, Some(d)) => profile.resolve_assets(d),
+            (None, None) => profile.resolve_assets(Path::new(".")),
+        };
+        r.map_err(|source| Error::Profile {
+            file: self.display.clone(),
+            source,
+        })
+    }
+}
+
+/// The diagnostic code of a fatal error turned into a diagnostic.
+fn error_code(e: &Error) -> &'static str {
+    match e {
+        Error::Profile { .. } => "Profile",
+        Error::AnswerFile { .. } => "AnswerFile",
+        Error::Io { .. } => "Io",
+        _ => "Build",
+    }
+}
+
+/// An input checked and validated, with its package ID.
+pub(crate) struct Prepared {
+    pub(crate) answer: AnswerFile,
+    pub(crate) resolver: Box<dyn AssetResolver + Send + Sync>,
+    pub(crate) report: Report,
+    pub(crate) package_id: uuid::Uuid,
+    /// The profile with its assets loaded, when the input is one.
+    #[allow(dead_code)]
+    pub(crate) profile: Option<Profile>,
+}
+
+/// A validated, compiled package, not yet written.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Compiled {
+    /// The answer file, RunTime, provxml documents and payloads.
+    pub parts: PackageParts,
+    /// Layout options (`TargetSkus`, the catalog-aware `CommonSettings/1/AnswerFile.xml`).
+    pub layout: LayoutOptions,
+    /// Warnings and infos of the checks (no errors: those stop the build).
+    pub report: Report,
+    /// The package ID.
+    pub package_id: uuid::Uuid,
+}
+
+pub(crate) fn compile_prepared(p: Prepared, edition: Edition, display: &str) -> Result<Compiled> {
+    let catalog = Catalog::builtin();
+    let opts = CompileOptions::for_edition(edition);
+    let compiled =
+        csp_model::compile(&p.answer, catalog, &opts, p.resolver.as_ref()).map_err(|source| {
+            Error::Compile {
+                file: display.to_owned(),
+                source,
+            }
+        })?;
+    let mut layout = LayoutOptions::default();
+    layout.common_settings_xml = Some(csp_model::answer_settings_xml(&p.answer, catalog));
+    layout.target_skus = edition_skus(edition).to_owned();
+    Ok(Compiled {
+        parts: compiled.into_parts(p.answer),
+        layout,
+        report: p.report,
+        package_id: p.package_id,
+    })
+}
+
+/// What [`Package::write_to`] / [`Package::write_atomic`] wrote.
+///
+/// `Debug` never shows the password (see [`Password`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Written {
+    /// `PackageConfig/ID`.
+    pub package_id: uuid::Uuid,
+    /// Size of the package file in bytes (encrypted size when encrypted).
+    pub bytes: u64,
+    /// The WIM writer's counts (files, folders, blobs, bytes in and out before encryption).
+    pub wim: WriteStats,
+    /// Settings groups (compiled `.provxml` documents).
+    pub groups: usize,
+    /// Payload files (certificates, command files).
+    pub payloads: usize,
+    /// The generated password, with [`Encryption::Generate`]; `None` otherwise. Show it once
+    /// to the user: the package cannot be opened without it.
+    pub password: Option<Password>,
+    /// The signed catalog, when signing.
+    pub catalog: Option<Vec<u8>>,
+    /// Where the catalog was written ([`Package::write_atomic`] only).
+    pub catalog_path: Option<PathBuf>,
+    /// Warnings and infos of the checks.
+    pub report: Report,
+}
+
+/// The profile checks of `workplace`, placed in the TOML text when there is one.
+fn profile_checks(
+    profile: &Profile,
+    toml: Option<&str>,
+    display: &str,
+    now: SystemTime,
+) -> Vec<Diagnostic> {
+    workplace::check(profile, now)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let pos = toml.and_then(|t| workplace::locate_in_toml(t, &d.path));
+            profile_diag(d, display, pos)
+        })
+        .collect()
+}
+
+/// The profile checks of `workplace` (UPN syntax, https service URLs, AuthPolicy against
+/// Secret, Wi-Fi keys, computer-name length, version and rank …) run on an answer file too, so
+/// a hand-written `customizations.xml` is held to the same rules as a profile; each diagnostic
+/// gets the line:column of the element its path names. Skipped when the answer file does not
+/// map to a profile (a `ProfileChecksSkipped` warning says why), and for `AssetNotLoaded`
+/// (asset files are resolved by the compiler, which reports missing ones).
+fn answer_profile_checks(answer: &AnswerFile, display: &str, now: SystemTime) -> Vec<Diagnostic> {
+    let profile = match Profile::from_answer_file(answer) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![Diagnostic::unplaced(
+                display,
+                Severity::Warning,
+                "ProfileChecksSkipped",
+                "",
+                format!("the typed profile checks did not run: {e}"),
+            )]
+        }
+    };
+    workplace::check(&profile, now)
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != workplace::Code::AssetNotLoaded)
+        .map(|d| profile_diag(d, display, workplace::locate(answer, &d.path)))
+        .collect()
+}
+
+/// A `workplace` diagnostic as a [`Diagnostic`]; the hint follows the message in parentheses.
+pub(crate) fn profile_diag(
+    d: &workplace::Diagnostic,
+    file: &str,
+    pos: Option<ppkg_format::xml::TextPos>,
+) -> Diagnostic {
+    Diagnostic {
+        file: file.to_owned(),
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.column),
+        severity: d.severity.into(),
+        code: d.code.to_string(),
+        path: d.path.clone(),
+        message: match &d.hint {
+            Some(h) => format!("{} ({h})", d.message),
+            None => d.message.clone(),
+        },
+    }
+}
+
+/// Adds the catalog validation's diagnostics, leaving out those a profile check already
+/// reported at its TOML key (PackageConfig faults, and errors under a setting the profile
+/// checks rejected).
+pub(crate) fn merge_catalog_diags(
+    diags: &mut Vec<Diagnostic>,
+    report: &csp_model::validate::Report,
+    display: &str,
+    use_profile: bool,
+) {
+    // Positions refer to the answer file; for a profile that is the generated customizations.xml.
+    let file = if use_profile {
+        format!("{display} (customizations.xml)")
+    } else {
+        display.to_owned()
+    };
+    let config_reported = use_profile
+        && diags
+            .iter()
+            .any(|d| d.is_error() && d.path.starts_with("PackageConfig"));
+    let profile_errors: Vec<String> = if use_profile {
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("/{}", d.path.trim_start_matches('/')))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let extra: Vec<Diagnostic> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| {
+            let repeated = d.severity == csp_model::validate::Severity::Error
+                && profile_errors.iter().any(|p| p.starts_with(&d.path));
+            let config = config_reported && d.path.starts_with("PackageConfig");
+            !(repeated || config)
+        })
+        .map(|d| Diagnostic {
+            file: file.clone(),
+            line: d.pos.map(|p| p.line),
+            column: d.pos.map(|p| p.column),
+            severity: d.severity.into(),
+            code: d.code.to_string(),
+            path: d.path.clone(),
+            message: d.message.clone(),
+        })
+        .collect();
+    diags.extend(extra);
+}
+
+/// Gives the answer file its package ID: the one given, else the input's, else one derived
+/// from the content when `SOURCE_DATE_EPOCH` is set, else a random one.
+pub(crate) fn set_package_id(
+    answer: &mut AnswerFile,
+    package_id: Option<uuid::Uuid>,
+) -> std::result::Result<uuid::Uuid, String> {
+    let mut config = answer.package_config().map_err(|e| e.to_string())?;
+    let id = match (package_id, config.id) {
+        (Some(id), _) => id,
+        (None, Some(id)) => return Ok(id),
+        (None, None) => {
+            if std::env::var_os("SOURCE_DATE_EPOCH").is_some() {
+                use sha1::Digest as _;
+                let digest = sha1::Sha1::digest(answer.to_bytes());
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&digest[..16]);
+                uuid::Builder::from_sha1_bytes(b).into_uuid()
+            } else {
+                uuid::Uuid::new_v4()
+            }
+        }
+    };
+    config.id = Some(id);
+    answer.set_package_config(&config);
+    Ok(id)
+}
+
+/// `TargetSkus=` of the NOTES field for an edition: WCD writes `Desktop` for a desktop project
+/// (start_pins sample) and `WindowsCommon` for the common subset (Acer sample:
+/// `WindowsCommon,Desktop`).
+pub(crate) fn edition_skus(edition: Edition) -> &'static str {
+    if edition == Edition::Common {
+        "WindowsCommon"
+    } else {
+        edition.name()
+    }
+}
+
+/// Reads a whole input file: a regular file (never a FIFO, device or folder, which could block
+/// or never end) of at most [`MAX_INPUT_BYTES`].
+///
+/// # Errors
+/// [`Error::Io`] naming the path.
+pub fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "larger than {} MiB; not a profile, answer file or PFX",
+                    MAX_INPUT_BYTES >> 20
+                ),
+            ),
+        ));
+    }
+    Ok(bytes)
+}

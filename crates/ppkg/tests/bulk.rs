@@ -1,0 +1,242 @@
+//! Per-device bulk through the facade: list items overridden by key, per-device PFX files with
+//! the derived Secret, variables in names, row origins in errors, and each package equal to the
+//! same package built alone.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use ppkg::format::layout::Package as Opened;
+use ppkg::format::wim::WimReader;
+use ppkg::workplace::{Profile, Secret};
+use ppkg::{Bulk, Device, Package, WriteOptions};
+
+fn examples() -> PathBuf {
+    ppkg_testdata::workspace_root().join("examples")
+}
+
+/// Fixed GUID and time, so that two builds of the same package are byte-identical.
+fn fixed() -> WriteOptions {
+    WriteOptions::deterministic([7; 16], 133_000_000_000_000_000)
+}
+
+/// The profile inside a built package.
+fn read_back(bytes: &[u8]) -> Profile {
+    let wim = WimReader::new(Cursor::new(bytes.to_vec())).expect("a WIM");
+    let mut pkg = Opened::open(wim).expect("a package");
+    let answer = pkg.answer_file().expect("readable").expect("has one");
+    Profile::from_answer_file(&answer).expect("maps to a profile")
+}
+
+#[test]
+fn each_bulk_package_equals_the_same_package_built_alone() {
+    let template = Package::from_path(examples().join("bulk-enrollment.toml"))
+        .expect("example loads")
+        .write_options(fixed());
+    let bulk = Bulk::new(template).expect("bulk").variables(["serial"]);
+    for i in 0..20 {
+        let d = Device::new(format!("devices.csv:{}", i + 2))
+            .name(format!("dev{i:03}"))
+            .set(
+                "Accounts/ComputerAccount/ComputerName",
+                format!("PC-{i:03}"),
+            )
+            .set(
+                "/Workplace/Enrollments/UPN[enroll@example.com]/Secret",
+                format!("Secret-{i:04}"),
+            );
+        let out = bulk.build(&d).expect("builds");
+        // Alone: the example profile changed by hand, no bulk involved.
+        let text = std::fs::read_to_string(examples().join("bulk-enrollment.toml")).expect("read");
+        let mut p = Profile::from_toml(&text).expect("parses");
+        p.computer_name = Some(format!("PC-{i:03}"));
+        p.enrollments[0].secret = Some(Secret::new(format!("Secret-{i:04}")));
+        let mut alone = Cursor::new(Vec::new());
+        Package::from_profile(p)
+            .base_folder(examples())
+            .package_id(out.package_id)
+            .write_options(fixed())
+            .write_to(&mut alone)
+            .expect("builds alone");
+        assert!(alone.get_ref() == &out.bytes, "device {i}: bytes differ");
+        let back = read_back(&out.bytes);
+        assert_eq!(
+            back.computer_name.as_deref(),
+            Some(format!("PC-{i:03}").as_str())
+        );
+        assert_eq!(
+            back.enrollments.len(),
+            1,
+            "the UPN is overridden, not duplicated"
+        );
+    }
+}
+
+#[test]
+fn a_new_key_adds_an_item_and_errors_name_the_row() {
+    let template = Package::from_path(examples().join("bulk-enrollment.toml")).expect("loads");
+    let bulk = Bulk::new(template).expect("bulk");
+    let d = Device::new("devices.csv:2")
+        .name("two")
+        .set(
+            "Workplace/Enrollments/UPN[second@example.com]/AuthPolicy",
+            "OnPremise",
+        )
+        .set(
+            "Workplace/Enrollments/UPN[second@example.com]/DiscoveryServiceFullUrl",
+            "https://second.example.com/EnrollmentServer/Discovery.svc",
+        )
+        .set(
+            "Workplace/Enrollments/UPN[second@example.com]/Secret",
+            "Second-Pass1",
+        );
+    let out = bulk.build(&d).expect("builds");
+    let back = read_back(&out.bytes);
+    let upns: Vec<&str> = back.enrollments.iter().map(|e| e.upn.as_str()).collect();
+    assert_eq!(upns, ["enroll@example.com", "second@example.com"]);
+    // A bad value is reported at the row, with the setting path.
+    let bad = Device::new("devices.csv:17").name("bad").set(
+        "Workplace/Enrollments/UPN[enroll@example.com]/DiscoveryServiceFullUrl",
+        "http://plain.example.com/x",
+    );
+    let report = bulk.build(&bad).expect_err("http is refused");
+    let text = report.to_string();
+    assert!(text.starts_with("devices.csv:17"), "{text}");
+    assert!(text.contains("UPN[enroll@example.com]"), "{text}");
+    // A bad path is reported with its character position.
+    let bad = Device::new("devices.csv:18")
+        .name("bad2")
+        .set("Workplace/Enrollments/UPN[x", "1");
+    let text = bulk.build(&bad).expect_err("bad path").to_string();
+    assert!(
+        text.starts_with("devices.csv:18") && text.contains("character 28"),
+        "{text}"
+    );
+    // An undeclared variable is an error.
+    let bad = Device::new("devices.csv:19").var("serial", "1");
+    let text = bulk.build(&bad).expect_err("undeclared").to_string();
+    assert!(text.contains("unknown variable \"serial\""), "{text}");
+}
+
+/// A PFX holding a new P-256 key and its self-signed certificate; returns the bytes and the
+/// certificate's thumbprint.
+fn device_pfx(cn: &str, password: &str) -> (Vec<u8>, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec![cn.to_owned()]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn.to_owned());
+    let cert = params.self_signed(&key).expect("cert");
+    let der = cert.der().to_vec();
+    let chain = p12_keystore::PrivateKeyChain::new(
+        key.serialize_der(),
+        [1u8, 2, 3, 4],
+        [p12_keystore::Certificate::from_der(&der).expect("der")],
+    );
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry(cn, p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+    let pfx = store
+        .writer(password)
+        .encryption_iterations(16)
+        .mac_iterations(16)
+        .write()
+        .expect("pfx");
+    (pfx, ppkg::workplace::cert::thumbprint(&der))
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn a_thousand_devices_with_their_own_pfx_get_their_thumbprint_as_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        &d.join("template.toml"),
+        br#"
+[package]
+name = "Certificate enrollment"
+id = "{0f8e2a55-2b6f-4c1e-9d3a-5e7b8c9d0a1b}"
+
+[[enrollments]]
+upn = "enroll@example.com"
+auth_policy = "Certificate"
+discovery_service_full_url = "https://enroll.example.com/EnrollmentServer/Discovery.svc"
+"#,
+    );
+    let mut devices = Vec::new();
+    let mut thumbs = Vec::new();
+    for i in 0..1000 {
+        let serial = format!("SN{i:05}");
+        let pw = format!("pw-{i}");
+        let (pfx, thumb) = device_pfx(&serial, &pw);
+        write(&d.join(format!("certs/{serial}.pfx")), &pfx);
+        thumbs.push(thumb);
+        devices.push(
+            Device::new(format!("devices.csv:{}", i + 2))
+                .var("serial", serial.as_str())
+                .set(
+                    "Certificates/ClientCertificates/ClientCertificate[CertificateName=Device]/CertificatePath",
+                    "certs/{serial}.pfx",
+                )
+                .set(
+                    "Certificates/ClientCertificates/ClientCertificate[CertificateName=Device]/CertificatePassword",
+                    pw,
+                )
+                .set(
+                    "Certificates/ClientCertificates/ClientCertificate[CertificateName=Device]/KeyLocation",
+                    "TPM with software fallback",
+                )
+                .set("Accounts/ComputerAccount/ComputerName", "PC-{serial}"),
+        );
+    }
+    let bulk = Bulk::new(Package::from_path(d.join("template.toml")).expect("template"))
+        .expect("bulk")
+        .variables(["serial"])
+        .files_folder(d)
+        .file_name("{serial}")
+        .package_name("Enrollment {serial}");
+    let results = bulk.build_all(&devices);
+    assert_eq!(results.len(), 1000);
+    for (i, r) in results.into_iter().enumerate() {
+        let out = r.unwrap_or_else(|rep| panic!("device {i}: {rep}"));
+        let serial = format!("SN{i:05}");
+        assert_eq!(out.name, serial);
+        // Spot-read every 50th package fully (reading all is the slow part of this test).
+        if i % 50 == 0 || i == 999 {
+            let back = read_back(&out.bytes);
+            assert_eq!(back.package.name, format!("Enrollment {serial}"));
+            assert_eq!(
+                back.computer_name.as_deref(),
+                Some(format!("PC-{serial}").as_str())
+            );
+            let secret = back.enrollments[0].secret.as_ref().expect("a Secret");
+            assert_eq!(secret.expose(), thumbs[i], "device {i}");
+            assert_eq!(back.client_certificates.len(), 1);
+            assert_eq!(back.client_certificates[0].name, "Device");
+        }
+    }
+    // A wrong PFX password is reported at its row.
+    let bad = Device::new("devices.csv:1002")
+        .var("serial", "SN00001")
+        .set(
+            "Certificates/ClientCertificates/ClientCertificate[CertificateName=Device]/CertificatePath",
+            "certs/{serial}.pfx",
+        )
+        .set(
+            "Certificates/ClientCertificates/ClientCertificate[CertificateName=Device]/CertificatePassword",
+            "Wr0ng-Passw0rd",
+        )
+        .set(
+            "Certificates/ClientCertificates/ClientCertificate[CertificateName=Device]/KeyLocation",
+            "TPM with software fallback",
+        );
+    let text = bulk.build(&bad).expect_err("wrong password").to_string();
+    assert!(text.starts_with("devices.csv:1002"), "{text}");
+    assert!(text.contains("password"), "{text}");
+    assert!(
+        !text.contains("Wr0ng-Passw0rd"),
+        "no secret in the message: {text}"
+    );
+}
