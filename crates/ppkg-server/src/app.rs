@@ -57,8 +57,8 @@ pub struct AppState {
     pub templates: ArcSwap<TemplateSet>,
     /// Accepted bearer tokens; `None`: no authentication (loopback only).
     pub tokens: Option<Tokens>,
-    /// Signer for `"sign": true`.
-    pub signer: Option<Arc<ppkg_sign::Signer>>,
+    /// Signing certificate for `"sign": true`.
+    pub signer: Option<Arc<engine::SigningPfx>>,
     /// Metrics.
     pub metrics: Metrics,
     /// Permits for requests in flight.

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use csp_model::{Catalog, CompileOptions, Edition};
+use csp_model::{Catalog, Edition};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::crypt::{self, Password};
-use ppkg_format::layout::{write_package_with, LayoutOptions, Package};
-use ppkg_format::wim::{WimReader, WriteOptions};
+use ppkg_format::layout::Package;
+use ppkg_format::wim::WimReader;
 use serde::Serialize;
 use workplace::{Profile, RawSetting, Secret, Secrets};
 
@@ -272,40 +272,37 @@ pub fn check_profile(
     toml: Option<&str>,
     edition: Edition,
 ) -> Vec<Diag> {
-    let report = workplace::check(profile, SystemTime::now());
-    let mut diags: Vec<Diag> = report
-        .diagnostics
+    // The profile's assets are loaded already; the diagnostics are placed in the TOML text.
+    let pkg = ppkg::Package::from_profile(profile.clone())
+        .named(file)
+        .edition(edition);
+    pkg.validate()
+        .diagnostics()
         .iter()
         .map(|d| {
-            let pos = toml.and_then(|t| workplace::locate_in_toml(t, &d.path));
-            Diag {
-                file: file.to_owned(),
-                line: pos.map(|p| p.line),
-                column: pos.map(|p| p.column),
-                severity: format!("{:?}", d.severity).to_ascii_lowercase(),
-                code: d.code.to_string(),
-                path: d.path.clone(),
-                message: match &d.hint {
-                    Some(h) => format!("{} ({h})", d.message),
-                    None => d.message.clone(),
-                },
+            let mut d = from_facade(d);
+            if d.line.is_none() && d.file == file {
+                if let Some(pos) = toml.and_then(|t| workplace::locate_in_toml(t, &d.path)) {
+                    d.line = Some(pos.line);
+                    d.column = Some(pos.column);
+                }
             }
+            d
         })
-        .collect();
-    let answer = match profile.to_answer_file() {
-        Ok(a) => a,
-        Err(e) => {
-            diags.push(Diag::error(file, "AnswerFile", "", e.to_string()));
-            return diags;
-        }
-    };
-    diags.extend(catalog_diags(
-        &answer,
-        &format!("{file} (customizations.xml)"),
-        edition,
-        &diags,
-    ));
-    diags
+        .collect()
+}
+
+/// A facade diagnostic as ours (same fields).
+fn from_facade(d: &ppkg::Diagnostic) -> Diag {
+    Diag {
+        file: d.file.clone(),
+        line: d.line,
+        column: d.column,
+        severity: d.severity.as_str().to_owned(),
+        code: d.code.clone(),
+        path: d.path.clone(),
+        message: d.message.clone(),
+    }
 }
 
 /// Catalog validation of an answer file, leaving out errors the profile checks already gave
@@ -499,8 +496,35 @@ pub struct BuildOptions {
     pub package_id: Option<uuid::Uuid>,
     /// Encrypt with a generated password.
     pub encrypt: bool,
-    /// Sign with this signer (a catalog is produced beside the package).
-    pub signer: Option<Arc<ppkg_sign::Signer>>,
+    /// Sign with this PFX (a catalog is produced beside the package).
+    pub signer: Option<Arc<SigningPfx>>,
+}
+
+/// The signing certificate: a PFX and its password, read from files at start (checked there
+/// with [`SigningPfx::check`]). `Debug` shows neither.
+pub struct SigningPfx {
+    /// The PKCS#12 bytes.
+    pub pfx: Vec<u8>,
+    /// Its password.
+    pub password: Secret,
+}
+
+impl std::fmt::Debug for SigningPfx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningPfx({} bytes)", self.pfx.len())
+    }
+}
+
+impl SigningPfx {
+    /// Opens the PFX once to check it.
+    ///
+    /// # Errors
+    /// The PFX does not open with the password or holds no key.
+    pub fn check(&self) -> Result<(), String> {
+        ppkg_sign::Signer::from_pfx(&self.pfx, self.password.expose())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// A built package.
@@ -534,70 +558,41 @@ impl std::fmt::Debug for Built {
 /// [`EngineError::Internal`] for failures on our side.
 pub fn build(profile: &Profile, file: &str, opts: &BuildOptions) -> Result<Built, EngineError> {
     let mut profile = profile.clone();
-    if let Some(id) = opts.package_id {
-        profile.package.id = Some(format!("{{{id}}}"));
-    } else if profile.package.id.is_none() {
+    if opts.package_id.is_none() && profile.package.id.is_none() {
         profile.package.id = Some(format!("{{{}}}", uuid::Uuid::new_v4()));
     }
-    let diags = check_profile(&profile, file, None, opts.edition);
-    if diags.iter().any(Diag::is_error) {
-        return Err(EngineError::Invalid(diags));
-    }
-    let internal =
-        |what: &str, e: &dyn std::fmt::Display| EngineError::Internal(format!("{what}: {e}"));
-    let answer = profile.to_answer_file().map_err(|e| {
-        EngineError::Invalid(vec![Diag::error(file, "AnswerFile", "", e.to_string())])
-    })?;
-    let catalog = Catalog::builtin();
-    let mut copts = CompileOptions::default();
-    copts.edition = opts.edition;
-    let compiled = csp_model::compile(&answer, catalog, &copts, &profile.asset_resolver())
-        .map_err(|e| EngineError::Invalid(vec![Diag::error(file, "Compile", "", e.to_string())]))?;
-    let mut layout = LayoutOptions::default();
-    layout.common_settings_xml = Some(csp_model::answer_settings_xml(&answer, catalog));
-    layout.target_skus = if opts.edition == Edition::Common {
-        "WindowsCommon".to_owned()
-    } else {
-        opts.edition.name().to_owned()
-    };
-    layout.encrypt_package = opts.encrypt;
-    layout.sign_package = opts.signer.is_some();
-    let parts = compiled.into_parts(answer);
-    let package_id = parts
-        .answer_file
-        .package_config()
-        .ok()
-        .and_then(|c| c.id_braced())
-        .unwrap_or_default();
-    let mut wim = Cursor::new(Vec::new());
-    write_package_with(&mut wim, &parts, &WriteOptions::default(), &layout)
-        .map_err(|e| internal("cannot write the package", &e))?;
-    let mut bytes = wim.into_inner();
-    let password = if opts.encrypt {
-        let pw = Password::generate().map_err(|e| internal("cannot generate a password", &e))?;
-        let iv = crypt::random_iv().map_err(|e| internal("cannot draw an IV", &e))?;
-        let mut out = Vec::with_capacity(bytes.len() + 64);
-        crypt::encrypt(bytes.as_slice(), &mut out, &pw, iv)
-            .map_err(|e| internal("cannot encrypt", &e))?;
-        bytes = out;
-        Some(pw)
-    } else {
-        None
-    };
     let name = profile.package.name.clone();
-    let catalog = match &opts.signer {
-        Some(s) => Some(
-            ppkg_sign::sign(bytes.as_slice(), &file_name(&name), s, SystemTime::now())
-                .map_err(|e| internal("cannot sign", &e))?,
-        ),
-        None => None,
-    };
+    let mut pkg = ppkg::Package::from_profile(profile)
+        .named(file)
+        .edition(opts.edition)
+        .file_name(file_name(&name));
+    if let Some(id) = opts.package_id {
+        pkg = pkg.package_id(id);
+    }
+    if opts.encrypt {
+        pkg = pkg.encrypt(ppkg::Encryption::Generate);
+    }
+    if let Some(s) = &opts.signer {
+        pkg = pkg
+            .sign_with_pfx(&s.pfx, s.password.expose())
+            .map_err(|e| EngineError::Internal(format!("signing PFX: {e}")))?;
+    }
+    let mut out = Cursor::new(Vec::new());
+    let written = pkg.write_to(&mut out).map_err(|e| match e {
+        ppkg::Error::Invalid(r) => {
+            EngineError::Invalid(r.diagnostics().iter().map(from_facade).collect())
+        }
+        ppkg::Error::Profile { .. } | ppkg::Error::Compile { .. } => {
+            EngineError::Invalid(vec![Diag::error(file, "Build", "", e.to_string())])
+        }
+        other => EngineError::Internal(other.to_string()),
+    })?;
     Ok(Built {
-        bytes,
-        catalog,
-        package_id,
+        bytes: out.into_inner(),
+        catalog: written.catalog,
+        package_id: format!("{{{}}}", written.package_id),
         name,
-        password,
+        password: written.password,
     })
 }
 

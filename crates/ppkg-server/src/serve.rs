@@ -67,8 +67,11 @@ impl Server {
                 let pw = std::fs::read_to_string(&s.password_file).map_err(|e| {
                     StartError::Other(format!("{}: {e}", s.password_file.display()))
                 })?;
-                let pw = pw.lines().next().unwrap_or("");
-                let signer = ppkg_sign::Signer::from_pfx(&pfx, pw).map_err(|e| {
+                let signer = engine::SigningPfx {
+                    pfx,
+                    password: workplace::Secret::new(pw.lines().next().unwrap_or("")),
+                };
+                signer.check().map_err(|e| {
                     StartError::Other(format!(
                         "{}: cannot open the signing PFX: {e}",
                         s.pfx.display()

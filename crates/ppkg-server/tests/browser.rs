@@ -62,7 +62,10 @@ fn page_in_a_real_browser() {
         .current_dir(&web)
         .env("PPKG_BASE_URL", format!("http://{}", server.addr))
         .env("PPKG_ARTIFACTS", &artifacts)
-        .env("PPKG_BIN", bin.map(|b| b.display().to_string()).unwrap_or_default())
+        .env(
+            "PPKG_BIN",
+            bin.map(|b| b.display().to_string()).unwrap_or_default(),
+        )
         .env("PPKG_PFX", &pfx)
         .env("PPKG_PFX_PASSWORD", "Browser-Pfx-9")
         .env("PPKG_PFX_THUMBPRINT", &thumb)
@@ -73,7 +76,10 @@ fn page_in_a_real_browser() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser tests failed:\n{stdout}");
-    assert!(stdout.contains("pass 5"), "all five browser tests ran:\n{stdout}");
+    assert!(
+        stdout.contains("pass 5"),
+        "all five browser tests ran:\n{stdout}"
+    );
     assert!(artifacts.join("page.png").is_file(), "screenshot kept");
 }
 
@@ -82,13 +88,57 @@ fn make_pfx(dir: &Path, password: &str) -> (PathBuf, String) {
     let cert = dir.join("c.pem");
     let pfx = dir.join("device.pfx");
     let run = |args: &[&str]| -> String {
-        let o = Command::new("openssl").args(args).output().expect("openssl");
-        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    let (k, c, p) = (key.to_string_lossy(), cert.to_string_lossy(), pfx.to_string_lossy());
-    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &k, "-out", &c, "-subj", "/CN=ppkg browser device", "-days", "30"]);
-    run(&["pkcs12", "-export", "-inkey", &k, "-in", &c, "-out", &p, "-passout", &format!("pass:{password}")]);
+    let (k, c, p) = (
+        key.to_string_lossy(),
+        cert.to_string_lossy(),
+        pfx.to_string_lossy(),
+    );
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &k,
+        "-out",
+        &c,
+        "-subj",
+        "/CN=ppkg browser device",
+        "-days",
+        "30",
+    ]);
+    run(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        &k,
+        "-in",
+        &c,
+        "-out",
+        &p,
+        "-passout",
+        &format!("pass:{password}"),
+    ]);
     let fp = run(&["x509", "-in", &c, "-noout", "-fingerprint", "-sha1"]);
-    (pfx, fp.trim().rsplit('=').next().unwrap_or("").replace(':', "").to_ascii_uppercase())
+    (
+        pfx,
+        fp.trim()
+            .rsplit('=')
+            .next()
+            .unwrap_or("")
+            .replace(':', "")
+            .to_ascii_uppercase(),
+    )
 }

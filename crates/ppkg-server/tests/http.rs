@@ -23,13 +23,22 @@ async fn health_ready_metrics_openapi() -> T {
     assert_eq!(r.json()["templates"], 1);
     let r = get(s.addr, "/metrics").await;
     assert_eq!(r.status, 200);
-    assert!(r.header("content-type").unwrap_or("").starts_with("text/plain"));
+    assert!(r
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("text/plain"));
     let m = r.text();
-    assert!(m.contains("ppkg_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{m}");
+    assert!(
+        m.contains("ppkg_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+        "{m}"
+    );
     assert!(m.contains("ppkg_templates_loaded 1"), "{m}");
     let r = get(s.addr, "/openapi.json").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
+    assert_eq!(
+        r.json()["openapi"].as_str().map(|v| v.starts_with("3.")),
+        Some(true)
+    );
     s.shutdown().await;
     Ok(())
 }
@@ -60,7 +69,14 @@ async fn openapi_documents_every_route() -> T {
     let s = start(dir.path(), "").await;
     for (m, p) in ppkg_server::app::ROUTES {
         let path = p.replace("{hresult}", "0x80180014");
-        let r = request(s.addr, m, &path, &[("Content-Type", "application/json")], b"{}").await;
+        let r = request(
+            s.addr,
+            m,
+            &path,
+            &[("Content-Type", "application/json")],
+            b"{}",
+        )
+        .await;
         assert!(
             r.status != 404 && r.status != 405,
             "{m} {p} answered {} (route missing from the router?)",
@@ -81,16 +97,28 @@ async fn page_is_embedded_with_a_strict_policy() -> T {
     let s = start(dir.path(), "").await;
     let r = get(s.addr, "/").await;
     assert_eq!(r.status, 200);
-    assert!(r.header("content-type").unwrap_or("").starts_with("text/html"));
-    assert!(r.header("content-security-policy").unwrap_or("").contains("default-src 'self'"));
+    assert!(r
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("text/html"));
+    assert!(r
+        .header("content-security-policy")
+        .unwrap_or("")
+        .contains("default-src 'self'"));
     let html = r.text();
     assert!(html.contains("id=\"upn\"") && html.contains("/app.js"));
-    assert!(!html.contains("http://") && !html.contains("https://cdn"), "no external resources");
+    assert!(
+        !html.contains("http://") && !html.contains("https://cdn"),
+        "no external resources"
+    );
     for (p, ct) in [("/app.js", "text/javascript"), ("/app.css", "text/css")] {
         let r = get(s.addr, p).await;
         assert_eq!(r.status, 200);
         assert!(r.header("content-type").unwrap_or("").starts_with(ct));
-        assert!(!r.text().contains("//cdn."), "{p} loads nothing from elsewhere");
+        assert!(
+            !r.text().contains("//cdn."),
+            "{p} loads nothing from elsewhere"
+        );
     }
     s.shutdown().await;
     Ok(())
@@ -104,8 +132,14 @@ async fn templates_explain_schedule() -> T {
     assert_eq!(r.status, 200);
     let j = r.json();
     assert_eq!(j["templates"][0]["name"], "bulk-enrollment");
-    assert_eq!(j["templates"][0]["enrollments"][0]["upn"], "enroll@example.com");
-    assert!(!r.text().contains("Example-Passw0rd"), "no secret in the template list");
+    assert_eq!(
+        j["templates"][0]["enrollments"][0]["upn"],
+        "enroll@example.com"
+    );
+    assert!(
+        !r.text().contains("Example-Passw0rd"),
+        "no secret in the template list"
+    );
 
     let r = get(s.addr, "/v1/explain/0x80180014").await;
     assert_eq!(r.status, 200);
@@ -124,8 +158,19 @@ async fn templates_explain_schedule() -> T {
     assert!(entries.iter().filter(|e| e["kind"] == "attempt").count() >= 7);
     let r = get(s.addr, "/v1/schedule?fail=4").await;
     let j = r.json();
-    assert_eq!(j["end"]["kind"].as_str().or(j["end"]["result"].as_str()).is_some() || j["end"].is_object(), true);
-    assert!(r.text().contains("succeeded") || r.text().contains("applied"), "{}", r.text());
+    assert_eq!(
+        j["end"]["kind"]
+            .as_str()
+            .or(j["end"]["result"].as_str())
+            .is_some()
+            || j["end"].is_object(),
+        true
+    );
+    assert!(
+        r.text().contains("succeeded") || r.text().contains("applied"),
+        "{}",
+        r.text()
+    );
     let r = get(s.addr, "/v1/schedule?code=0xZZ").await;
     assert_eq!(r.status, 400);
     let r = get(s.addr, "/v1/schedule?fail=x").await;
@@ -153,15 +198,30 @@ async fn per_device_package_from_a_template() -> T {
     let id1 = r.header("x-package-id").ok_or("no package id")?.to_owned();
     assert!(r.header("x-package-password").is_none());
     wimlib_verify(&r.body);
-    let i = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], &r.body).await;
+    let i = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        &r.body,
+    )
+    .await;
     assert_eq!(i.status, 200, "{}", i.text());
     let j = i.json();
     assert_eq!(j["metadata"]["name"], "Lab SN-0042");
     assert_eq!(j["metadata"]["version"], "3.2");
-    assert_eq!(j["metadata"]["package_id"].as_str().map(str::to_ascii_lowercase), Some(id1.to_ascii_lowercase()));
+    assert_eq!(
+        j["metadata"]["package_id"]
+            .as_str()
+            .map(str::to_ascii_lowercase),
+        Some(id1.to_ascii_lowercase())
+    );
     let text = i.text();
     assert!(text.contains("LAB-%RAND:4%"), "computer name override");
-    assert!(!text.contains("Device-Secret-1"), "secrets masked in inspect");
+    assert!(
+        !text.contains("Device-Secret-1"),
+        "secrets masked in inspect"
+    );
     // A second request gets another package ID.
     let r2 = post_json(s.addr, "/v1/packages", &req).await;
     assert_eq!(r2.status, 200);
@@ -182,29 +242,64 @@ async fn package_errors_are_problems_with_place() -> T {
     let r = post_json(s.addr, "/v1/packages", &json!({})).await;
     assert_eq!(r.status, 400);
     // Malformed JSON: line and column of the fault.
-    let r = request(s.addr, "POST", "/v1/packages", &[("Content-Type", "application/json")], b"{\n  \"template\": \"x\",\n  oops\n}").await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/packages",
+        &[("Content-Type", "application/json")],
+        b"{\n  \"template\": \"x\",\n  oops\n}",
+    )
+    .await;
     assert_eq!(r.status, 400);
     let j = r.json();
     assert_eq!(j["line"], 3, "{j}");
     assert_eq!(j["column"], 3, "{j}");
     // Unknown field.
-    let r = post_json(s.addr, "/v1/packages", &json!({"template": "bulk-enrollment", "colour": 1})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment", "colour": 1}),
+    )
+    .await;
     assert_eq!(r.status, 400);
     assert!(r.json()["detail"].as_str().unwrap_or("").contains("colour"));
     // An invalid per-device value: 422 with the setting path.
-    let r = post_json(s.addr, "/v1/packages", &json!({"template": "bulk-enrollment", "device": {"upn": "no upn"}})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment", "device": {"upn": "no upn"}}),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
     let j = r.json();
     assert_eq!(j["type"], "urn:ppkg:problem:invalid-input");
-    assert!(j["path"].as_str().unwrap_or("").starts_with("Workplace/Enrollments/UPN"), "{j}");
-    assert!(j["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["code"] == "UpnSyntax")));
+    assert!(
+        j["path"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Workplace/Enrollments/UPN"),
+        "{j}"
+    );
+    assert!(j["diagnostics"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|d| d["code"] == "UpnSyntax")));
     // Inline profile with a bad version.
-    let r = post_json(s.addr, "/v1/packages", &json!({"profile": {"package": {"name": "P", "version": "1.x"}}})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"profile": {"package": {"name": "P", "version": "1.x"}}}),
+    )
+    .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["path"], "PackageConfig/Version");
     // Signing not configured.
-    let r = post_json(s.addr, "/v1/packages", &json!({"template": "bulk-enrollment", "sign": true})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment", "sign": true}),
+    )
+    .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["type"], "urn:ppkg:problem:signing-not-configured");
     s.shutdown().await;
@@ -215,19 +310,37 @@ async fn package_errors_are_problems_with_place() -> T {
 async fn encrypted_package_password_once() -> T {
     let dir = template_dir();
     let s = start(dir.path(), "").await;
-    let r = post_json(s.addr, "/v1/packages", &json!({"template": "bulk-enrollment", "encrypt": true})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment", "encrypt": true}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let pw = r.header("x-package-password").ok_or("no password")?.to_owned();
+    let pw = r
+        .header("x-package-password")
+        .ok_or("no password")?
+        .to_owned();
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert!((8..=16).contains(&pw.len()));
-    let no = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], &r.body).await;
+    let no = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        &r.body,
+    )
+    .await;
     assert_eq!(no.status, 422);
     assert_eq!(no.json()["diagnostics"][0]["code"], "PasswordRequired");
     let yes = request(
         s.addr,
         "POST",
         "/v1/inspect",
-        &[("Content-Type", "application/octet-stream"), ("X-Package-Password", &pw)],
+        &[
+            ("Content-Type", "application/octet-stream"),
+            ("X-Package-Password", &pw),
+        ],
         &r.body,
     )
     .await;
@@ -244,37 +357,109 @@ async fn validate_every_input_kind() -> T {
     let s = start(dir.path(), "").await;
     // TOML profile: diagnostics at their key's line and column.
     let toml = "[package]\nname = \"T\"\n\n[[enrollments]]\nupn = \"bad upn\"\nauth_policy = \"OnPremise\"\ndiscovery_service_full_url = \"https://e.example.com/d.svc\"\nsecret = \"x-long-password\"\n";
-    let r = request(s.addr, "POST", "/v1/validate", &[("Content-Type", "application/toml")], toml.as_bytes()).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "application/toml")],
+        toml.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
     assert_eq!(j["valid"], false);
-    let d = j["diagnostics"].as_array().ok_or("diags")?.iter().find(|d| d["code"] == "UpnSyntax").ok_or("no UpnSyntax")?.clone();
+    let d = j["diagnostics"]
+        .as_array()
+        .ok_or("diags")?
+        .iter()
+        .find(|d| d["code"] == "UpnSyntax")
+        .ok_or("no UpnSyntax")?
+        .clone();
     assert_eq!(d["line"], 5, "{d}");
     assert!(d["column"].as_u64().is_some());
     // TOML syntax error: line and column.
-    let r = request(s.addr, "POST", "/v1/validate", &[("Content-Type", "application/toml")], b"[package]\nname = \n").await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "application/toml")],
+        b"[package]\nname = \n",
+    )
+    .await;
     let j = r.json();
     assert_eq!(j["valid"], false);
     assert_eq!(j["diagnostics"][0]["line"], 2, "{j}");
     // JSON package request (what the page sends).
-    let r = post_json(s.addr, "/v1/validate", &json!({"template": "bulk-enrollment"})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/validate",
+        &json!({"template": "bulk-enrollment"}),
+    )
+    .await;
     assert_eq!(r.json()["valid"], true, "{}", r.text());
     // Answer file.
-    let pkg = post_json(s.addr, "/v1/packages", &json!({"template": "bulk-enrollment"})).await;
-    let insp = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], &pkg.body).await;
+    let pkg = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment"}),
+    )
+    .await;
+    let insp = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        &pkg.body,
+    )
+    .await;
     assert_eq!(insp.status, 200);
-    let r = request(s.addr, "POST", "/v1/validate", &[("Content-Type", "application/xml")], b"<WindowsCustomizations><oops").await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "application/xml")],
+        b"<WindowsCustomizations><oops",
+    )
+    .await;
     assert_eq!(r.json()["valid"], false);
     // Package.
-    let r = request(s.addr, "POST", "/v1/validate", &[("Content-Type", "application/octet-stream")], &pkg.body).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "application/octet-stream")],
+        &pkg.body,
+    )
+    .await;
     assert_eq!(r.json()["valid"], true, "{}", r.text());
-    let r = request(s.addr, "POST", "/v1/validate", &[("Content-Type", "application/octet-stream")], b"not a wim").await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "application/octet-stream")],
+        b"not a wim",
+    )
+    .await;
     assert_eq!(r.json()["valid"], false);
     // Unsupported type.
-    let r = request(s.addr, "POST", "/v1/validate", &[("Content-Type", "image/png")], b"x").await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "image/png")],
+        b"x",
+    )
+    .await;
     assert_eq!(r.status, 415);
     // Inspect of garbage.
-    let r = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], b"garbage").await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        b"garbage",
+    )
+    .await;
     assert_eq!(r.status, 422);
     s.shutdown().await;
     Ok(())
@@ -285,7 +470,14 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     let dir = template_dir();
     let s = start(dir.path(), "").await;
     let csv = "serial,computer_name,enrollment_secret\nA1,LAB-A1,Secret-A1-long\nA2,LAB-A2,Secret-A2-long\nA3,,\n";
-    let r = request(s.addr, "POST", "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D", &[("Content-Type", "text/csv")], csv.as_bytes()).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D",
+        &[("Content-Type", "text/csv")],
+        csv.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/zip"));
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.body.clone()))?;
@@ -296,20 +488,46 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     let mut one = Vec::new();
     std::io::Read::read_to_end(&mut z.by_name("Dev_A2.ppkg")?, &mut one)?;
     wimlib_verify(&one);
-    let i = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], &one).await;
+    let i = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        &one,
+    )
+    .await;
     assert_eq!(i.json()["metadata"]["name"], "Dev A2");
     assert!(i.text().contains("LAB-A2"));
     // JSON rows.
-    let r = post_json(s.addr, "/v1/bulk", &json!({"template": "bulk-enrollment", "rows": [{"serial": "J1"}, {"serial": "J2"}]})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/bulk",
+        &json!({"template": "bulk-enrollment", "rows": [{"serial": "J1"}, {"serial": "J2"}]}),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(zip::ZipArchive::new(std::io::Cursor::new(r.body))?.len(), 2);
     // A bad row: 422 naming its CSV line, before anything is streamed.
     let bad = "serial,upn\nB1,ok@example.com\nB2,not-a-upn\n";
-    let r = request(s.addr, "POST", "/v1/bulk?template=bulk-enrollment", &[("Content-Type", "text/csv")], bad.as_bytes()).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/bulk?template=bulk-enrollment",
+        &[("Content-Type", "text/csv")],
+        bad.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text());
     assert_eq!(r.json()["file"], "devices.csv:3");
     // CSV without a template.
-    let r = request(s.addr, "POST", "/v1/bulk", &[("Content-Type", "text/csv")], bad.as_bytes()).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/bulk",
+        &[("Content-Type", "text/csv")],
+        bad.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 400);
     s.shutdown().await;
     Ok(())
@@ -319,7 +537,11 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_limits_per_route() -> T {
     let dir = template_dir();
-    let s = start(dir.path(), "[limits]\npackages_body_bytes = 1000\ninspect_body_bytes = 5000\n").await;
+    let s = start(
+        dir.path(),
+        "[limits]\npackages_body_bytes = 1000\ninspect_body_bytes = 5000\n",
+    )
+    .await;
     // Headers only: the server must answer without waiting for the 10 MB.
     let mut c = TcpStream::connect(s.addr).await?;
     c.write_all(b"POST /v1/packages HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n").await?;
@@ -328,9 +550,23 @@ async fn body_limits_per_route() -> T {
     let head = String::from_utf8_lossy(&buf[..n]);
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     // Chunked (no length): cut off once over the limit.
-    let r = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], &vec![0u8; 6000]).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        &vec![0u8; 6000],
+    )
+    .await;
     assert_eq!(r.status, 413);
-    let r = request(s.addr, "POST", "/v1/inspect", &[("Content-Type", "application/octet-stream")], &vec![0u8; 4000]).await;
+    let r = request(
+        s.addr,
+        "POST",
+        "/v1/inspect",
+        &[("Content-Type", "application/octet-stream")],
+        &vec![0u8; 4000],
+    )
+    .await;
     assert_eq!(r.status, 422, "under the limit: read, and not a package");
     s.shutdown().await;
     Ok(())
@@ -360,14 +596,22 @@ async fn concurrency_limit_answers_503_with_retry_after() -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_time_out() -> T {
     let dir = template_dir();
-    let s = start(dir.path(), "[limits]\nheader_read_timeout_secs = 1\nrequest_timeout_secs = 1\n").await;
+    let s = start(
+        dir.path(),
+        "[limits]\nheader_read_timeout_secs = 1\nrequest_timeout_secs = 1\n",
+    )
+    .await;
     // Headers never finished: the connection is closed after the header-read timeout.
     let mut c = TcpStream::connect(s.addr).await?;
     c.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n").await?;
     let t0 = Instant::now();
     let mut buf = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), c.read_to_end(&mut buf)).await?;
-    assert!(t0.elapsed() < Duration::from_secs(5), "closed after {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "closed after {:?}",
+        t0.elapsed()
+    );
     // Body never finished: 408 after the request timeout.
     let mut c = TcpStream::connect(s.addr).await?;
     c.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/toml\r\nContent-Length: 100\r\n\r\n[pack").await?;
@@ -383,14 +627,32 @@ async fn bearer_tokens() -> T {
     let dir = template_dir();
     let tok = dir.path().join("tokens.txt");
     std::fs::write(&tok, "# tokens\nsecret-token-0123456789\n")?;
-    let s = start(dir.path(), &format!("token_file = {:?}\n", tok.display().to_string())).await;
+    let s = start(
+        dir.path(),
+        &format!("token_file = {:?}\n", tok.display().to_string()),
+    )
+    .await;
     let r = get(s.addr, "/v1/templates").await;
     assert_eq!(r.status, 401);
     assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"ppkg\""));
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
-    let r = request(s.addr, "GET", "/v1/templates", &[("Authorization", "Bearer wrong-token-0123456789")], b"").await;
+    let r = request(
+        s.addr,
+        "GET",
+        "/v1/templates",
+        &[("Authorization", "Bearer wrong-token-0123456789")],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 401);
-    let r = request(s.addr, "GET", "/v1/templates", &[("Authorization", "Bearer secret-token-0123456789")], b"").await;
+    let r = request(
+        s.addr,
+        "GET",
+        "/v1/templates",
+        &[("Authorization", "Bearer secret-token-0123456789")],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200);
     let r = get(s.addr, "/metrics").await;
     assert_eq!(r.status, 401);
@@ -406,18 +668,38 @@ async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
     let dir = template_dir();
     let s = start(dir.path(), "").await;
     // Break it: the reload is refused and the old set keeps serving.
-    std::fs::write(dir.path().join("broken.toml"), "[package]\nname = \"B\"\nversion = \"x\"\n")?;
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "[package]\nname = \"B\"\nversion = \"x\"\n",
+    )?;
     let e = s.reload().await.expect_err("broken template");
-    assert!(e.iter().any(|d| d.file.ends_with("broken.toml") && d.line == Some(3)), "{e:?}");
-    let r = post_json(s.addr, "/v1/packages", &json!({"template": "bulk-enrollment"})).await;
+    assert!(
+        e.iter()
+            .any(|d| d.file.ends_with("broken.toml") && d.line == Some(3)),
+        "{e:?}"
+    );
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment"}),
+    )
+    .await;
     assert_eq!(r.status, 200);
-    assert!(get(s.addr, "/metrics").await.text().contains("ppkg_template_reloads_total{result=\"failed\"} 1"));
+    assert!(get(s.addr, "/metrics")
+        .await
+        .text()
+        .contains("ppkg_template_reloads_total{result=\"failed\"} 1"));
     // A fresh start with the broken file is refused with every diagnostic.
-    let err = ppkg_server::Server::start(common::config(dir.path(), "")).await.expect_err("refused");
+    let err = ppkg_server::Server::start(common::config(dir.path(), ""))
+        .await
+        .expect_err("refused");
     let msg = err.to_string();
     assert!(msg.contains("broken.toml:3:"), "{msg}");
     // Fixed: reload picks up both.
-    std::fs::write(dir.path().join("broken.toml"), "[package]\nname = \"B\"\nversion = \"1.0\"\n")?;
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "[package]\nname = \"B\"\nversion = \"1.0\"\n",
+    )?;
     assert_eq!(s.reload().await.map_err(|d| format!("{d:?}"))?, 2);
     let r = post_json(s.addr, "/v1/packages", &json!({"template": "broken"})).await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -441,7 +723,10 @@ async fn graceful_shutdown_finishes_in_flight_and_refuses_new() -> T {
     let stopping = tokio::spawn(s.shutdown());
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!state.ready.load(std::sync::atomic::Ordering::SeqCst));
-    assert!(TcpStream::connect(addr).await.is_err(), "new connections refused");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "new connections refused"
+    );
     inflight.write_all(&body[5..]).await?;
     let r = common::read_response(&mut inflight).await;
     assert_eq!(r.status, 200, "the request in flight finished");
@@ -460,10 +745,20 @@ async fn thumbprint_of_a_pfx() -> T {
     let s = start(dir.path(), "").await;
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(&pfx)?);
-    let r = post_json(s.addr, "/v1/certificates/thumbprint", &json!({"pfx": b64, "password": "Pfx-Pass-123"})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/certificates/thumbprint",
+        &json!({"pfx": b64, "password": "Pfx-Pass-123"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["thumbprint"], thumb);
-    let r = post_json(s.addr, "/v1/certificates/thumbprint", &json!({"pfx": b64, "password": "wrong"})).await;
+    let r = post_json(
+        s.addr,
+        "/v1/certificates/thumbprint",
+        &json!({"pfx": b64, "password": "wrong"}),
+    )
+    .await;
     assert_eq!(r.status, 422);
     assert!(!r.text().contains("wrong\""), "the password is not echoed");
     s.shutdown().await;
@@ -471,7 +766,10 @@ async fn thumbprint_of_a_pfx() -> T {
 }
 
 /// Makes a self-signed client certificate PFX with openssl; returns its path and thumbprint.
-pub fn make_pfx(dir: &std::path::Path, password: &str) -> Result<(std::path::PathBuf, String), Box<dyn std::error::Error>> {
+pub fn make_pfx(
+    dir: &std::path::Path,
+    password: &str,
+) -> Result<(std::path::PathBuf, String), Box<dyn std::error::Error>> {
     let key = dir.join("k.pem");
     let cert = dir.join("c.pem");
     let pfx = dir.join("client.pfx");
@@ -482,10 +780,95 @@ pub fn make_pfx(dir: &std::path::Path, password: &str) -> Result<(std::path::Pat
         }
         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
     };
-    let (k, c, p) = (key.to_string_lossy(), cert.to_string_lossy(), pfx.to_string_lossy());
-    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &k, "-out", &c, "-subj", "/CN=ppkg test device", "-days", "30"])?;
-    run(&["pkcs12", "-export", "-inkey", &k, "-in", &c, "-out", &p, "-passout", &format!("pass:{password}")])?;
+    let (k, c, p) = (
+        key.to_string_lossy(),
+        cert.to_string_lossy(),
+        pfx.to_string_lossy(),
+    );
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &k,
+        "-out",
+        &c,
+        "-subj",
+        "/CN=ppkg test device",
+        "-days",
+        "30",
+    ])?;
+    run(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        &k,
+        "-in",
+        &c,
+        "-out",
+        &p,
+        "-passout",
+        &format!("pass:{password}"),
+    ])?;
     let fp = run(&["x509", "-in", &c, "-noout", "-fingerprint", "-sha1"])?;
-    let thumb = fp.trim().rsplit('=').next().unwrap_or("").replace(':', "").to_ascii_uppercase();
+    let thumb = fp
+        .trim()
+        .rsplit('=')
+        .next()
+        .unwrap_or("")
+        .replace(':', "")
+        .to_ascii_uppercase();
     Ok((pfx, thumb))
+}
+
+/// `"sign": true` with the server's signing PFX (the examples' TEST signer, its password from
+/// a file): a zip of the package and its catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_package_comes_with_its_catalog() -> T {
+    let dir = template_dir();
+    let pfx = ppkg_testdata::workspace_root().join("examples/assets/example-test-signer.pfx");
+    let pw = dir.path().join("signer.pass");
+    std::fs::write(&pw, "example-signer\n")?;
+    let extra = format!(
+        "[signing]\npfx = {:?}\npassword_file = {:?}\n",
+        pfx.display().to_string(),
+        pw.display().to_string()
+    );
+    let s = start(dir.path(), &extra).await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment", "sign": true}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/zip"));
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.body))?;
+    let mut names: Vec<String> = z.file_names().map(str::to_owned).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Example_bulk_enrollment.cat",
+            "Example_bulk_enrollment.ppkg"
+        ]
+    );
+    let mut cat = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_name("Example_bulk_enrollment.cat")?, &mut cat)?;
+    assert_eq!(
+        cat.first(),
+        Some(&0x30),
+        "a DER SEQUENCE (PKCS#7 signed data)"
+    );
+    s.shutdown().await;
+    // A wrong password refuses to start.
+    std::fs::write(&pw, "wrong\n")?;
+    let e = ppkg_server::Server::start(common::config(dir.path(), &extra))
+        .await
+        .expect_err("bad PFX password");
+    assert!(e.to_string().contains("signing PFX"), "{e}");
+    assert!(!e.to_string().contains("wrong"), "{e}");
+    Ok(())
 }

@@ -14,7 +14,10 @@ struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(b);
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -34,7 +37,11 @@ async fn no_secret_in_logs() {
     let dir = common::template_dir();
     let tok = dir.path().join("tokens.txt");
     std::fs::write(&tok, "MARKER-TOKEN-7f3a9c1e\n").expect("token file");
-    let s = common::start(dir.path(), &format!("token_file = {:?}\n", tok.display().to_string())).await;
+    let s = common::start(
+        dir.path(),
+        &format!("token_file = {:?}\n", tok.display().to_string()),
+    )
+    .await;
     let auth = ("Authorization", "Bearer MARKER-TOKEN-7f3a9c1e");
     let mut generated = Vec::new();
     let reqs = [
@@ -45,7 +52,14 @@ async fn no_secret_in_logs() {
         json!({"profile": {"package": {"name": "P"}, "enrollments": [{"upn": "bad", "auth_policy": "OnPremise", "secret": "MARKER-SECRET-55dd"}]}}),
     ];
     for r in &reqs {
-        let resp = common::request(s.addr, "POST", "/v1/packages", &[("Content-Type", "application/json"), auth], &serde_json::to_vec(r).expect("json")).await;
+        let resp = common::request(
+            s.addr,
+            "POST",
+            "/v1/packages",
+            &[("Content-Type", "application/json"), auth],
+            &serde_json::to_vec(r).expect("json"),
+        )
+        .await;
         if let Some(pw) = resp.header("x-package-password") {
             generated.push(pw.to_owned());
         }
@@ -56,23 +70,58 @@ async fn no_secret_in_logs() {
             }
         }
     }
-    assert_eq!(generated.len(), 1, "the encrypted build returned its password");
-    let resp = common::request(s.addr, "POST", "/v1/validate", &[("Content-Type", "application/json"), auth], &serde_json::to_vec(&reqs[3]).expect("json")).await;
+    assert_eq!(
+        generated.len(),
+        1,
+        "the encrypted build returned its password"
+    );
+    let resp = common::request(
+        s.addr,
+        "POST",
+        "/v1/validate",
+        &[("Content-Type", "application/json"), auth],
+        &serde_json::to_vec(&reqs[3]).expect("json"),
+    )
+    .await;
     assert!(!resp.text().contains("MARKER-SECRET"), "{}", resp.text());
-    let resp = common::request(s.addr, "POST", "/v1/certificates/thumbprint", &[("Content-Type", "application/json"), auth],
-        br#"{"pfx": "AAAA", "password": "MARKER-PFX-66ee"}"#).await;
+    let resp = common::request(
+        s.addr,
+        "POST",
+        "/v1/certificates/thumbprint",
+        &[("Content-Type", "application/json"), auth],
+        br#"{"pfx": "AAAA", "password": "MARKER-PFX-66ee"}"#,
+    )
+    .await;
     assert_eq!(resp.status, 422);
     assert!(!resp.text().contains("MARKER-PFX"));
-    let resp = common::request(s.addr, "GET", "/v1/templates", &[("Authorization", "Bearer MARKER-WRONG-TOKEN-77")], b"").await;
+    let resp = common::request(
+        s.addr,
+        "GET",
+        "/v1/templates",
+        &[("Authorization", "Bearer MARKER-WRONG-TOKEN-77")],
+        b"",
+    )
+    .await;
     assert_eq!(resp.status, 401);
     s.shutdown().await;
     let logs = String::from_utf8(cap.0.lock().expect("lock").clone()).expect("utf8 logs");
     let lines = logs.lines().filter(|l| l.contains("\"request\"")).count();
-    assert!(lines >= 7, "one line per request was logged ({lines}):\n{logs}");
+    assert!(
+        lines >= 7,
+        "one line per request was logged ({lines}):\n{logs}"
+    );
     for l in logs.lines() {
         serde_json::from_str::<serde_json::Value>(l).expect("every log line is JSON");
     }
-    let mut markers = vec!["MARKER-TOKEN", "MARKER-SECRET", "MARKER-WIFI", "MARKER-PFX", "MARKER-WRONG", "Example-Passw0rd", "example-wifi-key"];
+    let mut markers = vec![
+        "MARKER-TOKEN",
+        "MARKER-SECRET",
+        "MARKER-WIFI",
+        "MARKER-PFX",
+        "MARKER-WRONG",
+        "Example-Passw0rd",
+        "example-wifi-key",
+    ];
     markers.extend(generated.iter().map(String::as_str));
     for m in markers {
         assert!(!logs.contains(m), "{m} is in the logs:\n{logs}");

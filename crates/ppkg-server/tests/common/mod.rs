@@ -38,7 +38,9 @@ pub fn config(dir: &Path, extra: &str) -> Config {
 }
 
 pub async fn start(dir: &Path, extra: &str) -> Server {
-    Server::start(config(dir, extra)).await.expect("server starts")
+    Server::start(config(dir, extra))
+        .await
+        .expect("server starts")
 }
 
 /// A response: status, headers (lower-case names), body (de-chunked).
@@ -153,7 +155,11 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
             break;
         };
         let size = usize::from_str_radix(
-            String::from_utf8_lossy(&b[..nl]).split(';').next().unwrap_or("0").trim(),
+            String::from_utf8_lossy(&b[..nl])
+                .split(';')
+                .next()
+                .unwrap_or("0")
+                .trim(),
             16,
         )
         .expect("chunk size");
