@@ -649,12 +649,11 @@ pub fn validate_answer(bytes: &[u8], file: &str, edition: Edition) -> Vec<Diag> 
     diags
 }
 
+/// A package read from memory.
+type Opened = Package<Cursor<Vec<u8>>>;
+
 /// Opens package bytes (decrypting them first when they are encrypted).
-fn open(
-    bytes: Vec<u8>,
-    password: Option<&str>,
-    file: &str,
-) -> Result<(Package<Cursor<Vec<u8>>>, bool), EngineError> {
+fn open(bytes: Vec<u8>, password: Option<&str>, file: &str) -> Result<(Opened, bool), EngineError> {
     let invalid =
         |code: &str, m: String| EngineError::Invalid(vec![Diag::error(file, code, "", m)]);
     let encrypted = bytes.len() > 8 && crypt::is_encrypted(&bytes[..8]);

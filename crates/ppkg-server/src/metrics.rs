@@ -31,12 +31,9 @@ struct ResultLabel {
 }
 
 fn duration_histogram() -> Histogram {
-    Histogram::new(
-        [
-            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-        ]
-        .into_iter(),
-    )
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+    ])
 }
 
 /// The server's metrics and their registry.

@@ -158,14 +158,7 @@ async fn templates_explain_schedule() -> T {
     assert!(entries.iter().filter(|e| e["kind"] == "attempt").count() >= 7);
     let r = get(s.addr, "/v1/schedule?fail=4").await;
     let j = r.json();
-    assert_eq!(
-        j["end"]["kind"]
-            .as_str()
-            .or(j["end"]["result"].as_str())
-            .is_some()
-            || j["end"].is_object(),
-        true
-    );
+    assert!(j["end"].is_object(), "{j}");
     assert!(
         r.text().contains("succeeded") || r.text().contains("applied"),
         "{}",

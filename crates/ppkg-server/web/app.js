@@ -278,7 +278,7 @@ async function drawSchedule() {
   const t = await r.json();
   const entries = t.entries || [];
   const times = [...new Set(entries.map((e) => e.at))].sort((a, b) => a - b);
-  const W = 820; const H = 150; const x0 = 30; const x1 = W - 30;
+  const W = 820; const H = 190; const x0 = 30; const x1 = W - 30;
   // Position by rank of distinct times (the gaps span minutes to a day): readable, in order.
   const xOf = (at) => x0 + (times.length < 2 ? 0 : (x1 - x0) * times.indexOf(at) / (times.length - 1));
   const svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'retry timeline', id: 'timeline-svg' });
@@ -293,12 +293,15 @@ async function drawSchedule() {
       c.appendChild(el('title', {}, 'attempt ' + e.number + ' (' + (e.trigger && e.trigger.kind) + '): ' + (e.result ? e.result.result + ' ' + (e.result.code || '') : '')));
       svg.appendChild(c);
     } else {
+      // Events at the same time stack downwards (and end-anchor at the right edge).
+      const n = (perTime['ev' + e.at] = (perTime['ev' + e.at] || 0) + 1) - 1;
       svg.appendChild(el('rect', { x: x - 4, y: 82, width: 8, height: 8, fill: '#0b5cad' }));
-      svg.appendChild(el('text', { x, y: 104, 'text-anchor': 'middle' }, String(e.event || e.kind).replace(/_/g, ' ')));
+      svg.appendChild(el('text', { x, y: 140 + n * 13, 'text-anchor': x > W - 80 ? 'end' : 'middle', class: 'event' },
+        String(e.event || e.kind).replace(/_/g, ' ')));
     }
   }
   for (const at of times) {
-    svg.appendChild(el('text', { x: xOf(at), y: 124, 'text-anchor': 'middle' }, fmtTime(at)));
+    svg.appendChild(el('text', { x: xOf(at), y: 118, 'text-anchor': xOf(at) > W - 80 ? 'end' : 'middle' }, fmtTime(at)));
   }
   svg.appendChild(el('text', { x: x0, y: 18 }, 'red: failed attempt · green: applied · blue: device event (times after the first attempt)'));
   $('timeline').textContent = '';
