@@ -5,12 +5,80 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ppkg(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ppkg"))
+    let o = Command::new(env!("CARGO_BIN_EXE_ppkg"))
         .args(args)
         .current_dir(cwd)
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
-        .expect("run ppkg")
+        .expect("run ppkg");
+    check_diagnostics(args, &o);
+    o
+}
+
+/// Every run of the test suite goes through this: each diagnostic printed (text lines
+/// `… severity[Code] …`, or `--json` objects with a `code`) has a position or says why not,
+/// and no output holds the same diagnostic twice (issue #12: one finding, one diagnostic,
+/// always placed).
+fn check_diagnostics(args: &[&str], o: &Output) {
+    for stream in [&o.stdout, &o.stderr] {
+        let out = String::from_utf8_lossy(stream);
+        let mut seen = std::collections::HashSet::new();
+        for line in out.lines().map(str::trim) {
+            let Some(at) = ["error[", "warning[", "info["]
+                .iter()
+                .filter_map(|s| line.find(s))
+                .min()
+            else {
+                continue;
+            };
+            // Only diagnostic lines: the severity starts the line or follows `place: `.
+            if at != 0 && !line[..at].ends_with(": ") {
+                continue;
+            }
+            assert!(
+                seen.insert(line.to_owned()),
+                "ppkg {args:?}: duplicate diagnostic {line:?}\n{out}"
+            );
+            let place = line[..at].trim_end_matches(": ");
+            let mut parts = place.rsplit(':');
+            let placed = matches!(
+                (parts.next(), parts.next()),
+                (Some(c), Some(l)) if c.parse::<u32>().is_ok() && l.parse::<u32>().is_ok()
+            );
+            assert!(
+                placed || line.contains("(no position: "),
+                "ppkg {args:?}: diagnostic without position or reason: {line:?}"
+            );
+        }
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&out) {
+            let mut all = Vec::new();
+            json_diagnostics(&v, &mut all);
+            let mut seen = std::collections::HashSet::new();
+            for d in all {
+                assert!(
+                    !d["line"].is_null() || !d["reason"].is_null(),
+                    "ppkg {args:?}: JSON diagnostic without line or reason: {d}"
+                );
+                assert!(
+                    seen.insert(d.to_string()),
+                    "ppkg {args:?}: duplicate JSON diagnostic {d}"
+                );
+            }
+        }
+    }
+}
+
+fn json_diagnostics<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if m.contains_key("code") && m.contains_key("severity") && m.contains_key("message") {
+                out.push(v);
+            }
+            m.values().for_each(|x| json_diagnostics(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_diagnostics(x, out)),
+        _ => {}
+    }
 }
 
 fn text(o: &Output) -> String {
@@ -900,4 +968,394 @@ fn answer_file_assets_cannot_leave_their_folder_through_links() {
         "{}",
         text(&o)
     );
+}
+
+/// Issue #12 items 2 and 3: diagnostics on a JSON profile and inside a package are placed
+/// (member, then line:column); `validate FILE.ppkg` runs the checks `build` runs, certificate
+/// expiry included, at the date `--now` gives; a missing file says why it has no position.
+#[test]
+fn package_and_json_diagnostics_are_placed_and_validate_checks_expiry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A JSON profile: the bad UPN is placed at its key.
+    let json = "{\n  \"package\": { \"name\": \"t\", \"version\": \"1.0\" },\n  \"enrollments\": [\n    {\n      \"upn\": \"enroll at example\",\n      \"auth_policy\": \"OnPremise\",\n      \"secret\": \"x\"\n    }\n  ]\n}\n";
+    std::fs::write(d.join("p.json"), json).expect("write");
+    let o = ppkg(&["validate", "p.json"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("p.json:5:7: error[UpnSyntax]"),
+        "{}",
+        text(&o)
+    );
+    let o = ppkg(&["validate", "p.json", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let upn = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "UpnSyntax")
+        .expect("UpnSyntax");
+    assert_eq!(
+        (upn["line"].as_u64(), upn["column"].as_u64()),
+        (Some(5), Some(7))
+    );
+    assert_eq!(upn["file"], "p.json");
+
+    // A package: the example's root CA expires on 2126-11-05.
+    ok(&["build", "-o", "a.ppkg"], d);
+    let o = ok(&["validate", "a.ppkg"], d);
+    assert!(text(&o).contains("valid (0 error(s)"), "{}", text(&o));
+    let o = ppkg(&["validate", "a.ppkg", "--now", "2126-10-20"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let line = out
+        .lines()
+        .find(|l| l.contains("warning[CertificateExpiresSoon]"))
+        .unwrap_or_else(|| panic!("no expiry warning: {out}"));
+    assert!(
+        line.starts_with("a.ppkg!/Multivariant/0/customizations.xml:"),
+        "{line}"
+    );
+    let o = ppkg(
+        &[
+            "validate",
+            "a.ppkg",
+            "--now",
+            "2200-01-01T00:00:00Z",
+            "--json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let exp = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "CertificateExpired")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(exp["member"], "Multivariant/0/customizations.xml");
+    assert!(exp["line"].as_u64().is_some_and(|l| l > 1), "{exp}");
+    // build checks against --now too, and refuses an expired certificate.
+    let o = ppkg(&["build", "-o", "b.ppkg", "--now", "2200-01-01"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error[CertificateExpired]"),
+        "{}",
+        text(&o)
+    );
+    assert!(!d.join("b.ppkg").exists());
+    let o = ppkg(&["validate", "a.ppkg", "--now", "next tuesday"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // A missing file has no position and says why.
+    let o = ppkg(&["validate", "missing.toml", "--json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["diagnostics"][0]["reason"], "the file does not exist");
+    assert_eq!(v["diagnostics"][0]["code"], "InputUnreadable");
+}
+
+/// Issue #12 item 1: one fault, one diagnostic, one code scheme. An AuthPolicy WCD does not
+/// know is `UnsupportedAuthPolicy` from the profile checks, never also the catalog's
+/// `EnumNotAllowed`; `inspect` never prints `warning: warning[…]`.
+#[test]
+fn one_fault_gives_one_diagnostic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    ok(&["extract", "a.ppkg", "-o", "x", "--answer-file-only"], d);
+    let xml = std::fs::read_to_string(d.join("x/customizations.xml")).expect("read");
+    let bad = xml.replace(">OnPremise<", ">Kerberos<");
+    assert_ne!(bad, xml);
+    std::fs::write(d.join("bad.xml"), &bad).expect("write");
+    let o = ppkg(&["validate", "bad.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert_eq!(
+        out.matches("error[UnsupportedAuthPolicy]").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("EnumNotAllowed"), "{out}");
+    let toml = "[package]\nname = \"t\"\nversion = \"1.0\"\n\n[[enrollments]]\nupn = \"a@example.com\"\nauth_policy = \"Kerberos\"\nsecret = \"x\"\n";
+    std::fs::write(d.join("p.toml"), toml).expect("write");
+    let out = text(&ppkg(&["validate", "p.toml"], d));
+    assert!(
+        out.contains("p.toml:7:1: error[UnsupportedAuthPolicy]"),
+        "{out}"
+    );
+    assert!(!out.contains("EnumNotAllowed"), "{out}");
+    // inspect: a computer-name template without serial length gives a warning, printed once.
+    let toml = "computer_name = \"LAB-%SERIAL%\"\n[package]\nname = \"t\"\nversion = \"1.0\"\n";
+    std::fs::write(d.join("n.toml"), toml).expect("write");
+    ok(&["build", "n.toml", "-o", "n.ppkg"], d);
+    let o = ok(&["inspect", "n.ppkg"], d);
+    let out = text(&o);
+    assert!(!out.contains("warning: warning"), "{out}");
+    assert!(
+        out.contains("n.ppkg!/Multivariant/0/customizations.xml:")
+            && out.contains("warning[SerialLengthUnknown]"),
+        "{out}"
+    );
+}
+
+/// Issue #12 item 4: an answer file saved as UTF-16 with a BOM (Windows PowerShell 5.1's
+/// default) is read as Windows reads it, and builds the same package as its UTF-8 original;
+/// bytes that contradict the declared encoding are refused with their byte offset.
+#[test]
+fn utf16_answer_files_build_like_utf8() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    ok(&["extract", "a.ppkg", "-o", "x", "--answer-file-only"], d);
+    let xml = std::fs::read_to_string(d.join("x/customizations.xml")).expect("read");
+    let xml = xml.trim_start_matches('\u{feff}');
+    std::fs::create_dir_all(d.join("assets")).expect("mkdir");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/assets/example-test-root-ca.cer"
+        ),
+        d.join("assets/example-test-root-ca.cer"),
+    )
+    .expect("copy the example's certificate");
+    for (name, be) in [("le.xml", false), ("be.xml", true)] {
+        let utf16 = xml.replacen("encoding=\"utf-8\"", "encoding=\"utf-16\"", 1);
+        let mut bytes = if be {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in utf16.encode_utf16() {
+            bytes.extend(if be { u.to_be_bytes() } else { u.to_le_bytes() });
+        }
+        std::fs::write(d.join(name), &bytes).expect("write");
+        let o = ok(&["validate", name], d);
+        assert!(text_of(&o).contains("valid (0 error(s)"), "{}", text(&o));
+        ok(&["build", name, "-o", &format!("{name}.ppkg")], d);
+        let o = ok(
+            &[
+                "extract",
+                &format!("{name}.ppkg"),
+                "-o",
+                name.trim_end_matches(".xml"),
+                "--answer-file-only",
+            ],
+            d,
+        );
+        drop(o);
+        let back = std::fs::read_to_string(
+            d.join(name.trim_end_matches(".xml"))
+                .join("customizations.xml"),
+        )
+        .expect("read back");
+        assert!(back.contains("encoding=\"utf-8\""), "{back}");
+    }
+    // UTF-16 bytes whose declaration says UTF-8: refused, with the byte offset.
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "<?xml version=\"1.0\" encoding=\"utf-8\"?><WindowsCustomizations/>".encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(d.join("liar.xml"), &bytes).expect("write");
+    let o = ppkg(&["validate", "liar.xml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("byte 42"), "{}", text(&o));
+}
+
+fn text_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn bulk_columns_address_list_items_and_variables_name_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    let profile = profile.to_str().expect("utf-8");
+    std::fs::write(
+        d.join("devices.csv"),
+        "serial,Accounts/ComputerAccount/ComputerName,/Workplace/Enrollments/UPN[enroll@example.com]/Secret\n\
+         SN001,PC-{serial},Secret-001\n\
+         SN002,PC-{serial},Secret-002\n",
+    )
+    .expect("write");
+    // `serial` is not a setting: without --var it is refused at its header position.
+    let o = ppkg(
+        &["bulk", profile, "--devices", "devices.csv", "-o", "out"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("devices.csv:1:1") && text(&o).contains("--var serial"),
+        "{}",
+        text(&o)
+    );
+    assert!(!d.join("out").exists());
+    ok(
+        &[
+            "bulk",
+            profile,
+            "--devices",
+            "devices.csv",
+            "-o",
+            "out",
+            "--var",
+            "serial",
+            "--file-name",
+            "{serial}",
+            "--package-name",
+            "Enrollment {serial}",
+        ],
+        d,
+    );
+    let o = ok(
+        &["inspect", "out/SN002.ppkg", "--json", "--show-secrets"],
+        d,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["metadata"]["name"], "Enrollment SN002");
+    let all = v.to_string();
+    assert!(
+        all.contains("PC-SN002") && all.contains("Secret-002"),
+        "{all}"
+    );
+    // The UPN was overridden, not added a second time; inspect prints the same path syntax.
+    assert_eq!(
+        all.matches("UPN[enroll@example.com]/Secret").count(),
+        1,
+        "{all}"
+    );
+    // A bad row is reported with its line.
+    std::fs::write(
+        d.join("bad.csv"),
+        "serial,Workplace/Enrollments/UPN[enroll@example.com]/DiscoveryServiceFullUrl\nSN001,https://ok.example.com/EnrollmentServer/Discovery.svc\nSN002,http://plain.example.com/x\n",
+    )
+    .expect("write");
+    let o = ppkg(
+        &[
+            "bulk",
+            profile,
+            "--devices",
+            "bad.csv",
+            "-o",
+            "bad",
+            "--var",
+            "serial",
+            "--file-name",
+            "{serial}",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("bad.csv:3"), "{}", text(&o));
+    assert!(!d.join("bad").exists());
+}
+
+/// Issue #11, multivariant: `inspect` shows an answer file's targets, their conditions and the
+/// settings each variant changes; `build` refuses it (naming the element and line:col) and
+/// writes nothing, and `validate` reports the same error.
+#[test]
+fn multivariant_answer_file_is_shown_by_inspect_and_refused_by_build() {
+    let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/windows-itpro-docs-provisioning-multivariant.example.xml",
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let xml = xml.to_str().expect("utf-8 path");
+    let shown = text(&ok(&["inspect", xml], tmp.path()));
+    assert!(shown.contains("Targets (2)"), "{shown}");
+    assert!(
+        shown.contains(
+            "when ProcessorName = Pattern:.*Celeron.* and ProcessorType = Pattern:.*(I|i)ntel.*"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("or   ProcessorName = Barton"), "{shown}");
+    assert!(
+        shown.contains("#1  for Unique target identifier for desktop, Mobile target"),
+        "{shown}"
+    );
+    assert!(shown.contains("    /HotSpot/Enabled = 1"), "{shown}");
+    let json = ok(&["inspect", "--json", xml], tmp.path()).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(v["targets"][1]["states"][0][0][0], "MCC");
+    assert_eq!(
+        v["variants"][0]["settings"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let out = tmp.path().join("mv.ppkg");
+    let o = ppkg(
+        &["build", xml, "-o", out.to_str().expect("path")],
+        tmp.path(),
+    );
+    assert!(!o.status.success());
+    let err = text(&o);
+    assert!(
+        err.contains(":32:7: error[MultivariantNotCompiled] Variant[1]"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a refused build wrote {}", out.display());
+    let o = ppkg(&["validate", xml], tmp.path());
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains(":32:7: error[MultivariantNotCompiled]"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Issue #11 regressions: `validate` and `build` agree. A setting the compiler has no handler
+/// for, and control characters in a profile (package name U+0001, password ending U+0001 U+0000,
+/// SSID with U+0007), are errors in both, and `build` writes nothing.
+#[test]
+fn validate_and_build_agree_on_what_cannot_be_built() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    if let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/msiot-Appx.IoTOnboardingTask.customizations.xml",
+    ) {
+        let xml = xml.to_str().expect("utf-8 path");
+        for cmd in [
+            vec!["validate", xml, "--edition", "iotuap"],
+            vec!["build", xml, "--edition", "iotuap", "-o", "handler.ppkg"],
+        ] {
+            let o = ppkg(&cmd, d);
+            assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+            let all = text(&o);
+            assert!(all.contains(":41:15: error[NoCompilerHandler]"), "{all}");
+            assert!(all.contains("DeploymentOptions"), "{all}");
+        }
+        assert!(!d.join("handler.ppkg").exists());
+    }
+    std::fs::write(
+        d.join("chars.toml"),
+        r#"[package]
+name = "bad\u0001name"
+[[local_users]]
+name = "admin"
+password = "Sup3rSecret\u0001\u0000"
+group = "Administrators"
+[[wifi]]
+ssid = "off\u0007ice"
+security = "Open"
+"#,
+    )
+    .expect("write");
+    for cmd in [
+        vec!["validate", "chars.toml"],
+        vec!["build", "chars.toml", "-o", "chars.ppkg"],
+    ] {
+        let o = ppkg(&cmd, d);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let all = text(&o);
+        for field in ["PackageConfig/Name", "Password", "SSID"] {
+            assert!(all.contains(field), "{field} not reported: {all}");
+        }
+        assert!(all.contains("U+0001") && all.contains("U+0007"), "{all}");
+        assert!(!all.contains("Sup3rSecret"), "a secret was printed: {all}");
+    }
+    assert!(!d.join("chars.ppkg").exists());
 }

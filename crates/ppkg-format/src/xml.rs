@@ -367,12 +367,14 @@ impl Document {
         }
     }
 
-    /// Parse UTF-8 bytes (with or without BOM).
+    /// Parse UTF-8 bytes (with or without BOM), or UTF-16 LE/BE bytes that start with their
+    /// byte order mark (`FF FE` / `FE FF`; XML 1.0 §4.3.3 and Appendix F).
     ///
     /// # Errors
-    /// - [`ErrorKind::Encoding`] (with the byte offset) for a UTF-16 BOM or NUL-byte pattern,
-    ///   invalid UTF-8, or a declaration naming another encoding (`encoding="utf-16"`) over
-    ///   UTF-8 bytes.
+    /// - [`ErrorKind::Encoding`] (with the byte offset in the input) for UTF-16 without a BOM
+    ///   (or a NUL-byte pattern), invalid UTF-8, an unpaired UTF-16 surrogate or an odd number
+    ///   of UTF-16 bytes, or a declaration that contradicts the bytes (`encoding="utf-16"` over
+    ///   UTF-8 bytes, `encoding="utf-8"` over UTF-16 bytes).
     /// - [`ErrorKind::Xml`] with line and column (and the byte offset) for text that is not well
     ///   formed, a DOCTYPE, an unknown entity (`&bogus;`), content outside the root element.
     /// - [`ErrorKind::LimitExceeded`] for input over [`MAX_DOCUMENT_BYTES`] or nesting deeper
@@ -384,6 +386,23 @@ impl Document {
                 value: bytes.len() as u64,
                 limit: MAX_DOCUMENT_BYTES as u64,
             }));
+        }
+        if let Some(text) = decode_utf16(bytes)? {
+            // UTF-16 with a byte order mark (what Windows PowerShell 5.1 writes by default;
+            // XML 1.0 §4.3.3 requires every XML processor to read it). Parsed from its UTF-8
+            // transcoding: lines and columns are exact, byte offsets count the transcoded
+            // text. The document is written back as UTF-8 (packages hold UTF-8), so its
+            // declaration is rewritten to say so.
+            let mut p = Parser::new(&text, 0);
+            p.utf16 = true;
+            let mut doc = p.run()?;
+            doc.bom = true;
+            if let Some(d) = doc.declaration.as_mut() {
+                if d.encoding.is_some() {
+                    d.encoding = Some("utf-8".into());
+                }
+            }
+            return Ok(doc);
         }
         check_not_utf16(bytes)?;
         let (bom, body) = match bytes.strip_prefix(BOM) {
@@ -425,6 +444,9 @@ impl Document {
     /// As [`Document::parse`].
     pub fn parse_with_style(bytes: &[u8]) -> Result<(Document, WriteStyle)> {
         let doc = Self::parse(bytes)?;
+        // UTF-16 input: the style is read from its UTF-8 transcoding (it is written as UTF-8).
+        let transcoded = decode_utf16(bytes)?.map(String::into_bytes);
+        let bytes = transcoded.as_deref().unwrap_or(bytes);
         let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
         let newline = match body.iter().position(|&b| b == b'\n') {
             Some(i) if i > 0 && body[i - 1] == b'\r' => Newline::CrLf,
@@ -443,7 +465,7 @@ impl Document {
             space_before_slash,
             final_newline: body.ends_with(b"\n"),
         };
-        if let Some(decl) = &doc.declaration {
+        if let Some(decl) = doc.declaration.as_ref().filter(|_| transcoded.is_none()) {
             if body.starts_with(b"<?xml") {
                 if let Some(end) = find(body, b"?>") {
                     let raw = String::from_utf8_lossy(&body[..end + 2]).into_owned();
@@ -781,11 +803,67 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// UTF-16 detection: a UTF-16 BOM, or `<` next to a NUL in the first two bytes.
+/// UTF-16 bytes that start with a byte order mark (`FF FE` little endian, `FE FF` big
+/// endian), transcoded to UTF-8 without the BOM; `None` for bytes without a UTF-16 BOM.
+///
+/// Source: XML 1.0 (Fifth Edition) §4.3.3 "Entities encoded in UTF-16 MUST … begin with the
+/// Byte Order Mark" and Appendix F.1; the Unicode Standard §3.9 (D91) for surrogate pairs.
+///
+/// # Errors
+/// [`ErrorKind::Encoding`] at the byte offset of an unpaired surrogate or of a trailing odd
+/// byte.
+fn decode_utf16(bytes: &[u8]) -> Result<Option<String>> {
+    let big_endian = match bytes {
+        [0xFF, 0xFE, ..] => false,
+        [0xFE, 0xFF, ..] => true,
+        _ => return Ok(None),
+    };
+    if bytes.len() % 2 != 0 {
+        return Err(Error::new(ErrorKind::Encoding(
+            "UTF-16 text with an odd number of bytes".into(),
+        ))
+        .at((bytes.len() - 1) as u64));
+    }
+    let units = bytes.chunks_exact(2).map(|c| {
+        if big_endian {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from_le_bytes([c[0], c[1]])
+        }
+    });
+    let mut out = String::with_capacity(bytes.len() / 2 + bytes.len() / 4);
+    let mut offset = 2u64;
+    for r in char::decode_utf16(units.skip(1)) {
+        match r {
+            Ok(c) => {
+                out.push(c);
+                offset += 2 * c.len_utf16() as u64;
+            }
+            Err(e) => {
+                return Err(Error::new(ErrorKind::Encoding(format!(
+                    "unpaired UTF-16 surrogate {:#06X}",
+                    e.unpaired_surrogate()
+                )))
+                .at(offset))
+            }
+        }
+    }
+    if let Some(nul) = out.find('\0') {
+        let units_before = out[..nul].encode_utf16().count() as u64;
+        return Err(Error::new(ErrorKind::Encoding(
+            "NUL character in UTF-16 XML text".into(),
+        ))
+        .at(2 + units_before * 2));
+    }
+    Ok(Some(out))
+}
+
 fn check_not_utf16(bytes: &[u8]) -> Result<()> {
     let msg = match bytes {
-        [0xFF, 0xFE, ..] => "UTF-16LE byte order mark; provisioning XML must be UTF-8",
-        [0xFE, 0xFF, ..] => "UTF-16BE byte order mark; provisioning XML must be UTF-8",
-        [b'<', 0, ..] | [0, b'<', ..] => "UTF-16 text without BOM; provisioning XML must be UTF-8",
+        [b'<', 0, ..] | [0, b'<', ..] => {
+            "UTF-16 text without a byte order mark (XML 1.0 §4.3.3 requires one); save it as \
+             UTF-8 or as UTF-16 with a BOM"
+        }
         _ => return Ok(()),
     };
     Err(Error::new(ErrorKind::Encoding(msg.into())).at(0))
@@ -869,6 +947,8 @@ struct Parser<'a> {
     /// Bytes before `text` in the input (a BOM).
     base: usize,
     lines: LineIndex<'a>,
+    /// Whether `text` was transcoded from UTF-16 (its declaration must then name UTF-16).
+    utf16: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -877,6 +957,7 @@ impl<'a> Parser<'a> {
             text,
             base,
             lines: LineIndex::new(text, base),
+            utf16: false,
         }
     }
 
@@ -1067,16 +1148,34 @@ impl<'a> Parser<'a> {
                 e.as_str(),
                 "us-ascii" | "ascii" | "iso-8859-1" | "windows-1252" | "latin1"
             ) && self.text.is_ascii();
-            if !(e == "utf-8" || e == "utf8" || ascii_ok) {
+            let utf16_name = matches!(
+                e.as_str(),
+                "utf-16" | "utf16" | "utf-16le" | "utf-16be" | "unicode"
+            );
+            let agrees = if self.utf16 {
+                utf16_name
+            } else {
+                e == "utf-8" || e == "utf8" || ascii_ok
+            };
+            if !agrees {
                 let off = self
                     .text
                     .get(start..)
                     .and_then(|s| s.find("encoding"))
                     .map_or(start, |i| start + i);
+                // The offset in the input: the BOM, then two bytes per UTF-16 code unit.
+                let at = if self.utf16 {
+                    self.text
+                        .get(..off)
+                        .map_or(0, |t| 2 + t.encode_utf16().count() as u64 * 2)
+                } else {
+                    (self.base + off) as u64
+                };
+                let bytes_are = if self.utf16 { "UTF-16" } else { "UTF-8" };
                 return Err(Error::new(ErrorKind::Encoding(format!(
-                    "the declaration says encoding=\"{enc}\" but the bytes are UTF-8"
+                    "the declaration says encoding=\"{enc}\" but the bytes are {bytes_are}"
                 )))
-                .at((self.base + off) as u64));
+                .at(at));
             }
         }
         Ok(Declaration {
@@ -1426,11 +1525,60 @@ mod tests {
         Document::parse(ok.as_bytes()).unwrap();
     }
 
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for u in text.encode_utf16() {
+            out.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_with_bom_is_read_as_windows_reads_it() {
+        let text = "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<a k=\"\u{e9}\">\r\n  <b>\u{1F600} x</b>\r\n</a>\r\n";
+        for be in [false, true] {
+            let bytes = utf16(text, be);
+            let (doc, style) = Document::parse_with_style(&bytes).unwrap();
+            assert_eq!(doc.root.attr("k"), Some("\u{e9}"));
+            let b = doc.root.elements().next().unwrap();
+            assert_eq!(b.text(), "\u{1F600} x");
+            assert_eq!((b.pos.line, b.pos.column), (3, 3));
+            // Written back as UTF-8, saying so.
+            let out = doc.to_bytes(&style);
+            assert!(out.starts_with(BOM));
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains("encoding=\"utf-8\""), "{out}");
+            Document::parse(out.as_bytes()).unwrap();
+        }
+        // UTF-8 bytes with and without BOM.
+        Document::parse(b"\xEF\xBB\xBF<a/>").unwrap();
+        Document::parse(b"<a/>").unwrap();
+        // A declaration that contradicts the UTF-16 bytes, at its byte offset.
+        let bad = utf16("<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>", false);
+        let e = Document::parse(&bad).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Encoding(_)), "{e}");
+        assert_eq!(e.offset(), Some(2 + 2 * 20));
+        // An unpaired surrogate, at its byte offset; an odd byte count.
+        let mut bad = utf16("<a>x</a>", false);
+        bad.splice(8..8, [0x00, 0xD8]);
+        let e = Document::parse(&bad).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Encoding(_)), "{e}");
+        assert_eq!(e.offset(), Some(8));
+        let mut odd = utf16("<a/>", true);
+        odd.push(b'x');
+        assert_eq!(Document::parse(&odd).unwrap_err().offset(), Some(10));
+    }
+
     #[test]
     fn encodings() {
-        let e = Document::parse(b"\xFF\xFE<\0a\0/\0>\0").unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::Encoding(_)));
-        assert_eq!(e.offset(), Some(0));
         let e = Document::parse(b"<\0a\0/\0>\0").unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Encoding(_)));
         let e = Document::parse(b"<?xml version=\"1.0\" encoding=\"utf-16\"?><a/>").unwrap_err();

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use crate::cert::{normalize_thumbprint, open_pfx, read_certificate, CertError, CertInfo};
 use crate::diag::{Code, Diagnostic, Report, Severity};
 use crate::mapping::{item_path, paths};
-use crate::name::{bad_chars, NameScheme, MAX_CONSTANT_NAME, MAX_NAME};
+use crate::name::{name_problems, NameScheme, MAX_CONSTANT_NAME, MAX_NAME};
 use crate::profile::{
     Asset, AuthPolicy, KeyLocation, Profile, Timestamp, TrustedCertificate, WifiSecurity,
 };
@@ -792,12 +792,12 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
         .iter()
         .all(|c| c.certificate.data.is_some());
     for (i, t) in eap.trusted_root_thumbprints.iter().enumerate() {
-        let f = format!("{field}/trusted_root_thumbprints[{i}]");
+        let f = format!("{field}/trusted_root_thumbprints");
         match normalize_thumbprint(t) {
             None => r.push(Diagnostic::field(
                 Code::TrustedRootThumbprintInvalid,
                 f,
-                format!("{t:?} is not a SHA-1 thumbprint (40 hex digits)"),
+                format!("entry {} ({t:?}) is not a SHA-1 thumbprint (40 hex digits)", i + 1),
             )),
             Some(n) if roots_loaded && !roots.contains(&n) => r.push(
                 Diagnostic::field(
@@ -1035,29 +1035,22 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
             _ => None,
         })
         .collect();
-    let bad = bad_chars(&literals);
-    if !bad.is_empty() {
-        r.push(
-            Diagnostic::field(
-                Code::ComputerNameChars,
-                path,
-                format!("the name has characters a computer name may not hold: {bad:?}"),
-            )
-            .with_hint("use ASCII letters, digits and '-'"),
-        );
-    } else if !name.is_empty()
-        && !scheme.has_serial()
-        && literals.bytes().all(|b| b.is_ascii_digit())
-    {
-        // Only digits (literal or %RAND%): Windows refuses all-numeric computer names.
-        r.push(
-            Diagnostic::field(
-                Code::ComputerNameChars,
-                path,
-                "the name is digits only; a computer name needs a letter or '-'",
-            )
-            .with_hint("add a prefix such as PC-"),
-        );
+    let is_literal =
+        |p: Option<&crate::name::NamePart>| matches!(p, Some(crate::name::NamePart::Literal(_)));
+    let digits_only =
+        !name.is_empty() && !scheme.has_serial() && literals.bytes().all(|b| b.is_ascii_digit());
+    for problem in name_problems(
+        &literals,
+        is_literal(scheme.parts.first()),
+        is_literal(scheme.parts.last()),
+        digits_only,
+    ) {
+        let d = if problem.is_error() {
+            Diagnostic::field(Code::ComputerNameChars, path, problem.message())
+        } else {
+            Diagnostic::field(Code::NotDnsHostName, path, problem.message())
+        };
+        r.push(d);
     }
     if name.is_empty() {
         r.push(Diagnostic::field(

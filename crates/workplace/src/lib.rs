@@ -43,6 +43,7 @@ mod check;
 mod diag;
 mod error;
 mod inspect;
+mod json_pos;
 mod mapping;
 pub mod name;
 mod profile;
@@ -68,7 +69,7 @@ pub use profile::{
 };
 pub use secret::{Secret, MASK};
 pub use setting::{format_path, locate, parse_path, PathError, RawSetting, Segment};
-pub use toml_pos::locate_in_toml;
+pub use toml_pos::{locate_in_profile, locate_in_toml};
 pub use wlan::{
     parse_wlan_profile_xml, uri_segment, wlan_profile_file_name, wlan_profile_xml,
     ParsedWlanProfile, WLAN_PROFILE_NAMESPACES,

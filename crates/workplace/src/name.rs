@@ -227,6 +227,112 @@ impl fmt::Display for NameScheme {
     }
 }
 
+/// Characters a NetBIOS computer name can't contain: `\ / : * ? " < > |`. Windows refuses
+/// such a name.
+///
+/// Source: Microsoft, "Naming conventions in Active Directory for computers, domains, sites,
+/// and OUs" (KB 909264), section "NetBIOS computer names", "Disallowed characters".
+pub const NETBIOS_DISALLOWED: &[char] = &['\\', '/', ':', '*', '?', '"', '<', '>', '|'];
+
+/// One way a computer name breaks a rule Windows or DNS applies; [`NameProblem::is_error`]
+/// says which ones Windows refuses (errors) and which only DNS refuses (warnings: the name
+/// works as a NetBIOS name, but the device's DNS host name, and so its DNS registration,
+/// differs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    /// Characters in [`NETBIOS_DISALLOWED`] (KB 909264, NetBIOS "Disallowed characters").
+    NetBiosChars(Vec<char>),
+    /// Control characters (below U+0020, U+007F): not printable, never part of a NetBIOS
+    /// name (RFC 1001 §14.1 encodes names of printable characters; KB 909264 lists only
+    /// printable characters as allowed).
+    ControlChars,
+    /// The name starts with a period (KB 909264, NetBIOS computer names: "names can't start
+    /// with a period").
+    LeadingPeriod,
+    /// Digits only (KB 909264: "Computers that are members of an Active Directory domain can't
+    /// have names that contain only numerals. This is a DNS restriction."; RFC 1123 §2.1 keeps
+    /// a host name from looking like a dotted-decimal number).
+    DigitsOnly,
+    /// Characters other than ASCII letters, digits and `-` that NetBIOS accepts but a DNS host
+    /// label does not (`_`, `.`, space, `~ ! @ # $ ^ & ' ( ) { } ,`, non-ASCII letters): RFC
+    /// 952 ("ASSUMPTIONS" 1: a name is "a text string … drawn from the alphabet (A-Z), digits
+    /// (0-9), minus sign (-), and period (.)", period only between labels) with RFC 1123 §2.1;
+    /// KB 909264, DNS host names, "Disallowed characters".
+    NotDnsChars(Vec<char>),
+    /// The name starts or ends with `-`: RFC 952 ("The last character must not be a minus
+    /// sign or period"), RFC 1123 §2.1 (the first character is a letter or a digit).
+    DnsHyphenEdge,
+}
+
+impl NameProblem {
+    /// Whether Windows refuses the name (an error), as opposed to DNS only (a warning).
+    pub fn is_error(&self) -> bool {
+        !matches!(self, Self::NotDnsChars(_) | Self::DnsHyphenEdge)
+    }
+
+    /// One sentence for a diagnostic.
+    pub fn message(&self) -> String {
+        match self {
+            Self::NetBiosChars(c) => format!(
+                "the name has characters Windows refuses in a computer name: {c:?} (NetBIOS disallows \\ / : * ? \" < > |)"
+            ),
+            Self::ControlChars => "the name has control characters".to_owned(),
+            Self::LeadingPeriod => "the name starts with a period".to_owned(),
+            Self::DigitsOnly => {
+                "the name is digits only; a computer name needs a letter or '-'".to_owned()
+            }
+            Self::NotDnsChars(c) => format!(
+                "NetBIOS accepts the characters {c:?}, but a DNS host name may only hold ASCII letters, digits and '-' (RFC 1123): the device's DNS name will differ"
+            ),
+            Self::DnsHyphenEdge => {
+                "the name starts or ends with '-': NetBIOS accepts it, a DNS host name does not (RFC 952, RFC 1123)".to_owned()
+            }
+        }
+    }
+}
+
+/// The rules of [`NameProblem`] applied to a name's literal text. `starts`/`ends`: whether the
+/// text is the name's first/last part (a macro before or after it changes its edges); `all_literal`:
+/// whether the name has no `%SERIAL%` (serials hold letters) — `%RAND%` digits count as digits.
+pub fn name_problems(text: &str, starts: bool, ends: bool, digits_only: bool) -> Vec<NameProblem> {
+    let mut out = Vec::new();
+    let mut netbios: Vec<char> = text
+        .chars()
+        .filter(|c| NETBIOS_DISALLOWED.contains(c))
+        .collect();
+    netbios.dedup();
+    if !netbios.is_empty() {
+        out.push(NameProblem::NetBiosChars(netbios));
+    }
+    if text.chars().any(char::is_control) {
+        out.push(NameProblem::ControlChars);
+    }
+    if starts && text.starts_with('.') {
+        out.push(NameProblem::LeadingPeriod);
+    }
+    if digits_only {
+        out.push(NameProblem::DigitsOnly);
+    }
+    let mut dns: Vec<char> = text
+        .chars()
+        .filter(|c| {
+            !(c.is_ascii_alphanumeric()
+                || *c == '-'
+                || NETBIOS_DISALLOWED.contains(c)
+                || c.is_control())
+        })
+        .collect();
+    dns.sort_unstable();
+    dns.dedup();
+    if !dns.is_empty() {
+        out.push(NameProblem::NotDnsChars(dns));
+    }
+    if (starts && text.starts_with('-')) || (ends && text.ends_with('-')) {
+        out.push(NameProblem::DnsHyphenEdge);
+    }
+    out
+}
+
 /// Characters of a literal that a computer name may not hold.
 pub fn bad_chars(s: &str) -> Vec<char> {
     let mut v: Vec<char> = s

@@ -74,34 +74,140 @@ const LEAF_ALIASES: &[(&str, &[&str])] = &[
 ];
 
 /// The line and column (1-based, characters) of the key that a diagnostic `path` names in the
-/// TOML profile `text`: the field itself when the profile writes it, else the key that names
-/// its list item (`upn = …`), else the item's `[[table]]` header. `Accounts/ComputerAccount/
-/// ComputerName` is the top-level `computer_name`.
+/// profile `text`, TOML or JSON (a text whose first non-blank character is `{` is read as
+/// JSON): the field itself when the profile writes it, else the key that names its list item
+/// (`upn = …`), else the item's `[[table]]` header (its `{` in JSON).
+/// `Accounts/ComputerAccount/ComputerName` is the top-level `computer_name`.
 ///
-/// Returns `None` for text that is not TOML, a path that does not parse, or a field the profile
-/// does not write (a generic `settings` entry, say). JSON profiles have no spans and are not
-/// located.
+/// Returns `None` for text that does not parse, a path that does not parse, or a field the
+/// profile does not write (a default).
 pub fn locate_in_toml(text: &str, path: &str) -> Option<TextPos> {
-    let doc = ImDocument::parse(text).ok()?;
-    let root = doc.as_table();
+    let root = if text.trim_start().starts_with('{') {
+        crate::json_pos::parse(text)?
+    } else {
+        from_toml(ImDocument::parse(text).ok()?.as_table())
+    };
+    locate_in_tree(&root, path).map(|offset| offset_pos(text, offset))
+}
+
+/// [`locate_in_toml`] under the name that says it reads JSON too.
+pub fn locate_in_profile(text: &str, path: &str) -> Option<TextPos> {
+    locate_in_toml(text, path)
+}
+
+/// A profile document reduced to what placing needs: maps with the byte offset of each key,
+/// lists, strings; `at` is the byte offset of the value (a table's header or `{`).
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) at: Option<usize>,
+    pub(crate) kind: Kind,
+}
+
+/// What a [`Node`] holds.
+#[derive(Debug)]
+pub(crate) enum Kind {
+    /// (key, byte offset of the key, value), in document order.
+    Map(Vec<(String, Option<usize>, Node)>),
+    List(Vec<Node>),
+    Str(String),
+    Other,
+}
+
+impl Node {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            Kind::Map(m) => m.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        }
+    }
+
+    fn key_at(&self, key: &str) -> Option<usize> {
+        match &self.kind {
+            Kind::Map(m) => m.iter().find(|(k, _, _)| k == key).and_then(|(_, p, _)| *p),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn items(&self) -> &[Node] {
+        match &self.kind {
+            Kind::List(l) => l,
+            _ => &[],
+        }
+    }
+}
+
+fn from_toml(table: &Table) -> Node {
+    let mut entries = Vec::new();
+    for (k, item) in table.iter() {
+        let key_at = table.key(k).and_then(|key| key.span()).map(|r| r.start);
+        entries.push((k.to_owned(), key_at, from_item(item)));
+    }
+    Node {
+        at: table.span().map(|r| r.start),
+        kind: Kind::Map(entries),
+    }
+}
+
+fn from_item(item: &Item) -> Node {
+    match item {
+        Item::Table(t) => from_toml(t),
+        Item::ArrayOfTables(a) => Node {
+            at: a.span().map(|r| r.start),
+            kind: Kind::List(a.iter().map(from_toml).collect()),
+        },
+        Item::Value(v) => from_value(v),
+        Item::None => Node {
+            at: None,
+            kind: Kind::Other,
+        },
+    }
+}
+
+fn from_value(v: &toml_edit::Value) -> Node {
+    let at = v.span().map(|r| r.start);
+    let kind = match v {
+        toml_edit::Value::String(s) => Kind::Str(s.value().clone()),
+        toml_edit::Value::Array(a) => Kind::List(a.iter().map(from_value).collect()),
+        toml_edit::Value::InlineTable(t) => Kind::Map(
+            t.iter()
+                .map(|(k, v)| {
+                    let key_at = t.key(k).and_then(|key| key.span()).map(|r| r.start);
+                    (k.to_owned(), key_at, from_value(v))
+                })
+                .collect(),
+        ),
+        _ => Kind::Other,
+    };
+    Node { at, kind }
+}
+
+/// The byte offset a diagnostic path points at in a profile tree.
+fn locate_in_tree(root: &Node, path: &str) -> Option<usize> {
     let segments = parse_path(path).ok()?;
     let names: Vec<&str> = segments.iter().map(|s| s.name.as_str()).collect();
     let joined = names.join("/");
     if joined == "Accounts/ComputerAccount/ComputerName" {
-        return key_pos(text, root, "computer_name");
+        return root.key_at("computer_name");
     }
     // A generic `[[settings]]` entry names its own path.
     if let Some(p) = root
         .get("settings")
-        .and_then(Item::as_array_of_tables)
+        .map(Node::items)
         .and_then(|items| {
             items.iter().find(|t| {
                 t.get("path")
-                    .and_then(Item::as_str)
+                    .and_then(Node::as_str)
                     .is_some_and(|v| v.trim().trim_start_matches('/') == path)
             })
         })
-        .and_then(|t| key_pos(text, t, "path"))
+        .and_then(|t| t.key_at("path"))
     {
         return Some(p);
     }
@@ -111,19 +217,27 @@ pub fn locate_in_toml(text: &str, path: &str) -> Option<TextPos> {
     let depth = prefix.split('/').count();
     let leaf = names.get(depth..).and_then(|rest| rest.last().copied());
     let item = root.get(key)?;
-    let table: &Table = if item_key.is_empty() {
-        item.as_table()?
+    let table: &Node = if item_key.is_empty() {
+        item
     } else {
         let wanted = segments
             .get(depth - 1)?
             .attrs
             .first()
             .map(|(_, v)| v.as_str())?;
-        item.as_array_of_tables()?.iter().find(|t| {
+        item.items().iter().find(|t| {
             t.get(item_key)
-                .and_then(Item::as_str)
+                .and_then(Node::as_str)
                 .is_some_and(|v| v.trim() == wanted.trim())
         })?
+    };
+    // `[wifi.eap]` and other sub-tables of an item: `…/eap/server_names`.
+    let table = match names.get(depth..) {
+        Some([sub, _, ..]) => table
+            .get(sub)
+            .filter(|n| matches!(n.kind, Kind::Map(_)))
+            .unwrap_or(table),
+        _ => table,
     };
     if let Some(leaf) = leaf {
         let snake = snake_case(leaf);
@@ -132,22 +246,17 @@ pub fn locate_in_toml(text: &str, path: &str) -> Option<TextPos> {
             .find(|(l, _)| *l == leaf)
             .map_or(&[][..], |(_, a)| *a);
         for k in aliases.iter().copied().chain([snake.as_str()]) {
-            if let Some(p) = key_pos(text, table, k) {
+            if let Some(p) = table.key_at(k) {
                 return Some(p);
             }
         }
     }
     if !item_key.is_empty() {
-        if let Some(p) = key_pos(text, table, item_key) {
+        if let Some(p) = table.key_at(item_key) {
             return Some(p);
         }
     }
-    table.span().map(|r| offset_pos(text, r.start))
-}
-
-fn key_pos(text: &str, table: &Table, key: &str) -> Option<TextPos> {
-    let span = table.key(key)?.span()?;
-    Some(offset_pos(text, span.start))
+    table.at
 }
 
 fn offset_pos(text: &str, offset: usize) -> TextPos {

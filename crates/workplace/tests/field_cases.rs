@@ -216,7 +216,33 @@ fn case_b11_rand_macro_entropy() {
     assert!(check(&named("LAB-%RAND:0%"), now()).has(Code::BadMacro));
     assert!(check(&named("LAB-%RAND:x%"), now()).has(Code::BadMacro));
     assert!(check(&named("LAB-%FOO%"), now()).has(Code::BadMacro));
-    assert!(check(&named("LAB_%RAND:3%"), now()).has(Code::ComputerNameChars));
+    // NetBIOS accepts `_`, DNS does not: a warning (KB 909264; RFC 1123 §2.1).
+    let r = check(&named("LAB_%RAND:3%"), now());
+    assert!(
+        r.has(Code::NotDnsHostName) && !r.has(Code::ComputerNameChars),
+        "{r}"
+    );
+    // Windows refuses NetBIOS-disallowed characters and a leading period.
+    for bad in ["LAB:%RAND:3%", "LAB*1", "A\"B", ".LAB-1", "LAB|1"] {
+        assert!(
+            check(&named(bad), now()).has(Code::ComputerNameChars),
+            "{bad}"
+        );
+    }
+    // DNS refuses a leading or trailing hyphen and a space; NetBIOS does not: warnings.
+    for warn in ["-LAB1", "LAB1-", "LAB 1", "LAB.1"] {
+        let r = check(&named(warn), now());
+        assert!(
+            r.has(Code::NotDnsHostName) && !r.has(Code::ComputerNameChars),
+            "{warn}: {r}"
+        );
+    }
+    // A valid RFC 1123 label starting with a digit passes.
+    let r = check(&named("1LAB-%RAND:3%"), now());
+    assert!(
+        !r.has(Code::NotDnsHostName) && !r.has(Code::ComputerNameChars),
+        "{r}"
+    );
     assert!(check(&named("%RAND:6%"), now()).has(Code::ComputerNameChars));
     assert!(check(&named("123456"), now()).has(Code::ComputerNameChars));
     assert!(!check(&named("PC-%RAND:6%"), now()).has_errors());

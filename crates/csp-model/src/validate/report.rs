@@ -299,8 +299,14 @@ codes! {
     ComputerNameTooLong = Error in Profile;
     /// Computer name length depends on the serial length; says how many characters are left.
     SerialLengthUnknown = Warning in Profile;
-    /// Computer name has characters other than A–Z, a–z, 0–9 and `-`, or is all digits.
+    /// Computer name Windows refuses: a NetBIOS-disallowed character (`\ / : * ? " < > |`),
+    /// a control character, a leading period, or digits only (Microsoft KB 909264 "Naming
+    /// conventions in Active Directory for computers, domains, sites, and OUs").
     ComputerNameChars = Error in Profile;
+    /// Computer name NetBIOS accepts but a DNS host label does not (`_`, `.`, space, other
+    /// punctuation, non-ASCII letters, a leading or trailing `-`): RFC 952, RFC 1123 §2.1,
+    /// KB 909264 DNS host names. The device works, but its DNS name differs.
+    NotDnsHostName = Warning in Profile;
     /// Unknown or malformed macro (`%RAND:0%`, `%RAND:x%`, `%FOO%`).
     BadMacro = Error in Profile;
     /// `%RAND:n%` gives a fleet a likely name collision (birthday bound > 0.5; field case B11).

@@ -258,27 +258,78 @@ pub(crate) fn package_checks(
     csp_model::validate::merge_layers(profile_diags, catalog)
 }
 
-/// Loads the certificate files a profile names from the package's payloads (matched by file
-/// name), so that expiry and PFX checks run on a built package as they did at build time.
+/// Loads the certificate files a profile names from the built package, so that expiry and PFX
+/// checks run on a package as they did at build time: certificates compiled inline (the
+/// base64 `EncodedCertificate` / `PFXCertBlob` parm whose `SettingsPath` is the field and whose
+/// `.provxml` is named after the item, `1__Certificates_RootCertificates_<name>.provxml`), else
+/// payload files matched by file name.
 fn load_package_assets(
     pkg: &mut ppkg_format::layout::Package<PackageFile>,
     profile: &mut workplace::Profile,
 ) {
-    let Ok(assets) = pkg.assets() else {
-        return;
-    };
-    let mut bytes_of = std::collections::HashMap::new();
-    for a in assets {
-        if let Some(wim_path) = &a.wim_path {
-            if let Ok(Some(b)) = pkg.read_part(wim_path) {
-                bytes_of.insert(a.file_name.to_ascii_lowercase(), b);
+    use base64::Engine as _;
+    // (document name, SettingsPath, decoded bytes) of every inline base64 parm.
+    let mut inline = Vec::new();
+    if let Ok(docs) = pkg.provxml() {
+        for (name, doc) in &docs {
+            for (_, parm) in doc.parms() {
+                let (Some(sp), Some(v)) = (&parm.settings_path, &parm.value) else {
+                    continue;
+                };
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(v.trim()) {
+                    inline.push((name.clone(), sp.clone(), bytes));
+                }
             }
         }
     }
-    profile.load_assets_with(|_field, reference| {
+    let mut payloads = std::collections::HashMap::new();
+    if let Ok(assets) = pkg.assets() {
+        for a in assets {
+            if let Some(wim_path) = &a.wim_path {
+                if let Ok(Some(b)) = pkg.read_part(wim_path) {
+                    payloads.insert(a.file_name.to_ascii_lowercase(), b);
+                }
+            }
+        }
+    }
+    profile.load_assets_with(|field, reference| {
+        let (bare, key) = strip_keys(field);
+        let found = inline.iter().find(|(name, sp, _)| {
+            *sp == bare
+                && key.as_deref().is_none_or(|k| {
+                    let stem = name.rsplit('/').next().unwrap_or(name);
+                    stem.strip_suffix(".provxml")
+                        .is_some_and(|s| s.ends_with(&format!("_{k}")))
+                })
+        });
+        if let Some((_, _, b)) = found {
+            return Some(b.clone());
+        }
         let name = reference.rsplit(['/', '\\']).next().unwrap_or(reference);
-        bytes_of.get(&name.to_ascii_lowercase()).cloned()
+        payloads.get(&name.to_ascii_lowercase()).cloned()
     });
+}
+
+/// `A/B[@K="v"]/C` → (`A/B/C`, the first key's value `v`).
+fn strip_keys(path: &str) -> (String, Option<String>) {
+    let mut bare = String::new();
+    let mut key = None;
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        bare.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find(']') else {
+            break;
+        };
+        let inner = &rest[open + 1..open + close];
+        if key.is_none() {
+            key = inner
+                .split_once('=')
+                .map(|(_, v)| v.trim_matches('"').to_owned());
+        }
+        rest = &rest[open + close + 1..];
+    }
+    bare.push_str(rest);
+    (bare, key)
 }
 
 /// A catalog beside the package that does not sign it.
