@@ -79,8 +79,9 @@ gen() {
       sparse "$src/payload01.bin" 63100000 ;;
     small)
       # Text or random (one in three) files of 1 to 64 KiB. A file whose SHA-256 in base64
-      # holds a '/' gets bytes appended until it does not: ppkg refuses such DataAsset keys
-      # today (a '/' cannot be in a WIM folder name; what WCD writes then is not known).
+      # holds a '/' gets bytes appended until it does not: ppkg refuses a DataAsset key with
+      # '//' today (an empty folder name) and turns one '/' into a folder level; what WCD
+      # writes then is not known, and wimlib's capture of the same files has no such folders.
       python3 - "$src" <<'EOF2'
 import base64, hashlib, os, sys
 src = sys.argv[1]
