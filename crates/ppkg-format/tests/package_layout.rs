@@ -522,3 +522,63 @@ fn a_bad_answer_file_inside_a_package_is_located() {
     );
     assert_eq!(e.part(), Some("Multivariant/0/customizations.xml"));
 }
+
+/// Standard base64 of a payload's SHA-256 holds `/` in most payloads and `//` in about 1 %: the
+/// key stays as WCD writes it, the `/` nests a folder, `//` is one separator
+/// ([`ppkg_format::layout::asset_folder`]); the package builds, reads back through its keys and
+/// passes `wimlib-imagex verify` (found by the perf comparison corpus, which failed to build).
+#[test]
+fn payloads_whose_hash_has_slashes_build_and_read_back() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let Some(dir) = ppkg_testdata::reference_file("ppkg/acer_baseconfig_extracted") else {
+        return;
+    };
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b));
+    // The first contents (a counter) whose hash has `//`, and whose hash has one `/` only.
+    let find = |pred: &dyn Fn(&str) -> bool| -> Vec<u8> {
+        (0u32..)
+            .map(|i| format!("payload {i}").into_bytes())
+            .find(|b| pred(&b64(b)))
+            .expect("found")
+    };
+    let double = find(&|s| s.contains("//"));
+    let single = find(&|s| s.matches('/').count() == 1);
+    let mut parts = parts_from_extracted(&dir);
+    parts.assets = [&double, &single]
+        .iter()
+        .enumerate()
+        .map(|(i, content)| DataAsset {
+            setting_name: "CommandFile".into(),
+            setting_path: format!("/ProvisioningCommands/PrimaryContext/Command/{i}/CommandFile"),
+            file_name: format!("file{i}.msi"),
+            source: Source::from(content.to_vec()),
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("slashes.ppkg");
+    write_package(
+        File::create(&out).unwrap(),
+        &parts,
+        &WriteOptions::deterministic(GUID, TIME),
+    )
+    .unwrap();
+    let mut p = Package::open(WimReader::new(File::open(&out).unwrap()).unwrap()).unwrap();
+    let assets = p.assets().unwrap();
+    assert_eq!(assets.len(), 2);
+    assert!(assets[0].key.contains("//"), "{}", assets[0].key);
+    for (a, content) in assets.iter().zip([&double, &single]) {
+        assert!(a.hash_matches_key, "{a:?}");
+        assert_eq!(a.size, content.len() as u64);
+        let path = a.wim_path.clone().expect("payload found through its key");
+        assert!(!path.contains("//"), "{path}");
+    }
+    if ppkg_testdata::tool("wimlib-imagex") {
+        let v = Command::new("wimlib-imagex")
+            .arg("verify")
+            .arg(&out)
+            .output()
+            .expect("run wimlib-imagex");
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    }
+}

@@ -315,6 +315,8 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
     crate::io::verify_all(pkg.wim())
         .with_context(|| format!("{}: damaged package", path.display()))?;
     let info = pkg.image_info().clone();
+    // The true count: WCD's FILECOUNT is files + folders − 4 (ppkg_format::wim::FileCount).
+    let file_count = pkg.wim().entries().iter().filter(|e| !e.is_dir).count() as u64;
     let answer = pkg.answer_file()?;
     let config = answer.as_ref().and_then(|a| a.package_config().ok());
     let owner = info.altitude.and_then(OwnerType::from_altitude);
@@ -328,7 +330,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         altitude: info.altitude,
         rank: config.as_ref().map(|c| c.rank),
         notes: info.notes.clone(),
-        files: info.file_count,
+        files: file_count,
         folders: info.dir_count,
         total_bytes: info.total_bytes,
     };

@@ -235,6 +235,22 @@ pub fn asset_key(i: usize, sha256: &[u8; 32], file_name: &str) -> String {
     )
 }
 
+/// The path below `DataAsset/<index>/` of the payload with this asset key: `\\` and `/` are
+/// folder separators and empty components are dropped
+/// (`0_ab//cd=\\x.msi` → `0_ab/cd=/x.msi`).
+///
+/// Standard base64 (the hash in the key) may hold `/`, and `//` in about 1 % of payloads. WCD
+/// joins the key to its folder with Windows path functions, which take `/` as a separator and
+/// collapse repeated separators, and the device resolves the key the same way; so `/` nests a
+/// folder and `//` is one separator [inferred: no real sample holds a hash with `/`]. The
+/// writer and the reader both use this function, so a package always reads back.
+pub fn asset_folder(key: &str) -> String {
+    key.split(['\\', '/'])
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// SHA-256 of a source's bytes, streaming a [`Source::File`].
 ///
 /// # Errors
@@ -401,7 +417,7 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
             let mut metadata = vec![("Name".to_owned(), (*name).to_owned())];
             for (i, a) in assets.iter().enumerate() {
                 let key = a.key(i)?;
-                let folder = key.replace('\\', "/");
+                let folder = asset_folder(&key);
                 tree.add_file(&format!("DataAsset/{index}/{folder}"), a.source.clone())?;
                 metadata.push((key, a.setting_path.clone()));
             }
@@ -531,7 +547,9 @@ pub fn write_package_with<W: Write + Seek>(
         layout.encrypt_package,
         layout.sign_package,
     );
-    write_wim(out, &tree, &info, opts)
+    let mut opts = opts.clone();
+    opts.file_count = crate::wim::FileCount::WcdPackage;
+    write_wim(out, &tree, &info, &opts)
 }
 
 #[cfg(test)]

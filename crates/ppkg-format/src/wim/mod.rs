@@ -48,4 +48,6 @@ pub use reader::{
     MAX_METADATA_BYTES, MAX_WIM_XML_BYTES,
 };
 pub use resource::BlobReader;
-pub use writer::{write_wim, Compression, ImageTree, Source, WriteOptions, WriteStats, CHUNK_SIZE};
+pub use writer::{
+    write_wim, Compression, FileCount, ImageTree, Source, WriteOptions, WriteStats, CHUNK_SIZE,
+};
