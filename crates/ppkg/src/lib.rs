@@ -5,12 +5,11 @@
 //! WCD answer file (`customizations.xml`) and runs what Windows Configuration Designer does on
 //! "Build": the profile checks, the catalog validation, the compiler to `.provxml`, the WIM
 //! layout, and optionally encryption and a signed catalog. Every option has a default and a
-//! chainable setter. [`Bulk`] builds one package per device from a shared template, compiling
-//! the shared part once.
+//! chainable setter. [`Bulk`] builds one package per device from a shared template whose
+//! assets are read once.
 //!
 //! ```
 //! use ppkg::{Encryption, Package};
-//!
 //! fn main() -> Result<(), ppkg::Error> {
 //! #   std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).unwrap();
 //!     let written = Package::from_path("examples/bulk-enrollment.toml")?
