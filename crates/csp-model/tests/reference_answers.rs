@@ -153,7 +153,7 @@ fn validate_ok_means_build_ok_on_every_reference_answer_file() {
         built += 1;
     }
     // The three real packages and the plain public answer files validate and build; the two
-    // multivariant examples are refused (PPKG-V028), as are files with true problems.
+    // multivariant examples are refused (MultivariantNotCompiled), as are files with true problems.
     eprintln!(
         "{valid} valid, {built} built of {} (file, edition) pairs",
         2 * files.len()

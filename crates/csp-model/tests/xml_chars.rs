@@ -108,7 +108,7 @@ fn package_name_with_u0001_is_refused_by_validate_and_build() {
     let errs = char_errors(&r);
     assert_eq!(errs.len(), 1, "{r}");
     assert!(
-        errs[0].starts_with("5:5: error PPKG-V027 WindowsCustomizations/PackageConfig/Name:"),
+        errs[0].starts_with("5:5: error[InvalidXmlChar] WindowsCustomizations/PackageConfig/Name:"),
         "{}",
         errs[0]
     );
@@ -128,7 +128,7 @@ fn password_ending_in_u0001_u0000_is_refused_and_never_echoed() {
     let errs = char_errors(&r);
     assert_eq!(errs.len(), 1, "{r}");
     assert!(
-        errs[0].starts_with("16:15: error PPKG-V027 "),
+        errs[0].starts_with("16:15: error[InvalidXmlChar] "),
         "{}",
         errs[0]
     );
@@ -152,7 +152,7 @@ fn ssid_with_a_control_character_is_reported_with_field_and_position() {
     assert_eq!(errs.len(), 1, "{r}");
     // The attribute's own position (line 24, column 27: `SSID=`).
     assert!(
-        errs[0].starts_with("24:27: error PPKG-V027 "),
+        errs[0].starts_with("24:27: error[InvalidXmlChar] "),
         "{}",
         errs[0]
     );

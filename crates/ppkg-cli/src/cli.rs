@@ -242,6 +242,10 @@ pub(crate) struct BuildArgs {
     /// Password of the signing PFX.
     #[arg(long, value_name = "P", requires = "sign")]
     pub(crate) sign_password: Option<String>,
+    /// Check expiry dates (certificates, bulk token) against this date instead of today.
+    /// RFC 3339 or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) now: Option<String>,
 }
 
 /// `ppkg inspect`.
@@ -290,6 +294,10 @@ pub(crate) struct ValidateArgs {
     /// Password of an encrypted package.
     #[arg(long, value_name = "P")]
     pub(crate) password: Option<String>,
+    /// Check expiry dates (certificates, bulk token) against this date instead of today: the
+    /// day the package will be applied. RFC 3339 or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) now: Option<String>,
 }
 
 /// `ppkg compile`.

@@ -1,7 +1,6 @@
 //! Command-line arguments → a [`ppkg::Package`], and the facade's reports printed. The build
 //! itself is the facade's; the CLI only maps options and prints.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
@@ -71,13 +70,9 @@ pub(crate) fn package(
     Ok(pkg)
 }
 
-/// Prints diagnostics to stderr.
+/// Prints diagnostics to stderr (see [`crate::report`]).
 pub(crate) fn print(diags: &[ppkg::Diagnostic]) {
-    let mut text = String::new();
-    for d in diags {
-        let _ = writeln!(text, "{d}");
-    }
-    eprint!("{text}");
+    crate::report::eprint_diagnostics(diags);
 }
 
 /// A facade error as the CLI reports it: an invalid input (diagnostics printed here, exit 1)

@@ -4,9 +4,11 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod clock;
 mod cmd;
 mod input;
 mod io;
+mod report;
 
 use std::process::ExitCode;
 

@@ -83,6 +83,9 @@ fn explain_decodes_unknown_codes_and_refuses_non_codes() {
     // An unknown HTTP status still decodes by facility.
     let v = json(&run(&["explain", "0x80190199", "--json"], 0));
     assert_eq!(v["http_status"], 409);
+    // A success code is not a failure.
+    let o = run(&["explain", "0"], 0);
+    assert!(stdout(&o).contains("not a failure"), "{}", stdout(&o));
     // Not an HRESULT at all: usage error.
     let o = run(&["explain", "not-a-code"], 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("HRESULT"));

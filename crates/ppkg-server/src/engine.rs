@@ -294,14 +294,21 @@ pub fn check_profile(
 
 /// A facade diagnostic as ours (same fields).
 fn from_facade(d: &ppkg::Diagnostic) -> Diag {
+    let file = d.file.clone().unwrap_or_default();
     Diag {
-        file: d.file.clone(),
-        line: d.line,
-        column: d.column,
-        severity: d.severity.as_str().to_owned(),
-        code: d.code.clone(),
+        file: match &d.member {
+            Some(m) => format!("{file}!/{m}"),
+            None => file,
+        },
+        line: d.pos.map(|p| p.line),
+        column: d.pos.map(|p| p.column),
+        severity: d.severity.to_string(),
+        code: d.code.to_string(),
         path: d.path.clone(),
-        message: d.message.clone(),
+        message: match &d.hint {
+            Some(h) => format!("{} ({h})", d.message),
+            None => d.message.clone(),
+        },
     }
 }
 

@@ -10,7 +10,7 @@ use workplace::{Asset, AuthPolicy, ClientCertificate, Enrollment, KeyLocation, P
 
 use crate::error::{Error, Result};
 use crate::package::{Input, Package};
-use crate::report::{Diagnostic, Report, Severity};
+use crate::report::{Code, Diagnostic, Report};
 
 /// One device: where it comes from (for diagnostics, `devices.csv:17`), its setting overrides
 /// by path, its variables and its output name.
@@ -328,12 +328,11 @@ impl Bulk {
     }
 
     fn fail(&self, device: &Device, path: &str, message: String) -> Report {
-        Report::new(vec![Diagnostic::unplaced(
-            device.origin.clone(),
-            Severity::Error,
-            "Bulk",
-            path,
-            message,
+        Report::new(vec![crate::package::place(
+            Diagnostic::field(Code::BulkRowInvalid, path, message),
+            &device.origin,
+            None,
+            "the device was given in code, not read from a file",
         )])
     }
 

@@ -76,5 +76,5 @@ pub use package::{
 };
 pub use ppkg_format::crypt::Password;
 pub use ppkg_format::wim::{Compression, WriteOptions};
-pub use report::{Diagnostic, Report, Severity};
+pub use report::{Code, Diagnostic, LineCol, Report, Severity};
 pub use workplace::Profile;

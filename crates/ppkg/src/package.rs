@@ -16,7 +16,7 @@ use ppkg_format::wim::{Compression, WriteOptions, WriteStats};
 use workplace::Profile;
 
 use crate::error::{Error, Result};
-use crate::report::{Diagnostic, Report, Severity};
+use crate::report::{Code, Diagnostic, Report};
 use crate::resolve::PathResolver;
 
 /// The largest profile, answer file or PFX read whole by [`Package::from_path`] and
@@ -200,7 +200,12 @@ impl Package {
                     file: display.clone(),
                     source,
                 })?;
-                Package::from_profile(profile)
+                let mut p = Package::from_profile(profile);
+                // The JSON text places diagnostics as TOML does (`locate_in_toml` reads both).
+                if let Input::Profile { toml, .. } = &mut p.input {
+                    *toml = Some(Arc::from(text.as_str()));
+                }
+                p
             } else {
                 Package::from_toml(&text).map_err(|e| match e {
                     Error::Profile { source, .. } => Error::Profile {
@@ -352,12 +357,11 @@ impl Package {
     pub fn validate(&self) -> Report {
         match self.prepare() {
             Ok(p) => p.report,
-            Err(e) => Report::new(vec![Diagnostic::unplaced(
-                self.display.clone(),
-                Severity::Error,
-                error_code(&e),
-                "",
-                e.to_string(),
+            Err(e) => Report::new(vec![place(
+                Diagnostic::field(error_code(&e), "", e.to_string()),
+                &self.display,
+                None,
+                "the input could not be read or compiled as a whole",
             )]),
         }
     }
@@ -486,7 +490,7 @@ impl Package {
                             std::io::BufReader::new(&mut fin),
                             name,
                             signer,
-                            self.now.unwrap_or_else(SystemTime::now),
+                            signing_time(self.now),
                         )
                         .map_err(Error::Sign)?,
                     )
@@ -518,6 +522,7 @@ impl Package {
     /// Loads, checks and validates; gives the answer file its package ID.
     pub(crate) fn prepare(&self) -> Result<Prepared> {
         let now = self.now.unwrap_or_else(SystemTime::now);
+        let mut profile_text: Option<Arc<str>> = None;
         let (mut answer, resolver, mut diags, use_profile, profile): (
             AnswerFile,
             Box<dyn AssetResolver + Send + Sync>,
@@ -528,6 +533,7 @@ impl Package {
             Input::Profile { profile, toml } => {
                 let mut profile = (**profile).clone();
                 self.resolve_profile_assets(&mut profile)?;
+                profile_text = toml.clone();
                 let diags = profile_checks(&profile, toml.as_deref(), &self.display, now);
                 let answer = profile.to_answer_file().map_err(|source| Error::Profile {
                     file: self.display.clone(),
@@ -549,19 +555,24 @@ impl Package {
         };
         let catalog_report =
             csp_model::validate::validate(&answer, Catalog::builtin(), self.edition);
-        merge_catalog_diags(&mut diags, &catalog_report, &self.display, use_profile);
+        merge_catalog_diags(
+            &mut diags,
+            &catalog_report,
+            &self.display,
+            profile_text.as_deref(),
+            use_profile,
+        );
         let package_id = match set_package_id(&mut answer, self.package_id) {
             Ok(id) => id,
             Err(e) => {
                 // A profile whose checks already failed (a bad ID, say) is reported by those
                 // diagnostics, with their positions; the same fault found again adds nothing.
                 if !(use_profile && diags.iter().any(Diagnostic::is_error)) {
-                    diags.push(Diagnostic::unplaced(
-                        self.display.clone(),
-                        Severity::Error,
-                        "PackageId",
-                        "PackageConfig/ID",
-                        e,
+                    diags.push(place(
+                        Diagnostic::field(Code::PackageIdInvalid, "PackageConfig/ID", e),
+                        &self.display,
+                        None,
+                        "the PackageConfig could not be read to place it",
                     ));
                 }
                 uuid::Uuid::nil()
@@ -589,13 +600,28 @@ impl Package {
     }
 }
 
+/// The signing time of a `.cat`: `SOURCE_DATE_EPOCH` (seconds since 1970, the
+/// reproducible-builds.org convention) when set, so that two signed builds of one input are
+/// byte-identical; else the check date ([`Package::checked_at`]); else the system clock.
+fn signing_time(now: Option<SystemTime>) -> SystemTime {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s))
+        .or(now)
+        .unwrap_or_else(SystemTime::now)
+}
+
 /// The diagnostic code of a fatal error turned into a diagnostic.
-fn error_code(e: &Error) -> &'static str {
+fn error_code(e: &Error) -> Code {
     match e {
-        Error::Profile { .. } => "Profile",
-        Error::AnswerFile { .. } => "AnswerFile",
-        Error::Io { .. } => "Io",
-        _ => "Build",
+        Error::Profile {
+            source: workplace::Error::Asset { .. },
+            ..
+        } => Code::InputUnreadable,
+        Error::Profile { .. } | Error::AnswerFile { .. } => Code::ParseError,
+        Error::Io { .. } => Code::InputUnreadable,
+        _ => Code::CompileFailed,
     }
 }
 
@@ -672,21 +698,52 @@ pub struct Written {
     pub report: Report,
 }
 
-/// The profile checks of `workplace`, placed in the TOML text when there is one.
+/// The profile checks of `workplace`, placed in the profile text (TOML or JSON) when there is
+/// one; a field the profile does not write says so (`reason`).
 fn profile_checks(
     profile: &Profile,
-    toml: Option<&str>,
+    text: Option<&str>,
     display: &str,
     now: SystemTime,
 ) -> Vec<Diagnostic> {
     workplace::check(profile, now)
         .diagnostics
-        .iter()
+        .into_iter()
         .map(|d| {
-            let pos = toml.and_then(|t| workplace::locate_in_toml(t, &d.path));
-            profile_diag(d, display, pos)
+            let pos = text.and_then(|t| workplace::locate_in_toml(t, &d.path));
+            let reason = if text.is_some() {
+                "the profile does not write this field (its value is a default)"
+            } else {
+                "the profile was built in code, not read from a file"
+            };
+            place(d, display, pos.map(Into::into), reason)
         })
         .collect()
+}
+
+/// Gives a diagnostic its file and position, or the reason it has none. A display of the form
+/// `devices.csv:17` (a bulk device's origin) is split into the file and its line.
+pub(crate) fn place(
+    d: Diagnostic,
+    display: &str,
+    pos: Option<crate::report::LineCol>,
+    reason: &str,
+) -> Diagnostic {
+    if pos.is_none() {
+        if let Some((file, line)) = split_origin(display) {
+            return d
+                .in_file(file)
+                .at(Some(crate::report::LineCol::new(line, 1)));
+        }
+    }
+    d.in_file(display).at(pos).unplaced_because(reason)
+}
+
+/// `devices.csv:17` → (`devices.csv`, 17).
+fn split_origin(display: &str) -> Option<(&str, u32)> {
+    let (file, line) = display.rsplit_once(':')?;
+    let line = line.parse::<u32>().ok()?;
+    (!file.is_empty() && line > 0).then_some((file, line))
 }
 
 /// The profile checks of `workplace` (UPN syntax, https service URLs, AuthPolicy against
@@ -699,91 +756,75 @@ fn answer_profile_checks(answer: &AnswerFile, display: &str, now: SystemTime) ->
     let profile = match Profile::from_answer_file(answer) {
         Ok(p) => p,
         Err(e) => {
-            return vec![Diagnostic::unplaced(
+            let pos = answer
+                .common()
+                .map(|c| c.pos)
+                .filter(|p| p.is_known())
+                .map(Into::into);
+            return vec![place(
+                Diagnostic::field(
+                    Code::ProfileChecksSkipped,
+                    "",
+                    format!("the typed profile checks did not run: {e}"),
+                ),
                 display,
-                Severity::Warning,
-                "ProfileChecksSkipped",
-                "",
-                format!("the typed profile checks did not run: {e}"),
-            )]
+                pos,
+                "the answer file has no Settings/Customizations/Common element",
+            )];
         }
     };
     workplace::check(&profile, now)
         .diagnostics
-        .iter()
+        .into_iter()
         .filter(|d| d.code != workplace::Code::AssetNotLoaded)
-        .map(|d| profile_diag(d, display, workplace::locate(answer, &d.path)))
+        .map(|d| {
+            let pos = workplace::locate(answer, &d.path).map(Into::into);
+            place(
+                d,
+                display,
+                pos,
+                "the answer file does not write this setting",
+            )
+        })
         .collect()
 }
 
-/// A `workplace` diagnostic as a [`Diagnostic`]; the hint follows the message in parentheses.
-pub(crate) fn profile_diag(
-    d: &workplace::Diagnostic,
-    file: &str,
-    pos: Option<ppkg_format::xml::TextPos>,
-) -> Diagnostic {
-    Diagnostic {
-        file: file.to_owned(),
-        line: pos.map(|p| p.line),
-        column: pos.map(|p| p.column),
-        severity: d.severity.into(),
-        code: d.code.to_string(),
-        path: d.path.clone(),
-        message: match &d.hint {
-            Some(h) => format!("{} ({h})", d.message),
-            None => d.message.clone(),
-        },
-    }
-}
-
-/// Adds the catalog validation's diagnostics, leaving out those a profile check already
-/// reported at its TOML key (PackageConfig faults, and errors under a setting the profile
-/// checks rejected).
+/// Adds the catalog validation's diagnostics so that one fault gives one diagnostic
+/// ([`csp_model::validate::merge_layers`]: the profile checks speak for a setting they
+/// reported). For a profile, positions refer to the generated customizations.xml, so each
+/// catalog finding is placed at the profile key its setting path names when there is one.
 pub(crate) fn merge_catalog_diags(
     diags: &mut Vec<Diagnostic>,
     report: &csp_model::validate::Report,
     display: &str,
+    profile_text: Option<&str>,
     use_profile: bool,
 ) {
-    // Positions refer to the answer file; for a profile that is the generated customizations.xml.
-    let file = if use_profile {
-        format!("{display} (customizations.xml)")
-    } else {
-        display.to_owned()
-    };
-    let config_reported = use_profile
-        && diags
-            .iter()
-            .any(|d| d.is_error() && d.path.starts_with("PackageConfig"));
-    let profile_errors: Vec<String> = if use_profile {
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("/{}", d.path.trim_start_matches('/')))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let extra: Vec<Diagnostic> = report
+    let catalog: Vec<Diagnostic> = report
         .diagnostics()
         .iter()
-        .filter(|d| {
-            let repeated = d.severity == csp_model::validate::Severity::Error
-                && profile_errors.iter().any(|p| p.starts_with(&d.path));
-            let config = config_reported && d.path.starts_with("PackageConfig");
-            !(repeated || config)
-        })
-        .map(|d| Diagnostic {
-            file: file.clone(),
-            line: d.pos.map(|p| p.line),
-            column: d.pos.map(|p| p.column),
-            severity: d.severity.into(),
-            code: d.code.to_string(),
-            path: d.path.clone(),
-            message: d.message.clone(),
+        .cloned()
+        .map(|d| {
+            if !use_profile {
+                let pos = d.pos;
+                return place(d, display, pos, "the catalog gave no position");
+            }
+            match profile_text.and_then(|t| workplace::locate_in_toml(t, &d.path)) {
+                Some(p) => place(d, display, Some(p.into()), ""),
+                None => {
+                    let pos = d.pos;
+                    place(
+                        d,
+                        &format!("{display} (generated customizations.xml)"),
+                        pos,
+                        "the catalog gave no position",
+                    )
+                }
+            }
         })
         .collect();
-    diags.extend(extra);
+    let primary = std::mem::take(diags);
+    *diags = csp_model::validate::merge_layers(primary, catalog);
 }
 
 /// Gives the answer file its package ID: the one given, else the input's, else one derived

@@ -92,7 +92,7 @@ pub fn check_with(profile: &Profile, now: SystemTime, opts: &CheckOptions) -> Re
     let catalog = csp_model::Catalog::builtin();
     for s in &profile.settings {
         match s.setting_path() {
-            Err(e) => r.push(Diagnostic::new(
+            Err(e) => r.push(Diagnostic::field(
                 Code::SettingPathInvalid,
                 &s.path,
                 e.to_string(),
@@ -100,7 +100,7 @@ pub fn check_with(profile: &Profile, now: SystemTime, opts: &CheckOptions) -> Re
             Ok(setting) => {
                 if !catalog.contains(&format!("/{setting}")) {
                     r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::UnknownSetting,
                             &s.path,
                             format!("/{setting} is not a setting of WCD's settings store"),
@@ -117,7 +117,7 @@ pub fn check_with(profile: &Profile, now: SystemTime, opts: &CheckOptions) -> Re
 fn secret_is_mask(path: &str, s: Option<&Secret>, r: &mut Report) -> bool {
     if s.is_some_and(Secret::is_mask) {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::SecretIsMask,
                 path,
                 "the value is the mask \"********\", not a real secret",
@@ -146,7 +146,7 @@ fn guid_ok(id: &str) -> bool {
 
 fn check_package(p: &Profile, r: &mut Report) {
     if p.package.name.trim().is_empty() {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::PackageNameMissing,
             "PackageConfig/Name",
             "the package has no name",
@@ -155,7 +155,7 @@ fn check_package(p: &Profile, r: &mut Report) {
     if let Some(id) = &p.package.id {
         if !guid_ok(id) {
             r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::PackageIdInvalid,
                     "PackageConfig/ID",
                     format!("package ID {id:?} is not a GUID"),
@@ -169,7 +169,7 @@ fn check_package(p: &Profile, r: &mut Report) {
         .owner_type
         .parse::<ppkg_format::owner::OwnerType>()
     {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::OwnerTypeInvalid,
             "PackageConfig/OwnerType",
             e.to_string(),
@@ -177,7 +177,7 @@ fn check_package(p: &Profile, r: &mut Report) {
     }
     if !version_ok(&p.package.version) {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::VersionFormat,
                 "PackageConfig/Version",
                 format!(
@@ -189,7 +189,7 @@ fn check_package(p: &Profile, r: &mut Report) {
         );
     }
     if p.package.rank > 99 {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::RankOutOfRange,
             "PackageConfig/Rank",
             format!("rank {} is outside 0-99", p.package.rank),
@@ -244,7 +244,7 @@ fn check_url(path: &str, url: &str, discovery: bool, r: &mut Report) {
     let trimmed = url.trim();
     if trimmed != url {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::UrlTrimmed,
                 path,
                 "the URL has leading or trailing whitespace",
@@ -260,7 +260,7 @@ fn check_url(path: &str, url: &str, discovery: bool, r: &mut Report) {
             Code::UrlInvalid
         };
         r.push(
-            Diagnostic::new(code, path, format!("{trimmed:?} is not an https:// URL"))
+            Diagnostic::field(code, path, format!("{trimmed:?} is not an https:// URL"))
                 .with_hint("enrollment services are reached over TLS: use https://"),
         );
         return;
@@ -270,7 +270,7 @@ fn check_url(path: &str, url: &str, discovery: bool, r: &mut Report) {
         None => (rest, ""),
     };
     if host.is_empty() || host.contains(char::is_whitespace) {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::UrlInvalid,
             path,
             format!("{trimmed:?} has no valid host"),
@@ -289,7 +289,7 @@ fn check_url(path: &str, url: &str, discovery: bool, r: &mut Report) {
                 format!("the usual discovery URL is https://{host}{DISCOVERY_PATH}")
             };
             r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::DiscoveryPathUnexpected,
                     path,
                     format!("discovery path {p:?} is not {DISCOVERY_PATH}"),
@@ -305,7 +305,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
     for e in &p.enrollments {
         let base = item_path(paths::UPN, "UPN", &e.upn);
         if seen.contains(&e.upn.as_str()) {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::DuplicateKey,
                 &base,
                 "a second enrollment with the same UPN",
@@ -314,7 +314,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
         seen.push(&e.upn);
         if !upn_ok(&e.upn) {
             r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::UpnSyntax,
                     &base,
                     format!("{:?} is not a user principal name (user@domain.tld)", e.upn),
@@ -345,7 +345,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
             AuthPolicy::Other(s) => match AuthPolicy::from_label(&normalize_auth(s)) {
                 AuthPolicy::Other(_) => {
                     r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::UnsupportedAuthPolicy,
                             &auth_path,
                             format!("AuthPolicy {s:?} is not supported"),
@@ -355,7 +355,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
                     continue;
                 }
                 known => {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::AuthPolicyNormalized,
                         &auth_path,
                         format!("AuthPolicy {s:?} is written {:?}", known.label()),
@@ -371,7 +371,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
         match policy {
             AuthPolicy::OnPremise => {
                 if e.secret.as_ref().is_none_or(Secret::is_blank) {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::SecretRequired,
                         &secret_path,
                         "OnPremise enrollment needs a Secret (the user's password)",
@@ -382,7 +382,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
                 let raw = e.secret.as_ref().map(Secret::expose).unwrap_or("");
                 match normalize_thumbprint(raw) {
                     None => r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::InvalidThumbprint,
                             &secret_path,
                             "Certificate enrollment needs the client certificate's SHA-1 thumbprint (40 hex digits) as Secret",
@@ -390,7 +390,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
                     ),
                     Some(t) => {
                         if t != raw {
-                            r.push(Diagnostic::new(
+                            r.push(Diagnostic::field(
                                 Code::ThumbprintNormalized,
                                 &secret_path,
                                 format!("thumbprint written as {t}"),
@@ -398,7 +398,7 @@ fn check_enrollments(p: &Profile, client_thumbs: Option<&[String]>, r: &mut Repo
                         }
                         match client_thumbs {
                             Some(list) if !list.contains(&t) => r.push(
-                                Diagnostic::new(
+                                Diagnostic::field(
                                     Code::ThumbprintNotInProfile,
                                     &secret_path,
                                     format!("no client certificate in the profile has thumbprint {t}"),
@@ -434,7 +434,7 @@ fn check_dates(
     let not_after = Timestamp(c.not_after);
     if c.not_after < now {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::CertificateExpired,
                 path,
                 format!("{what} ({}) expired on {not_after}", c.subject),
@@ -444,7 +444,7 @@ fn check_dates(
     } else {
         let days = (c.not_after - now) / DAY;
         if c.not_after - now < opts.expiry_warning_days * DAY {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::CertificateExpiresSoon,
                 path,
                 format!(
@@ -455,7 +455,7 @@ fn check_dates(
         }
     }
     if c.not_before > now {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::CertificateNotYetValid,
             path,
             format!(
@@ -472,7 +472,7 @@ fn asset_bytes<'a>(path: &str, a: &'a Asset, r: &mut Report) -> Option<&'a [u8]>
         Some(d) => Some(d),
         None => {
             r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::AssetNotLoaded,
                     path,
                     format!("{:?} was not loaded, so it was not checked", a.path),
@@ -499,7 +499,7 @@ fn check_client_certs(
         let pw_field = format!("{base}/CertificatePassword");
         match &c.key_location {
             Some(KeyLocation::Other(s)) => r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::InvalidKeyLocation,
                     format!("{base}/KeyLocation"),
                     format!("KeyLocation {s:?} is not one of the store's values"),
@@ -507,7 +507,7 @@ fn check_client_certs(
                 .with_hint("TPM only (1), TPM with software fallback (2) or Software only (3)"),
             ),
             None => r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::KeyLocationMissing,
                     format!("{base}/KeyLocation"),
                     "the client certificate has no KeyLocation, which WCD's store requires",
@@ -518,7 +518,7 @@ fn check_client_certs(
                 let loc = loc.clone();
                 if c.export_certificate == Some(true) && loc != KeyLocation::SoftwareOnly {
                     r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::ExportableRequiresSoftwareKey,
                             format!("{base}/ExportCertificate"),
                             format!(
@@ -531,7 +531,7 @@ fn check_client_certs(
                 }
                 if loc == KeyLocation::TpmOnly {
                     r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::TpmImportMayFailOnDevicesWithoutTpm,
                             format!("{base}/KeyLocation"),
                             "TPM only: the import fails on devices without a usable TPM",
@@ -572,11 +572,11 @@ fn check_client_certs(
                     }
                     Some(_) => "the PFX does not open with this password",
                 };
-                r.push(Diagnostic::new(Code::PfxPasswordInvalid, &pw_field, what));
+                r.push(Diagnostic::field(Code::PfxPasswordInvalid, &pw_field, what));
             }
             Err(CertError::PfxNoKey) => {
                 thumbs = None;
-                r.push(Diagnostic::new(
+                r.push(Diagnostic::field(
                     Code::PfxNoKey,
                     &path_field,
                     "the PFX holds no private key with its certificate",
@@ -584,7 +584,7 @@ fn check_client_certs(
             }
             Err(e) => {
                 thumbs = None;
-                r.push(Diagnostic::new(
+                r.push(Diagnostic::field(
                     Code::PfxUnreadable,
                     &path_field,
                     e.to_string(),
@@ -610,7 +610,7 @@ fn check_cert_asset(
             Some(info)
         }
         Err(e) => {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::CertificateUnreadable,
                 path,
                 e.to_string(),
@@ -635,7 +635,7 @@ fn check_trusted(
             // A name that is a thumbprint (as in ms-iot's Appx.Certs sample) must be this one.
             if let Some(t) = normalize_thumbprint(&c.name) {
                 if t != info.thumbprint {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::ThumbprintMismatch,
                         &base,
                         format!(
@@ -654,7 +654,7 @@ fn check_provisioners(p: &Profile, now: i64, opts: &CheckOptions, r: &mut Report
         let base = item_path(paths::PROVISIONER, "CertificateHash", &t.hash);
         let norm = normalize_thumbprint(&t.hash);
         if norm.is_none() {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::TrustedProvisionerHash,
                 &base,
                 "CertificateHash is not a SHA-1 thumbprint (40 hex digits)",
@@ -663,7 +663,7 @@ fn check_provisioners(p: &Profile, now: i64, opts: &CheckOptions, r: &mut Report
         let field = format!("{base}/TrustedProvisioner");
         if let Some(info) = check_cert_asset(&field, "certificate", &t.certificate, now, opts, r) {
             if norm.as_ref().is_some_and(|n| *n != info.thumbprint) {
-                r.push(Diagnostic::new(
+                r.push(Diagnostic::field(
                     Code::ThumbprintMismatch,
                     &base,
                     format!(
@@ -699,7 +699,7 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
     let field = format!("{base}/eap");
     let Some(eap) = &w.eap else {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::EapMissing,
                 &field,
                 format!(
@@ -713,7 +713,7 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
     };
     if let EapMethod::Other(m) = &eap.method {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::EapMethodInvalid,
                 format!("{field}/method"),
                 format!("EAP method {m:?} is not supported"),
@@ -723,7 +723,7 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
     }
     if let Some(mode) = &eap.auth_mode {
         if !crate::wlan::AUTH_MODES.contains(&mode.as_str()) {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::EapMethodInvalid,
                 format!("{field}/auth_mode"),
                 format!(
@@ -735,13 +735,13 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
     }
     if eap.method == EapMethod::EapTls {
         match &eap.client_certificate {
-            None => r.push(Diagnostic::new(
+            None => r.push(Diagnostic::field(
                 Code::EapClientCertificateMissing,
                 format!("{field}/client_certificate"),
                 "EAP-TLS needs client_certificate: the name of one of the profile's [[client_certificates]]",
             )),
             Some(name) if !p.client_certificates.iter().any(|c| &c.name == name) => {
-                r.push(Diagnostic::new(
+                r.push(Diagnostic::field(
                     Code::EapClientCertificateMissing,
                     format!("{field}/client_certificate"),
                     format!("the profile has no client certificate named {name:?}"),
@@ -754,7 +754,7 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
                     .any(|c| &c.name == name && c.pfx.data.is_some());
                 if loaded && crate::wlan::client_root_thumbprint(p, name).is_none() {
                     r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::EapClientCertificateNotPinned,
                             format!("{field}/client_certificate"),
                             format!(
@@ -767,14 +767,14 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
             }
         }
     } else if eap.client_certificate.is_some() {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::EapNotApplicable,
             format!("{field}/client_certificate"),
             "a client certificate is only used by EAP-TLS",
         ));
     }
     if eap.trusted_root_thumbprints.is_empty() {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::EapTrustedRootMissing,
             format!("{field}/trusted_root_thumbprints"),
             "no trusted root CA: the device cannot check the RADIUS server's certificate",
@@ -794,13 +794,13 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
     for (i, t) in eap.trusted_root_thumbprints.iter().enumerate() {
         let f = format!("{field}/trusted_root_thumbprints[{i}]");
         match normalize_thumbprint(t) {
-            None => r.push(Diagnostic::new(
+            None => r.push(Diagnostic::field(
                 Code::TrustedRootThumbprintInvalid,
                 f,
                 format!("{t:?} is not a SHA-1 thumbprint (40 hex digits)"),
             )),
             Some(n) if roots_loaded && !roots.contains(&n) => r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::TrustedRootNotInProfile,
                     f,
                     format!("{n} is none of the profile's root certificates: the device must already trust it"),
@@ -811,7 +811,7 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
         }
     }
     if eap.server_names.iter().all(|n| n.trim().is_empty()) {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::EapServerNamesMissing,
             format!("{field}/server_names"),
             "no RADIUS server name: the device would accept any server certificate from a trusted root",
@@ -819,15 +819,15 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
     }
     for n in &eap.server_names {
         if n.contains(';') {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::EapServerNamesMissing,
                 format!("{field}/server_names"),
                 format!("server name {n:?} contains `;`, the profile's list separator"),
             ));
         }
         if let Some(c) = n.chars().find(|c| !crate::wlan::is_xml_char(*c)) {
-            r.push(Diagnostic::new(
-                Code::XmlIllegalCharacter,
+            r.push(Diagnostic::field(
+                Code::InvalidXmlChar,
                 format!("{field}/server_names"),
                 format!(
                     "the character U+{:04X} cannot be written in XML",
@@ -843,7 +843,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
     for w in &p.wifi {
         let base = item_path(paths::WLAN, "SSID", &w.ssid);
         if seen.contains(&w.ssid.as_str()) {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::DuplicateKey,
                 &base,
                 "a second network with the same SSID",
@@ -851,7 +851,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
         }
         seen.push(&w.ssid);
         if w.ssid.is_empty() || w.ssid.len() > 32 {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::SsidLength,
                 &base,
                 format!(
@@ -862,7 +862,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
         }
         if w.ssid.contains(' ') && w.security.is_wcd_typed() {
             r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::WlanNameHasSpace,
                     &base,
                     "the SSID has a space: the WiFi CSP path needs it as %20",
@@ -881,7 +881,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
         match &w.security {
             WifiSecurity::Open => {
                 if key.is_some_and(|k| !k.is_empty()) {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::KeyForOpenNetwork,
                         &key_field,
                         "an Open network takes no security key",
@@ -889,12 +889,12 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                 }
             }
             WifiSecurity::Wep => match key {
-                None | Some("") => r.push(Diagnostic::new(
+                None | Some("") => r.push(Diagnostic::field(
                     Code::SecurityKeyMissing,
                     &key_field,
                     "WEP needs a key",
                 )),
-                Some(k) if !wep_key_ok(k) => r.push(Diagnostic::new(
+                Some(k) if !wep_key_ok(k) => r.push(Diagnostic::field(
                     Code::InvalidWepKey,
                     &key_field,
                     format!("a WEP key of {} characters: use 5 or 13 ASCII characters, or 10 or 26 hex digits", k.len()),
@@ -902,12 +902,12 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                 Some(_) => {}
             },
             WifiSecurity::Wpa2Personal => match key {
-                None | Some("") => r.push(Diagnostic::new(
+                None | Some("") => r.push(Diagnostic::field(
                     Code::SecurityKeyMissing,
                     &key_field,
                     "WPA2-Personal needs a key",
                 )),
-                Some(k) if !wpa2_key_ok(k) => r.push(Diagnostic::new(
+                Some(k) if !wpa2_key_ok(k) => r.push(Diagnostic::field(
                     Code::InvalidPassphrase,
                     &key_field,
                     format!(
@@ -918,14 +918,14 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                 Some(_) => {}
             },
             WifiSecurity::Wpa3Personal => match key {
-                None | Some("") => r.push(Diagnostic::new(
+                None | Some("") => r.push(Diagnostic::field(
                     Code::SecurityKeyMissing,
                     &key_field,
                     "WPA3-Personal needs a password",
                 )),
                 // SAE takes a password, not a raw 256-bit PSK (IEEE 802.11-2020 §12.4).
                 Some(k) if !wpa2_key_ok(k) || k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::InvalidPassphrase,
                         &key_field,
                         format!(
@@ -938,7 +938,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
             },
             WifiSecurity::Wpa2Enterprise | WifiSecurity::Wpa3Enterprise => {
                 if key.is_some_and(|k| !k.is_empty()) {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::EapNotApplicable,
                         &key_field,
                         "an 802.1X network takes no shared key; the credential comes from [wifi.eap]",
@@ -947,7 +947,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                 check_eap(p, w, &base, r);
             }
             WifiSecurity::Other(s) => r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::InvalidAuthentication,
                     format!("{base}/WLANXmlSettings/SecurityType"),
                     format!("security type {s:?} is not one of WCD's values"),
@@ -956,7 +956,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
             ),
         }
         if w.eap.is_some() && !w.security.is_enterprise() {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::EapNotApplicable,
                 format!("{base}/eap"),
                 format!(
@@ -971,8 +971,8 @@ fn check_wifi(p: &Profile, r: &mut Report) {
             (key_field.clone(), key),
         ] {
             if let Some(c) = value.and_then(bad_char) {
-                r.push(Diagnostic::new(
-                    Code::XmlIllegalCharacter,
+                r.push(Diagnostic::field(
+                    Code::InvalidXmlChar,
                     field,
                     format!(
                         "the character U+{:04X} cannot be written in XML",
@@ -982,7 +982,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
             }
         }
         if w.proxy.is_some() && !w.security.is_wcd_typed() {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::ProxyInvalid,
                 format!("{base}/ProxyServerPort"),
                 format!(
@@ -998,7 +998,7 @@ fn check_wifi(p: &Profile, r: &mut Report) {
                     && port.parse::<u16>().is_ok_and(|n| n > 0)
             });
             if !ok {
-                r.push(Diagnostic::new(
+                r.push(Diagnostic::field(
                     Code::ProxyInvalid,
                     format!("{base}/ProxyServerPort"),
                     format!("{proxy:?} is not host:port"),
@@ -1014,7 +1014,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
     };
     let path = "Accounts/ComputerAccount/ComputerName";
     if p.domain_join.is_some() {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::ComputerNameIgnoredForHybrid,
             path,
             "ComputerName together with an AD domain join: the name node does not apply to hybrid-joined devices",
@@ -1023,7 +1023,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
     let scheme = match NameScheme::parse(name) {
         Ok(s) => s,
         Err(e) => {
-            r.push(Diagnostic::new(Code::BadMacro, path, e.to_string()));
+            r.push(Diagnostic::field(Code::BadMacro, path, e.to_string()));
             return;
         }
     };
@@ -1038,7 +1038,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
     let bad = bad_chars(&literals);
     if !bad.is_empty() {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::ComputerNameChars,
                 path,
                 format!("the name has characters a computer name may not hold: {bad:?}"),
@@ -1051,7 +1051,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
     {
         // Only digits (literal or %RAND%): Windows refuses all-numeric computer names.
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::ComputerNameChars,
                 path,
                 "the name is digits only; a computer name needs a letter or '-'",
@@ -1060,7 +1060,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
         );
     }
     if name.is_empty() {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::ComputerNameChars,
             path,
             "the name is empty",
@@ -1070,13 +1070,13 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
     if !scheme.has_macros() {
         let n = name.chars().count();
         if n > MAX_CONSTANT_NAME {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::ComputerNameTooLong,
                 path,
                 format!("a constant name of {n} characters; the limit is {MAX_CONSTANT_NAME}"),
             ));
         } else if n > MAX_NAME {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::NetBiosNameWillDiffer,
                 path,
                 format!("a name of {n} characters: Windows derives a different {MAX_NAME}-character NetBIOS name"),
@@ -1092,7 +1092,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
                 if worst > MAX_NAME {
                     let example = scheme.expand(&"S".repeat(serial), "0");
                     r.push(
-                        Diagnostic::new(
+                        Diagnostic::field(
                             Code::ComputerNameTooLong,
                             path,
                             format!("worst case {worst} characters with {serial}-character serials; the limit is {MAX_NAME}"),
@@ -1106,13 +1106,13 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
             }
             None => {
                 if fixed >= MAX_NAME {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::ComputerNameTooLong,
                         path,
                         format!("{fixed} characters before the serial; the limit is {MAX_NAME}"),
                     ));
                 } else {
-                    r.push(Diagnostic::new(
+                    r.push(Diagnostic::field(
                         Code::SerialLengthUnknown,
                         path,
                         format!(
@@ -1124,7 +1124,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
             }
         }
     } else if fixed > MAX_NAME {
-        r.push(Diagnostic::new(
+        r.push(Diagnostic::field(
             Code::ComputerNameTooLong,
             path,
             format!("the name is {fixed} characters after expansion; the limit is {MAX_NAME}"),
@@ -1135,7 +1135,7 @@ fn check_computer_name(p: &Profile, opts: &CheckOptions, r: &mut Report) {
             let prob = scheme.collision_probability(fleet);
             if prob > 0.5 {
                 r.push(
-                    Diagnostic::new(
+                    Diagnostic::field(
                         Code::RandCollisionRisk,
                         path,
                         format!(
@@ -1154,14 +1154,14 @@ fn check_accounts(p: &Profile, r: &mut Report) {
     if let Some(dj) = &p.domain_join {
         let base = paths::COMPUTER;
         if dj.domain.trim().is_empty() {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::DomainJoinIncomplete,
                 format!("{base}/DomainName"),
                 "the domain name is empty",
             ));
         }
         if dj.account.as_deref().is_none_or(|a| a.trim().is_empty()) {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::DomainJoinIncomplete,
                 format!("{base}/Account"),
                 "a domain join needs the joining account",
@@ -1171,7 +1171,7 @@ fn check_accounts(p: &Profile, r: &mut Report) {
         if !secret_is_mask(&pw_path, dj.password.as_ref(), r)
             && dj.password.as_ref().is_none_or(Secret::is_blank)
         {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::DomainJoinIncomplete,
                 pw_path,
                 "a domain join needs the account's password",
@@ -1184,7 +1184,7 @@ fn check_accounts(p: &Profile, r: &mut Report) {
             '"', '/', '\\', '[', ']', ':', ';', '|', '=', ',', '+', '*', '?', '<', '>',
         ];
         if u.name.trim().is_empty() || u.name.chars().count() > 20 || u.name.contains(BAD) {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::UserNameInvalid,
                 &base,
                 "a local user name is 1-20 characters without \" / \\ [ ] : ; | = , + * ? < >",
@@ -1194,7 +1194,7 @@ fn check_accounts(p: &Profile, r: &mut Report) {
         if !secret_is_mask(&pw, u.password.as_ref(), r)
             && u.password.as_ref().is_none_or(|s| s.expose().is_empty())
         {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::UserPasswordMissing,
                 pw,
                 "a local user needs a password",
@@ -1202,7 +1202,7 @@ fn check_accounts(p: &Profile, r: &mut Report) {
         }
         if let Some(g) = &u.group {
             if g != "Standard Users" && g != "Administrators" {
-                r.push(Diagnostic::new(
+                r.push(Diagnostic::field(
                     Code::UserGroupInvalid,
                     format!("{base}/UserGroup"),
                     format!("{g:?} is not Standard Users or Administrators"),
@@ -1223,7 +1223,7 @@ fn check_azure(p: &Profile, now: i64, opts: &CheckOptions, r: &mut Report) {
     }
     if az.bprt.is_blank() {
         r.push(
-            Diagnostic::new(
+            Diagnostic::field(
                 Code::BulkTokenMissing,
                 field,
                 "Azure AD join without a bulk token",
@@ -1234,7 +1234,7 @@ fn check_azure(p: &Profile, now: i64, opts: &CheckOptions, r: &mut Report) {
     if let (Some(i), Some(e)) = (az.issued, az.expires) {
         let days = (e.0 - i.0) / DAY;
         if e.0 - i.0 > MAX_TOKEN_DAYS * DAY {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::TokenLifetimeTooLong,
                 field,
                 format!("the token lives {days} days; the maximum is {MAX_TOKEN_DAYS}"),
@@ -1245,7 +1245,7 @@ fn check_azure(p: &Profile, now: i64, opts: &CheckOptions, r: &mut Report) {
         let left = (e.0 - now).div_euclid(DAY);
         if e.0 <= now {
             r.push(
-                Diagnostic::new(
+                Diagnostic::field(
                     Code::BulkTokenExpired,
                     field,
                     format!("the bulk token expired on {e}"),
@@ -1253,13 +1253,13 @@ fn check_azure(p: &Profile, now: i64, opts: &CheckOptions, r: &mut Report) {
                 .with_hint("get a new bulk token and rebuild the package"),
             );
         } else if e.0 - now < opts.expiry_warning_days * DAY {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::BulkTokenExpiresSoon,
                 field,
                 format!("the bulk token expires in {left} days, on {e}"),
             ));
         }
-        let mut d = Diagnostic::new(
+        let mut d = Diagnostic::field(
             Code::BulkTokenExpiry,
             field,
             format!("the bulk token expires on {e} ({left} days left)"),
@@ -1273,7 +1273,7 @@ fn check_commands(p: &Profile, r: &mut Report) {
     for c in &p.commands {
         let base = item_path(paths::COMMAND, "Name", &c.name);
         if c.command_line.trim().is_empty() {
-            r.push(Diagnostic::new(
+            r.push(Diagnostic::field(
                 Code::CommandLineMissing,
                 format!("{base}/CommandLine"),
                 "the command has no command line",

@@ -39,7 +39,7 @@ impl Profile {
                 .as_ref()
                 .is_none_or(|k| *k == KeyLocation::TpmOnly)
             {
-                warnings.push(Diagnostic::new(
+                warnings.push(Diagnostic::field(
                     Code::TpmImportMayFailOnDevicesWithoutTpm,
                     format!(
                         "{}/KeyLocation",
@@ -177,7 +177,7 @@ impl Profile {
         let mut out = Vec::new();
         match location {
             PackageLocation::RecoveryCustomizations if self.azure_ad.is_some() => {
-                out.push(Diagnostic::new(
+                out.push(Diagnostic::field(
                     Code::BprtNotProcessedFromRecoveryCustomizations,
                     "Accounts/Azure/BPRT",
                     "a package with a bulk token is not processed from Recovery\\Customizations",
@@ -185,7 +185,7 @@ impl Profile {
             }
             PackageLocation::RemovableMediaSubfolder => {
                 out.push(
-                    Diagnostic::new(
+                    Diagnostic::field(
                         Code::NotFoundByOobe,
                         "package",
                         "OOBE looks for packages only at the root of removable media",

@@ -459,6 +459,27 @@ impl Profile {
         out
     }
 
+    /// Loads assets not yet loaded from `lookup(field_path, reference)`, which gives the bytes
+    /// of the file a field names (the payloads of a built package, say) or `None`; returns how
+    /// many were loaded. Used to run the checks that need certificate bytes (expiry, PFX
+    /// password) on a package's answer file.
+    pub fn load_assets_with(
+        &mut self,
+        mut lookup: impl FnMut(&str, &str) -> Option<Vec<u8>>,
+    ) -> usize {
+        let mut n = 0;
+        for (field, asset) in self.assets_mut() {
+            if asset.data.is_some() || asset.file.is_some() {
+                continue;
+            }
+            if let Some(bytes) = lookup(&field, &asset.path) {
+                asset.data = Some(bytes);
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Loads every asset not yet loaded, relative paths against `base_dir` (the profile's
     /// folder): certificates and PFX files are read into [`Asset::data`] (at most
     /// [`MAX_CERTIFICATE_FILE_BYTES`] each); provisioning-command files are only checked to be
@@ -606,7 +627,7 @@ impl Profile {
                 if let Some(u) = url.as_mut() {
                     if u.trim() != u {
                         *u = u.trim().to_owned();
-                        changes.push(Diagnostic::new(
+                        changes.push(Diagnostic::field(
                             Code::UrlTrimmed,
                             format!("{base}/{leaf}"),
                             "trimmed",
@@ -621,7 +642,7 @@ impl Profile {
                     _ => None,
                 };
                 if let Some(f) = fixed {
-                    changes.push(Diagnostic::new(
+                    changes.push(Diagnostic::field(
                         Code::AuthPolicyNormalized,
                         format!("{base}/AuthPolicy"),
                         format!("{s:?} written {:?}", f.label()),
@@ -634,7 +655,7 @@ impl Profile {
                     if let Some(t) = cert::normalize_thumbprint(s.expose()) {
                         if t != s.expose() {
                             e.secret = Some(Secret::new(t));
-                            changes.push(Diagnostic::new(
+                            changes.push(Diagnostic::field(
                                 Code::ThumbprintNormalized,
                                 format!("{base}/Secret"),
                                 "thumbprint upper-cased",
@@ -647,7 +668,7 @@ impl Profile {
         for t in &mut self.trusted_provisioners {
             if let Some(n) = cert::normalize_thumbprint(&t.hash) {
                 if n != t.hash {
-                    changes.push(Diagnostic::new(
+                    changes.push(Diagnostic::field(
                         Code::ThumbprintNormalized,
                         item_path(paths::PROVISIONER, "CertificateHash", &t.hash),
                         format!("written {n}"),

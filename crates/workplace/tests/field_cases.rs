@@ -112,7 +112,7 @@ fn case_b02_setting_not_in_target_edition() {
     });
     let r = validate(&p, Edition::Common);
     assert!(
-        r.with_code(VCode::NotInEdition).next().is_some() || !r.is_valid(),
+        r.with_code(VCode::SettingNotInTarget).next().is_some() || !r.is_valid(),
         "{r}"
     );
     assert!(validate(&p, Edition::Desktop).is_valid());

@@ -28,7 +28,7 @@ pub fn validate(answer: &AnswerFile, catalog: &Catalog, edition: Edition) -> Rep
 /// - every element under `Common` and under each variant's `Settings` is looked up by its path
 ///   (element names joined with `/`, list and map items by their item element):
 ///   [`Code::UnknownSetting`] with the nearest valid names, or [`Code::WrongParent`] when the name
-///   exists under another parent; [`Code::NotInEdition`] when the target edition lacks it (field
+///   exists under another parent; [`Code::SettingNotInTarget`] when the target edition lacks it (field
 ///   case B02);
 /// - map items need their key attribute, unique (case-insensitive, as Windows compares user
 ///   names and UPNs) among siblings ([`Code::MissingKey`], [`Code::DuplicateKey`]); list items
@@ -525,7 +525,7 @@ impl<'a> Walker<'_, 'a> {
                         edition.name(),
                         catalog.editions_of(&self.path)
                     );
-                    self.push(Code::NotInEdition, self.display.clone(), c.pos, msg);
+                    self.push(Code::SettingNotInTarget, self.display.clone(), c.pos, msg);
                 }
                 any
             }
@@ -659,7 +659,7 @@ impl<'a> Walker<'_, 'a> {
                 c.max_length
                     .map_or_else(|| "any".to_owned(), |m| m.to_string())
             );
-            self.push(Code::TooLong, path.to_owned(), at, msg);
+            self.push(Code::ValueTooLong, path.to_owned(), at, msg);
         }
         if let Some(p) = c.pattern.as_deref() {
             match self.cache.get(p) {

@@ -3,9 +3,13 @@
 //!
 //! Validation is kept apart from failure (STYLE.md A3, after x509-parser's `Validator` and
 //! `Logger`): checks never stop at the first problem; each finding becomes a [`Diagnostic`] with
-//! a stable [`Code`] (`PPKG-V001` …), a [`Severity`], the setting path and the line:column in the
-//! source. A [`Report`] holds them sorted; its `Display` prints
-//! `line:col: severity code path: message`, one per line.
+//! a stable [`Code`] (a name such as `UnknownSetting`; table in `docs/DIAGNOSTICS.md`), a
+//! [`Severity`], the setting path and the line:column in the source. A [`Report`] holds them
+//! sorted; its `Display` prints `line:col: severity[Code] path: message`, one per line.
+//!
+//! [`Diagnostic`] is the one diagnostic type of the workspace: the `workplace` profile checks
+//! and the CLI report through it too (see [`merge_layers`] for how two layers finding the same
+//! fault give one diagnostic).
 //!
 //! - [`validate`] / [`Validator`]: a whole answer file for a target edition.
 //! - [`validate_value`]: one value against one catalog [`crate::catalog::Setting`] (reusable by
@@ -36,7 +40,7 @@
 //! let d = report.errors().next().expect("one error");
 //! assert_eq!(d.code, Code::EnumNotAllowed);
 //! assert_eq!(d.pos.map(|p| p.line), Some(9));
-//! assert!(d.to_string().starts_with("9:9: error PPKG-V005 /Workplace/Enrollments/UPN[a@contoso.com]/AuthPolicy"));
+//! assert!(d.to_string().starts_with("9:9: error[EnumNotAllowed] /Workplace/Enrollments/UPN[a@contoso.com]/AuthPolicy"));
 //! # Ok::<(), ppkg_format::Error>(())
 //! ```
 
@@ -47,5 +51,8 @@ pub(crate) mod value;
 
 pub use answer::{validate, Validator};
 pub use embedded::{check_embedded_xml, EmbeddedXmlProblem};
-pub use report::{CallbackLogger, Code, Diagnostic, LineCol, Logger, Report, Severity};
+pub use report::{
+    code_table_markdown, dedup_exact, merge_layers, setting_key, CallbackLogger, Code, Diagnostic,
+    Layer, LineCol, Logger, Report, Severity,
+};
 pub use value::{is_secret, is_xml_valued, validate_value};

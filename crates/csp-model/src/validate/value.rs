@@ -23,7 +23,7 @@ use crate::ddf::value::{is_base64, quote};
 ///   the labels; a label in the wrong case is a warning); otherwise a decimal integer
 ///   ([`Code::WrongType`]) within `Minimum`/`Maximum` ([`Code::OutOfRange`]);
 /// - `Text`: enumeration as above; `MinLength`/`MaxLength` in UTF-16 code units, as Windows
-///   counts ([`Code::TooShort`], [`Code::TooLong`]); `Pattern` ([`Code::PatternMismatch`];
+///   counts ([`Code::TooShort`], [`Code::ValueTooLong`]); `Pattern` ([`Code::PatternMismatch`];
 ///   WCD's dialect writes `\x` for a hex digit, as its GUID patterns `^\x{8}(-\x{4}){3}-\x{12}$`
 ///   show, translated before matching; a pattern that still does not compile is
 ///   [`Code::Unchecked`] info); XML content ([`Code::EmbeddedXmlInvalid`]) when the setting is
@@ -212,7 +212,7 @@ pub(crate) fn check_value(
             if let Some(max) = c.max_length {
                 if len > max as usize {
                     out.push(diag(
-                        Code::TooLong,
+                        Code::ValueTooLong,
                         format!("{len} characters, at most {max} allowed"),
                     ));
                 }

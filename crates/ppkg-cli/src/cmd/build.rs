@@ -8,12 +8,16 @@ use crate::cli::BuildArgs;
 use crate::input::{edition, from_facade, package, package_id, print};
 
 pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
+    crate::clock::set(a.now.as_deref())?;
     let edition = edition(&a.edition)?;
     let mut inputs: Vec<&std::path::Path> = a.input.iter().map(|p| p.as_path()).collect();
     inputs.extend(a.sign.as_deref());
     crate::io::refuse_output_over_input(&a.output, &inputs)?;
     let mut tmp = None;
     let mut pkg = package(a.input.as_deref(), a.asset_dir.as_deref(), &mut tmp)?.edition(edition);
+    if a.now.is_some() {
+        pkg = pkg.checked_at(crate::clock::now());
+    }
     if let Some(id) = &a.package_id {
         pkg = pkg.package_id(package_id(id)?);
     }

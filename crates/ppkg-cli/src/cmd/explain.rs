@@ -107,16 +107,23 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<u8> {
     }
     writeln!(out, "  meaning:       {}", e.meaning)?;
     writeln!(out, "  likely cause:  {}", e.likely_cause)?;
-    writeln!(
-        out,
-        "  retry:         {}{}",
-        e.class,
-        if e.transient {
-            " (a later attempt may succeed)"
-        } else {
-            " (retrying will not help until something is changed)"
-        }
-    )?;
+    if e.severity == "success" {
+        writeln!(
+            out,
+            "  retry:         none needed (the severity bit is clear: not a failure)"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  retry:         {}{}",
+            e.class,
+            if e.transient {
+                " (a later attempt may succeed)"
+            } else {
+                " (retrying will not help until something is changed)"
+            }
+        )?;
+    }
     writeln!(out, "  category:      {}", e.category)?;
     writeln!(out, "  what to check:")?;
     for c in e.what_to_check {

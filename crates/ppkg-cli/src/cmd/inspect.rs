@@ -11,6 +11,8 @@ use serde::Serialize;
 use crate::cli::InspectArgs;
 use crate::cmd::{hex, mask};
 use crate::io::{is_encrypted, open_package, PackageFile};
+use csp_model::validate::Code;
+use csp_model::validate::Diagnostic as Diag;
 
 /// Everything `inspect` reports; also the input of `diff`.
 #[derive(Debug, Serialize)]
@@ -25,7 +27,8 @@ pub(crate) struct Report {
     /// Compiled parms, grouped as RunTime.xml lists them.
     pub(crate) compiled: Vec<Group>,
     pub(crate) payloads: Vec<Payload>,
-    pub(crate) warnings: Vec<String>,
+    /// Every check `validate` runs, placed in the package member they concern.
+    pub(crate) diagnostics: Vec<Diag>,
     /// Typed Wi-Fi networks (WCD's and generated WLAN profiles read back).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) wifi: Vec<crate::cmd::wifi_view::WifiView>,
@@ -195,9 +198,10 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
     }
     let compiled = compiled_groups(&mut pkg, show)?;
     let wifi = crate::cmd::wifi_view::typed_wifi(&mut pkg, answer.as_ref(), show)?;
-    let payloads = pkg
-        .assets()?
-        .into_iter()
+    let asset_infos = pkg.assets()?;
+    let payloads = asset_infos
+        .iter()
+        .cloned()
         .map(|a| Payload {
             setting_path: a.setting_path,
             file_name: a.file_name,
@@ -206,24 +210,50 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
             hash_matches_key: a.hash_matches_key,
         })
         .collect::<Vec<_>>();
-    let mut warnings = Vec::new();
-    for p in &payloads {
+    let file = path.display().to_string();
+    let mut diagnostics = Vec::new();
+    for (p, a) in payloads.iter().zip(&asset_infos) {
         if !p.hash_matches_key {
-            warnings.push(format!(
-                "payload {} ({}): its SHA-256 does not match the hash in its DataAsset key",
-                p.file_name, p.setting_path
-            ));
+            diagnostics.push(
+                Diag::field(
+                    Code::PayloadHashMismatch,
+                    p.setting_path.clone(),
+                    format!(
+                        "payload {}: its SHA-256 does not match the hash in its DataAsset key",
+                        p.file_name
+                    ),
+                )
+                .in_file(file.clone())
+                .in_member(a.wim_path.clone().unwrap_or_default())
+                .unplaced_because("the finding is about a whole payload file"),
+            );
         }
     }
-    warnings.extend(crate::cmd::validate::package_warnings(answer.as_ref()));
+    if let Some(a) = &answer {
+        diagnostics.extend(crate::cmd::validate::package_checks(
+            &mut pkg,
+            a,
+            &file,
+            "Multivariant/0/customizations.xml",
+            csp_model::Edition::Desktop,
+        ));
+    }
     let catalog = catalog_status(path);
     if let Some(c) = &catalog {
         if !c.matches {
-            warnings.push(format!(
-                "catalog {} does not match this package: {}",
-                c.path,
-                c.problem.as_deref().unwrap_or("?")
-            ));
+            diagnostics.push(
+                Diag::field(
+                    Code::SignatureProblem,
+                    "",
+                    format!(
+                        "catalog {} does not match this package: {}",
+                        c.path,
+                        c.problem.as_deref().unwrap_or("?")
+                    ),
+                )
+                .in_file(file.clone())
+                .unplaced_because("the finding is about the .cat file beside the package"),
+            );
         }
     }
     Ok(Report {
@@ -234,7 +264,7 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         settings,
         compiled,
         payloads,
-        warnings,
+        diagnostics,
         wifi,
     })
 }
@@ -396,11 +426,9 @@ fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
         )?;
     }
     crate::cmd::wifi_view::print(out, &r.wifi)?;
-    if !r.warnings.is_empty() {
-        writeln!(out, "\nWarnings")?;
-        for w in &r.warnings {
-            writeln!(out, "  warning: {w}")?;
-        }
+    if !r.diagnostics.is_empty() {
+        writeln!(out, "\nDiagnostics")?;
+        crate::report::write_diagnostics(out, &r.diagnostics, "  ")?;
     }
     Ok(())
 }

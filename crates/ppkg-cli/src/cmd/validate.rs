@@ -1,17 +1,22 @@
 //! `ppkg validate`: a `.ppkg`, `customizations.xml` or profile; exit 0 valid, 1 invalid.
+//!
+//! A package gets every check `build` runs on the same settings: the catalog validation and
+//! the typed profile checks of its answer file, with its certificate payloads loaded from the
+//! package so that expiry and PFX checks run too, at the date `--now` gives (default: today).
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
+use csp_model::validate::{Code, Diagnostic};
 use csp_model::Catalog;
 use ppkg_format::answer::AnswerFile;
 use serde::Serialize;
 
 use crate::cli::ValidateArgs;
 use crate::input::edition;
-use crate::io::open_package;
-use ppkg::{is_profile_path as is_profile, Diagnostic as Diag, Package, Severity};
+use crate::io::{open_package, PackageFile};
+use ppkg::{is_profile_path as is_profile, Diagnostic as Diag, Package};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -23,12 +28,26 @@ struct Output<'a> {
 }
 
 pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
+    crate::clock::set(a.now.as_deref())?;
     let edition = edition(&a.edition)?;
+    let file = a.file.display().to_string();
+    if !a.file.exists() {
+        // An I/O error (exit 2), reported as a diagnostic that says why it has no position.
+        let d = Diag::field(Code::InputUnreadable, "", "no such file")
+            .in_file(file.clone())
+            .unplaced_because("the file does not exist");
+        print(a, &file, &[d])?;
+        return Ok(2);
+    }
     let diags = if is_package(&a.file)? {
         validate_package(&a.file, a.password.as_deref(), edition)?
     } else {
         match Package::from_path(&a.file) {
-            Ok(p) => p.edition(edition).validate().into_diagnostics(),
+            Ok(p) => p
+                .edition(edition)
+                .checked_at(crate::clock::now())
+                .validate()
+                .into_diagnostics(),
             // A parse error is a diagnostic too.
             Err(e @ (ppkg::Error::Profile { .. } | ppkg::Error::AnswerFile { .. })) => {
                 vec![parse_diag(&a.file, &e.to_string())]
@@ -36,26 +55,27 @@ pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
             Err(e) => return Err(e.into()),
         }
     };
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
+    let diags = csp_model::validate::dedup_exact(diags);
+    let errors = print(a, &file, &diags)?;
+    Ok(u8::from(errors > 0))
+}
+
+/// Prints the diagnostics (text or JSON) to stdout; returns the number of errors.
+fn print(a: &ValidateArgs, file: &str, diags: &[Diag]) -> Result<usize> {
+    let (errors, warnings) = crate::report::counts(diags);
     let mut out = std::io::stdout().lock();
     if a.json {
         let o = Output {
-            file: a.file.display().to_string(),
+            file: file.to_owned(),
             valid: errors == 0,
             errors,
             warnings,
-            diagnostics: &diags,
+            diagnostics: diags,
         };
         serde_json::to_writer_pretty(&mut out, &o)?;
         writeln!(out)?;
     } else {
-        for d in &diags {
-            writeln!(out, "{d}")?;
-        }
+        crate::report::write_diagnostics(&mut out, diags, "")?;
         writeln!(
             out,
             "{}: {} ({errors} error(s), {warnings} warning(s))",
@@ -63,7 +83,7 @@ pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
             if errors == 0 { "valid" } else { "invalid" }
         )?;
     }
-    Ok(u8::from(errors > 0))
+    Ok(errors)
 }
 
 /// A package is recognised by content (WIM magic or an encrypted file), not by extension.
@@ -84,8 +104,9 @@ fn is_package(path: &Path) -> Result<bool> {
     Ok(bytes.starts_with(b"MSWIM\0\0\0") || ext_ppkg)
 }
 
-/// Turns `file: … at line L, column C …` parse failures into one diagnostic with a position.
-fn parse_diag(file: &Path, message: &str) -> Diag {
+/// Turns `file: … at line L, column C …` (or `byte N`) parse failures into one diagnostic with
+/// a position.
+pub(crate) fn parse_diag(file: &Path, message: &str) -> Diag {
     let find = |key: &str| -> Option<u32> {
         let i = message.find(key)? + key.len();
         let digits: String = message[i..]
@@ -95,33 +116,41 @@ fn parse_diag(file: &Path, message: &str) -> Diag {
         digits.parse().ok()
     };
     let prefix = format!("{}: ", file.display());
-    Diag {
-        file: file.display().to_string(),
-        line: find("line "),
-        column: find("column "),
-        severity: Severity::Error,
-        code: "PARSE".into(),
-        path: String::new(),
-        message: message.strip_prefix(&prefix).unwrap_or(message).to_owned(),
-    }
+    let pos = match (find("line "), find("column ")) {
+        (Some(l), c) => Some(csp_model::validate::LineCol::new(l, c.unwrap_or(1))),
+        _ => None,
+    };
+    let reason = match find("byte ").or_else(|| find("offset ")) {
+        Some(b) => format!("the fault is at byte offset {b}, before any line is known"),
+        None => "the reader gave no position for this fault".to_owned(),
+    };
+    let code = if message.contains("cannot open") || message.contains("not a regular file") {
+        Code::InputUnreadable
+    } else {
+        Code::ParseError
+    };
+    Diag::field(
+        code,
+        "",
+        message.strip_prefix(&prefix).unwrap_or(message).to_owned(),
+    )
+    .in_file(file.display().to_string())
+    .at(pos)
+    .unplaced_because(reason)
 }
 
-/// Validates the answer file inside a package, and checks that its compiled documents are the
-/// ones its answer file compiles to.
+/// Validates the answer file inside a package with every check `build` runs on it.
 fn validate_package(
     path: &Path,
     password: Option<&str>,
     edition: csp_model::Edition,
 ) -> Result<Vec<Diag>> {
+    let file = path.display().to_string();
     // An unreadable or damaged package is invalid input (exit 1), reported as a diagnostic.
     let damaged = |e: anyhow::Error| {
-        Diag::unplaced(
-            path.display().to_string(),
-            Severity::Error,
-            "PACKAGE",
-            "",
-            format!("{e:#}"),
-        )
+        Diag::field(Code::PackageDamaged, "", format!("{e:#}"))
+            .in_file(file.clone())
+            .unplaced_because("the package could not be read, so no member can be named")
     };
     if !path.is_file() {
         anyhow::bail!("{}: not a regular file", path.display());
@@ -134,80 +163,126 @@ fn validate_package(
     if let Err(e) = crate::io::verify_all(pkg.wim()) {
         return Ok(vec![damaged(e)]);
     }
-    let display = format!("{} (customizations.xml)", path.display());
     let answer = match pkg.answer_file() {
         Ok(a) => a,
         Err(e) => {
-            return Ok(vec![damaged(
-                anyhow::Error::new(e).context("cannot read the answer file"),
-            )])
+            let message = format!("{e}");
+            let member = answer_member(&message);
+            let mut d = parse_diag(path, &message).in_member(member);
+            d.code = Code::ParseError;
+            return Ok(vec![d]);
         }
     };
     let Some(answer) = answer else {
-        return Ok(vec![Diag::unplaced(
-            path.display().to_string(),
-            Severity::Error,
-            "NO-ANSWER-FILE",
-            "Multivariant/0/customizations.xml",
+        return Ok(vec![Diag::field(
+            Code::NoAnswerFile,
+            "",
             "the package holds no customizations.xml",
-        )]);
+        )
+        .in_file(file)
+        .unplaced_because("the member is missing")]);
     };
-    let report = csp_model::validate::validate(&answer, Catalog::builtin(), edition);
-    let mut diags: Vec<Diag> = report
-        .diagnostics()
-        .iter()
-        .map(|d| Diag {
-            file: display.clone(),
-            line: d.pos.map(|p| p.line),
-            column: d.pos.map(|p| p.column),
-            severity: d.severity.into(),
-            code: d.code.to_string(),
-            path: d.path.clone(),
-            message: d.message.clone(),
-        })
-        .collect();
+    let member = "Multivariant/0/customizations.xml";
+    let mut diags = package_checks(&mut pkg, &answer, &file, member, edition);
     let notes = pkg.image_info().notes.clone();
     if let Some(cat) = catalog_problem(path, Some(notes.as_str())) {
-        diags.push(Diag::unplaced(
-            path.display().to_string(),
-            Severity::Warning,
-            "CATALOG",
-            "",
-            cat,
-        ));
-    }
-    for w in package_warnings(Some(&answer)) {
-        diags.push(Diag::unplaced(
-            display.clone(),
-            Severity::Warning,
-            "PROFILE",
-            "",
-            w,
-        ));
+        diags.push(
+            Diag::field(Code::SignatureProblem, "", cat)
+                .in_file(file)
+                .unplaced_because("the finding is about the .cat file beside the package"),
+        );
     }
     Ok(diags)
 }
 
-/// Warnings about a package's answer file that `inspect` and `validate` show: the profile
-/// checks that need no files (certificate expiry, bulk token expiry, Wi-Fi keys, names).
-pub(crate) fn package_warnings(answer: Option<&AnswerFile>) -> Vec<String> {
-    let Some(answer) = answer else {
-        return Vec::new();
+/// The member a package read error names (`… in Multivariant/0/customizations.xml`).
+fn answer_member(message: &str) -> String {
+    message
+        .split_whitespace()
+        .find(|w| w.ends_with("customizations.xml") || w.ends_with("customizations.xml:"))
+        .map(|w| w.trim_end_matches(':').to_owned())
+        .unwrap_or_else(|| "Multivariant/0/customizations.xml".to_owned())
+}
+
+/// Every check `build` runs, on a package's answer file: the catalog validation and the typed
+/// profile checks, with certificate payloads loaded from the package, placed in `member` of
+/// `file`, one diagnostic per fault.
+pub(crate) fn package_checks(
+    pkg: &mut ppkg_format::layout::Package<PackageFile>,
+    answer: &AnswerFile,
+    file: &str,
+    member: &str,
+    edition: csp_model::Edition,
+) -> Vec<Diag> {
+    let place = |d: Diagnostic, pos: Option<csp_model::validate::LineCol>| {
+        d.in_file(file)
+            .in_member(member)
+            .at(pos)
+            .unplaced_because("the answer file does not write this setting")
     };
-    let Ok(profile) = workplace::Profile::from_answer_file(answer) else {
-        return Vec::new();
+    let report = csp_model::validate::validate(answer, Catalog::builtin(), edition);
+    let catalog: Vec<Diag> = report
+        .into_diagnostics()
+        .into_iter()
+        .map(|d| {
+            let pos = d.pos;
+            place(d, pos)
+        })
+        .collect();
+    let profile_diags: Vec<Diag> = match workplace::Profile::from_answer_file(answer) {
+        Ok(mut profile) => {
+            load_package_assets(pkg, &mut profile);
+            workplace::check(&profile, crate::clock::now())
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code != workplace::Code::AssetNotLoaded)
+                .map(|d| {
+                    let pos = workplace::locate(answer, &d.path).map(Into::into);
+                    place(d, pos)
+                })
+                .collect()
+        }
+        Err(e) => vec![place(
+            Diag::field(
+                Code::ProfileChecksSkipped,
+                "",
+                format!("the typed profile checks did not run: {e}"),
+            ),
+            answer
+                .common()
+                .map(|c| c.pos)
+                .filter(|p| p.is_known())
+                .map(Into::into),
+        )],
     };
-    let report = workplace::check(&profile, std::time::SystemTime::now());
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code != workplace::Code::AssetNotLoaded)
-        .map(|d| d.to_string())
-        .collect()
+    csp_model::validate::merge_layers(profile_diags, catalog)
+}
+
+/// Loads the certificate files a profile names from the package's payloads (matched by file
+/// name), so that expiry and PFX checks run on a built package as they did at build time.
+fn load_package_assets(
+    pkg: &mut ppkg_format::layout::Package<PackageFile>,
+    profile: &mut workplace::Profile,
+) {
+    let Ok(assets) = pkg.assets() else {
+        return;
+    };
+    let mut bytes_of = std::collections::HashMap::new();
+    for a in assets {
+        if let Some(wim_path) = &a.wim_path {
+            if let Ok(Some(b)) = pkg.read_part(wim_path) {
+                bytes_of.insert(a.file_name.to_ascii_lowercase(), b);
+            }
+        }
+    }
+    profile.load_assets_with(|_field, reference| {
+        let name = reference.rsplit(['/', '\\']).next().unwrap_or(reference);
+        bytes_of.get(&name.to_ascii_lowercase()).cloned()
+    });
 }
 
 /// A catalog beside the package that does not sign it.
-fn catalog_problem(path: &Path, notes: Option<&str>) -> Option<String> {
+pub(crate) fn catalog_problem(path: &Path, notes: Option<&str>) -> Option<String> {
     let cat = ppkg_sign::catalog_path(path);
     if !cat.is_file() {
         // WCD and `ppkg build --sign` record signing in NOTES (FORMAT.md §2).
