@@ -857,7 +857,16 @@ async fn bulk(
                 diags.extend(e);
                 continue;
             }
-            let found = engine::check_profile(&p, &file, None, edition);
+            // The row is the place: `devices.csv:LINE` (or `rows[N]`), not a position in it.
+            let found: Vec<Diag> = engine::check_profile(&p, &file, None, edition)
+                .into_iter()
+                .map(|d| Diag {
+                    file: file.clone(),
+                    line: None,
+                    column: None,
+                    ..d
+                })
+                .collect();
             if found.iter().any(Diag::is_error) {
                 diags.extend(found.into_iter().filter(Diag::is_error));
                 continue;

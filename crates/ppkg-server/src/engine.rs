@@ -294,14 +294,21 @@ pub fn check_profile(
 
 /// A facade diagnostic as ours (same fields).
 fn from_facade(d: &ppkg::Diagnostic) -> Diag {
+    let file = d.file.clone().unwrap_or_default();
     Diag {
-        file: d.file.clone().unwrap_or_default(),
+        file: match &d.member {
+            Some(m) => format!("{file}!/{m}"),
+            None => file,
+        },
         line: d.pos.map(|p| p.line),
         column: d.pos.map(|p| p.column),
-        severity: d.severity.as_str().to_owned(),
+        severity: d.severity.to_string(),
         code: d.code.to_string(),
         path: d.path.clone(),
-        message: d.message.clone(),
+        message: match &d.hint {
+            Some(h) => format!("{} ({h})", d.message),
+            None => d.message.clone(),
+        },
     }
 }
 
@@ -742,6 +749,8 @@ pub fn inspect(
         EngineError::Invalid(vec![Diag::error(file, "NotAPackage", "", e.to_string())])
     };
     let info = pkg.image_info().clone();
+    // The true count: WCD's FILECOUNT is files + folders − 4 (ppkg::format::wim::FileCount).
+    let file_count = pkg.wim().entries().iter().filter(|e| !e.is_dir).count();
     let answer = pkg.answer_file().map_err(|e| invalid(&e))?;
     let (settings, profile) = match &answer {
         Some(a) => {
@@ -782,7 +791,7 @@ pub fn inspect(
             "package_id": info.package_id,
             "altitude": info.altitude,
             "notes": info.notes,
-            "files": info.file_count,
+            "files": file_count,
             "folders": info.dir_count,
             "total_bytes": info.total_bytes,
         },
