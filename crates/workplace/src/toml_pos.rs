@@ -233,7 +233,10 @@ fn locate_in_tree(root: &Node, path: &str) -> Option<usize> {
     };
     // `[wifi.eap]` and other sub-tables of an item: `…/eap/server_names`.
     let table = match names.get(depth..) {
-        Some([sub, _, ..]) => table.get(sub).and_then(Item::as_table).unwrap_or(table),
+        Some([sub, _, ..]) => table
+            .get(sub)
+            .filter(|n| matches!(n.kind, Kind::Map(_)))
+            .unwrap_or(table),
         _ => table,
     };
     if let Some(leaf) = leaf {
