@@ -1023,84 +1023,6 @@ fn package_and_json_diagnostics_are_placed_and_validate_checks_expiry() {
             "--now",
             "2200-01-01T00:00:00Z",
             "--json",
-
-#[test]
-fn bulk_columns_address_list_items_and_variables_name_outputs() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
-    let profile = profile.to_str().expect("utf-8");
-    std::fs::write(
-        d.join("devices.csv"),
-        "serial,Accounts/ComputerAccount/ComputerName,/Workplace/Enrollments/UPN[enroll@example.com]/Secret\n\
-         SN001,PC-{serial},Secret-001\n\
-         SN002,PC-{serial},Secret-002\n",
-    )
-    .expect("write");
-    // `serial` is not a setting: without --var it is refused at its header position.
-    let o = ppkg(
-        &["bulk", profile, "--devices", "devices.csv", "-o", "out"],
-        d,
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(
-        text(&o).contains("devices.csv:1:1") && text(&o).contains("--var serial"),
-        "{}",
-        text(&o)
-    );
-    assert!(!d.join("out").exists());
-    ok(
-        &[
-            "bulk",
-            profile,
-            "--devices",
-            "devices.csv",
-            "-o",
-            "out",
-            "--var",
-            "serial",
-            "--file-name",
-            "{serial}",
-            "--package-name",
-            "Enrollment {serial}",
-        ],
-        d,
-    );
-    let o = ok(
-        &["inspect", "out/SN002.ppkg", "--json", "--show-secrets"],
-        d,
-    );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["metadata"]["name"], "Enrollment SN002");
-    let all = v.to_string();
-    assert!(
-        all.contains("PC-SN002") && all.contains("Secret-002"),
-        "{all}"
-    );
-    // The UPN was overridden, not added a second time; inspect prints the same path syntax.
-    assert_eq!(
-        all.matches("UPN[enroll@example.com]/Secret").count(),
-        1,
-        "{all}"
-    );
-    // A bad row is reported with its line.
-    std::fs::write(
-        d.join("bad.csv"),
-        "serial,Workplace/Enrollments/UPN[enroll@example.com]/DiscoveryServiceFullUrl\nSN001,https://ok.example.com/EnrollmentServer/Discovery.svc\nSN002,http://plain.example.com/x\n",
-    )
-    .expect("write");
-    let o = ppkg(
-        &[
-            "bulk",
-            profile,
-            "--devices",
-            "bad.csv",
-            "-o",
-            "bad",
-            "--var",
-            "serial",
-            "--file-name",
-            "{serial}",
         ],
         d,
     );
@@ -1243,9 +1165,92 @@ fn utf16_answer_files_build_like_utf8() {
 
 fn text_of(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
 
+#[test]
+fn bulk_columns_address_list_items_and_variables_name_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    let profile = profile.to_str().expect("utf-8");
+    std::fs::write(
+        d.join("devices.csv"),
+        "serial,Accounts/ComputerAccount/ComputerName,/Workplace/Enrollments/UPN[enroll@example.com]/Secret\n\
+         SN001,PC-{serial},Secret-001\n\
+         SN002,PC-{serial},Secret-002\n",
+    )
+    .expect("write");
+    // `serial` is not a setting: without --var it is refused at its header position.
+    let o = ppkg(
+        &["bulk", profile, "--devices", "devices.csv", "-o", "out"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("devices.csv:1:1") && text(&o).contains("--var serial"),
+        "{}",
+        text(&o)
+    );
+    assert!(!d.join("out").exists());
+    ok(
+        &[
+            "bulk",
+            profile,
+            "--devices",
+            "devices.csv",
+            "-o",
+            "out",
+            "--var",
+            "serial",
+            "--file-name",
+            "{serial}",
+            "--package-name",
+            "Enrollment {serial}",
+        ],
+        d,
+    );
+    let o = ok(
+        &["inspect", "out/SN002.ppkg", "--json", "--show-secrets"],
+        d,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["metadata"]["name"], "Enrollment SN002");
+    let all = v.to_string();
+    assert!(
+        all.contains("PC-SN002") && all.contains("Secret-002"),
+        "{all}"
+    );
+    // The UPN was overridden, not added a second time; inspect prints the same path syntax.
+    assert_eq!(
+        all.matches("UPN[enroll@example.com]/Secret").count(),
+        1,
+        "{all}"
+    );
+    // A bad row is reported with its line.
+    std::fs::write(
+        d.join("bad.csv"),
+        "serial,Workplace/Enrollments/UPN[enroll@example.com]/DiscoveryServiceFullUrl\nSN001,https://ok.example.com/EnrollmentServer/Discovery.svc\nSN002,http://plain.example.com/x\n",
+    )
+    .expect("write");
+    let o = ppkg(
+        &[
+            "bulk",
+            profile,
+            "--devices",
+            "bad.csv",
+            "-o",
+            "bad",
+            "--var",
+            "serial",
+            "--file-name",
+            "{serial}",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("bad.csv:3"), "{}", text(&o));
     assert!(!d.join("bad").exists());
+}
 
 /// Issue #11, multivariant: `inspect` shows an answer file's targets, their conditions and the
 /// settings each variant changes; `build` refuses it (naming the element and line:col) and

@@ -620,10 +620,9 @@ fn signing_time(now: Option<SystemTime>) -> SystemTime {
 /// The diagnostic code of a fatal error turned into a diagnostic.
 fn error_code(e: &Error) -> Code {
     match e {
-        Error::Profile {
-            source: workplace::Error::Asset { .. },
-            ..
-        } => Code::InputUnreadable,
+        Error::Profile { source, .. } if matches!(**source, workplace::Error::Asset { .. }) => {
+            Code::InputUnreadable
+        }
         Error::Profile { .. } | Error::AnswerFile { .. } => Code::ParseError,
         Error::Io { .. } => Code::InputUnreadable,
         _ => Code::CompileFailed,
