@@ -561,3 +561,33 @@ fn profiles_load_from_toml() {
     .unwrap_err();
     assert!(e.to_string().contains("servers"), "{e}");
 }
+
+#[test]
+fn eap_diagnostics_point_at_their_toml_key() {
+    let text = r#"[package]
+name = "t"
+version = "1.0"
+
+[[wifi]]
+ssid = "Corp"
+security = "WPA2-Enterprise"
+[wifi.eap]
+method = "EAP-TLS"
+client_certificate = "Nope"
+trusted_root_thumbprints = ["81E2"]
+"#;
+    let p = Profile::from_toml(text).expect("parses");
+    let report = check(&p, now());
+    let line_of = |code: Code| {
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{code:?}: {report}"));
+        workplace::locate_in_toml(text, &d.path).map(|p| p.line)
+    };
+    assert_eq!(line_of(Code::EapClientCertificateMissing), Some(10));
+    assert_eq!(line_of(Code::TrustedRootThumbprintInvalid), Some(11));
+    // A key that is missing: the [wifi.eap] table itself.
+    assert_eq!(line_of(Code::EapServerNamesMissing), Some(8));
+}
