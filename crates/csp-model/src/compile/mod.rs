@@ -549,12 +549,29 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
 }
 
-/// The file-name part of a group: instance segments joined by `_`; a `/` or `\` inside a key
-/// (not seen in samples) is also written `_` so that the name stays one file.
+/// The group-path part of a `.provxml` file name: segments joined by `_`, as WCD names them
+/// (`Workplace_Enrollments_enroll@example.com`). List keys (a UPN, an SSID, a user name) can
+/// hold characters that no Windows file name carries (`/ \\ : < > " | ? *`, control
+/// characters): each becomes `_` (the name ends in `.provxml`, so a key's trailing dot or space
+/// is not at the end of the name), so the package builds whatever the key; RunTime.xml
+/// names the file, so the device finds it by that name [inferred: no WCD sample holds such a
+/// key; found by the `xml_chars` proptest with a UPN `<@contoso.com` and an SSID with a tab].
 fn file_part(instance: &[String]) -> String {
     instance
         .iter()
-        .map(|s| s.replace(['/', '\\'], "_"))
+        .map(|s| {
+            s.chars()
+                .map(|c| {
+                    if c.is_control()
+                        || matches!(c, '/' | '\\' | ':' | '<' | '>' | '"' | '|' | '?' | '*')
+                    {
+                        '_'
+                    } else {
+                        c
+                    }
+                })
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("_")
 }
@@ -947,5 +964,25 @@ impl<'a> Walker<'a> {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_part;
+
+    #[test]
+    fn group_file_names_carry_no_character_windows_refuses() {
+        let part =
+            |keys: &[&str]| file_part(&keys.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            part(&["Workplace", "Enrollments", "enroll@example.com"]),
+            "Workplace_Enrollments_enroll@example.com"
+        );
+        assert_eq!(part(&["W", "<@contoso.com"]), "W__@contoso.com");
+        assert_eq!(
+            part(&["WLAN", "off\tice", "a/b\\c:d*e?f\"g|h>"]),
+            "WLAN_off_ice_a_b_c_d_e_f_g_h_"
+        );
     }
 }
