@@ -9,6 +9,7 @@ mod cmd;
 mod input;
 mod io;
 mod report;
+mod secrets;
 
 use std::process::ExitCode;
 

@@ -239,7 +239,7 @@ fn build_is_reproducible_with_source_date_epoch() {
         let o = Command::new(env!("CARGO_BIN_EXE_ppkg"))
             .args(["build", "-o", out])
             .current_dir(d)
-            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("SOURCE_DATE_EPOCH", "1798761600")
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", text(&o));
@@ -1165,4 +1165,149 @@ fn utf16_answer_files_build_like_utf8() {
 
 fn text_of(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Issue #12 item 7: passwords from files, the environment or the command line (with a
+/// warning); marker secrets never reach any output of build, inspect, validate, extract or an
+/// error; masked values are `<hidden>` with `"masked": true` in JSON, and a masked WLAN key
+/// keeps its XML well-formed; signed builds are byte-identical under SOURCE_DATE_EPOCH.
+#[test]
+fn secrets_never_reach_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pfx = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/assets/example-test-signer.pfx"
+    );
+    let markers = [
+        "MarkerPwA1b2c3",
+        "MarkerEnvB4d5",
+        "MarkerFileC6e7",
+        "MarkerBadD8f9",
+        "MarkerSignE0g1",
+    ];
+    std::fs::write(d.join("pw.txt"), format!("{}\n", markers[2])).expect("write");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ppkg"));
+        c.args(args).current_dir(d).env_remove("SOURCE_DATE_EPOCH");
+        c.env_remove("PPKG_PASSWORD")
+            .env_remove("PPKG_SIGN_PASSWORD");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().expect("run ppkg");
+        check_diagnostics(args, &o);
+        let all = text(&o);
+        for m in markers
+            .iter()
+            .chain(["Example-Passw0rd", "example-wifi-key"].iter())
+        {
+            assert!(
+                !all.contains(m),
+                "ppkg {args:?} printed the secret {m}: {all}"
+            );
+        }
+        o
+    };
+    // On the command line: works, with a warning naming the option (not the value).
+    let o = run(&["build", "-o", "a.ppkg", "--password", markers[0]], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("warning: --password on the command line"),
+        "{}",
+        text(&o)
+    );
+    // From the environment and from a file: no warning.
+    let o = run(
+        &["build", "-o", "b.ppkg", "--encrypt"],
+        &[("PPKG_PASSWORD", markers[1])],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("warning"), "{}", text(&o));
+    let o = run(&["build", "-o", "c.ppkg", "--password-file", "pw.txt"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Reading them back, every way.
+    for args in [
+        &["inspect", "c.ppkg", "--password-file", "pw.txt"][..],
+        &["inspect", "c.ppkg", "--password-file", "pw.txt", "--json"],
+        &["validate", "c.ppkg", "--password-file", "pw.txt"],
+        &["extract", "c.ppkg", "-o", "x", "--password-file", "pw.txt"],
+    ] {
+        let o = run(args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+    }
+    let o = run(&["inspect", "b.ppkg"], &[("PPKG_PASSWORD", markers[1])]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Errors: a wrong password, a wrong PFX password.
+    let o = run(&["inspect", "a.ppkg"], &[("PPKG_PASSWORD", markers[3])]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(&["validate", "a.ppkg", "--password", markers[3]], &[]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(
+        &["build", "-o", "s.ppkg", "--sign", pfx],
+        &[("PPKG_SIGN_PASSWORD", markers[4])],
+    );
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!d.join("s.ppkg").exists());
+
+    // Masking: `<hidden>` without a length, marked in JSON; the embedded WLAN profile stays
+    // well-formed XML.
+    let o = run(
+        &["inspect", "c.ppkg", "--password-file", "pw.txt", "--json"],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let secret = v["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .find(|s| s["path"].as_str().is_some_and(|p| p.ends_with("/Secret")))
+        .expect("the example's enrollment secret");
+    assert_eq!(secret["value"], "<hidden>");
+    assert_eq!(secret["masked"], true);
+    let wlan = v["compiled"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["parms"].as_array().cloned().unwrap_or_default())
+        .find(|p| {
+            p["value"]
+                .as_str()
+                .is_some_and(|x| x.contains("<WLANProfile"))
+        })
+        .expect("an embedded WLAN profile");
+    assert_eq!(wlan["masked"], true);
+    let xml = wlan["value"].as_str().expect("text");
+    let doc = ppkg_format::xml::Document::parse(xml.as_bytes()).expect("still well-formed");
+    fn find<'a>(
+        e: &'a ppkg_format::xml::Element,
+        name: &str,
+    ) -> Option<&'a ppkg_format::xml::Element> {
+        if e.local_name() == name {
+            return Some(e);
+        }
+        e.elements().find_map(|c| find(c, name))
+    }
+    let key = find(&doc.root, "keyMaterial").expect("keyMaterial kept");
+    assert_eq!(key.text(), "<hidden>");
+
+    // Reproducible signed builds.
+    let sde = [
+        ("SOURCE_DATE_EPOCH", "1798761600"),
+        ("PPKG_SIGN_PASSWORD", "example-signer"),
+    ];
+    // (The catalog names the package file, so both builds write r.ppkg, in two folders.)
+    for out in ["r1", "r2"] {
+        std::fs::create_dir_all(d.join(out)).expect("mkdir");
+        let o = run(
+            &["build", "-o", &format!("{out}/r.ppkg"), "--sign", pfx],
+            &sde,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    for ext in ["ppkg", "cat"] {
+        let a = std::fs::read(d.join(format!("r1/r.{ext}"))).expect("read");
+        let b = std::fs::read(d.join(format!("r2/r.{ext}"))).expect("read");
+        assert!(a == b, "two signed builds differ in their .{ext}");
+    }
 }
