@@ -1311,3 +1311,80 @@ fn secrets_never_reach_output() {
         assert!(a == b, "two signed builds differ in their .{ext}");
     }
 }
+
+/// Issue #12 item 6: SIGINT and SIGTERM during a large build remove the temporary output; a
+/// temporary file left by SIGKILL is recognisable by name and removed by the next build of the
+/// same output.
+#[cfg(unix)]
+#[test]
+fn signals_leave_no_temporary_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // 48 MiB of pseudo-random bytes: compressing them takes seconds in a debug build.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let big: Vec<u8> = (0..48 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(d.join("big.bin"), &big).expect("write");
+    std::fs::write(
+        d.join("p.toml"),
+        "[package]\nname = \"big\"\nversion = \"1.0\"\n\n[[commands]]\nname = \"big\"\ncommand_line = \"cmd /c big.bin\"\nfile = \"big.bin\"\n",
+    )
+    .expect("write");
+    let leftovers = || -> Vec<String> {
+        std::fs::read_dir(d)
+            .expect("read dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".ppkg-tmp-"))
+            .collect()
+    };
+    for (sig, code) in [("INT", Some(130)), ("TERM", Some(143)), ("KILL", None)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ppkg"))
+            .args(["build", "p.toml", "-o", "out.ppkg"])
+            .current_dir(d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let start = std::time::Instant::now();
+        while leftovers().is_empty() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(120),
+                "no temporary file appeared"
+            );
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "the build ended too soon"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = Command::new("kill")
+            .args([&format!("-{sig}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = child.wait().expect("wait");
+        assert!(!d.join("out.ppkg").exists(), "SIG{sig}: no output");
+        match code {
+            Some(c) => {
+                assert_eq!(status.code(), Some(c), "SIG{sig}");
+                assert!(leftovers().is_empty(), "SIG{sig} left {:?}", leftovers());
+            }
+            None => {
+                let left = leftovers();
+                assert_eq!(left.len(), 1, "SIGKILL leaves its temporary file: {left:?}");
+                assert!(left[0].starts_with(".out.ppkg.ppkg-tmp-"), "{left:?}");
+                // The next build of the same output removes it.
+                ok(&["build", "p.toml", "-o", "out.ppkg", "--no-compress"], d);
+                assert!(leftovers().is_empty(), "{:?}", leftovers());
+                assert!(d.join("out.ppkg").is_file());
+            }
+        }
+    }
+}
