@@ -1388,3 +1388,39 @@ fn signals_leave_no_temporary_files() {
         }
     }
 }
+
+/// Issue #12 item 8: a reader that goes away (`ppkg … | head -c 0`) is not an error of ours,
+/// for every subcommand that writes to stdout.
+#[cfg(unix)]
+#[test]
+fn broken_pipe_is_silent_everywhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    let bin = env!("CARGO_BIN_EXE_ppkg");
+    for cmd in [
+        "inspect a.ppkg",
+        "inspect a.ppkg --json",
+        "validate a.ppkg",
+        "validate a.ppkg --json",
+        "diff a.ppkg a.ppkg",
+        "schedule",
+        "build -o b.ppkg --encrypt",
+        "--help",
+    ] {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{bin} {cmd} 2>err.txt | head -c 0; echo ${{PIPESTATUS:-x}}"
+            ))
+            .current_dir(d)
+            .output()
+            .expect("sh");
+        let err = std::fs::read_to_string(d.join("err.txt")).unwrap_or_default();
+        assert!(
+            !err.contains("Broken pipe") && !err.contains("panicked"),
+            "ppkg {cmd}: {err}"
+        );
+        let _ = o;
+    }
+}

@@ -72,7 +72,10 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     );
     if let Some(p) = &written.password {
         // Printed once, on stdout, so that it can be captured; never logged elsewhere.
-        println!("password: {}", p.expose());
+        std::io::Write::write_fmt(
+            &mut std::io::stdout().lock(),
+            format_args!("password: {}\n", p.expose()),
+        )?;
     }
     let cat = ppkg::sign::catalog_path(&a.output);
     if let Some(c) = &written.catalog_path {
