@@ -171,18 +171,6 @@ fn thousands(rate: f64) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rates_print_with_thousands_separators() {
-        assert_eq!(super::thousands(2731.428), "2,731");
-        assert_eq!(super::thousands(999.6), "1,000");
-        assert_eq!(super::thousands(12.0), "12");
-        assert_eq!(super::thousands(1_234_567.0), "1,234,567");
-        assert_eq!(super::thousands(f64::NAN), "0");
-    }
-}
-
 /// What a CSV column is.
 enum Column {
     /// The output name.
@@ -270,4 +258,16 @@ fn read_rows(path: &Path, bulk: &Bulk) -> Result<Vec<Device>> {
         devices.push(d);
     }
     Ok(devices)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_print_with_thousands_separators() {
+        assert_eq!(super::thousands(2731.428), "2,731");
+        assert_eq!(super::thousands(999.6), "1,000");
+        assert_eq!(super::thousands(12.0), "12");
+        assert_eq!(super::thousands(1_234_567.0), "1,234,567");
+        assert_eq!(super::thousands(f64::NAN), "0");
+    }
 }
