@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Compares `ppkg build` / `ppkg extract` with `wimlib-imagex capture --compress=XPRESS` /
-# `wimlib-imagex apply` on one generated 256 MiB payload (half compressible log-like text, half
-# random bytes, 16 files of 16 MiB) carried as provisioning-command files (Common/
-# ProvisioningCommands/PrimaryContext/Command/CommandConfig/CommandFile, as WCD writes them).
+# Compares ppkg with the independent tools on three generated corpora (issue 15):
+#   mixed  256 MiB in 16 files of 16 MiB, half log-like text, half random bytes;
+#   acer   141 MB in two files of 78.7 MB and 63.1 MB that compress about 120 times, shaped like
+#          the real Acer package (1.2 MB holding 141 MB of MSI payload; the MSIs are not public);
+#   small  2,000 files of 1 to 64 KiB (sizes spread evenly, a third random, the rest text).
+# Each corpus is carried as provisioning-command files (Common/ProvisioningCommands/
+# PrimaryContext/Command/CommandConfig/CommandFile, as WCD writes them).
 #
-# Runs alternate (ppkg, wimlib, ppkg, wimlib …) RUNS times each (default 3) and prints the
-# median wall time of each tool, the ratio ppkg/wimlib, the output sizes and the peak RSS
-# (`/usr/bin/time -v`, "Maximum resident set size"). Goals (issue 6): build ≤ 0.8× wimlib's
-# time at ≤ 1.03× its size; extract ≤ 0.8×; peak RSS ≤ 64 MiB.
+# Per corpus, RUNS alternating rounds (default 3) of:
+#   build:   `ppkg build` vs `wimlib-imagex capture --compress=XPRESS --chunk-size=32768`
+#   extract: `ppkg extract` vs `7zz x` vs `wimlib-imagex apply`, all three of ppkg's package
+# and prints median wall times, the ratios ppkg/other, sizes, and the peak RSS of each tool
+# (`/usr/bin/time -v`, "Maximum resident set size"). Goals (issue 15): extract <= 0.8x 7zz on
+# every corpus; build <= 0.6x wimlib on `mixed` at <= 1.01x its size; peak RSS <= 64 MiB.
+# The machine load (`uptime`) is printed before and after: medians on a loaded machine say less.
 #
 # Usage: benches/compare-wimlib.sh [RUNS]     (PPKG=/path/to/ppkg skips the release build;
-#        MIB=64 for a smaller payload; WORK=/dir for the scratch folder, default a temp dir)
-# Needs: wimlib-imagex, /usr/bin/time (Debian package `time`), a release build of ppkg-cli.
+#        CORPORA="mixed acer small" to choose; MIB=64 shrinks `mixed`; WORK=/dir keeps the
+#        scratch folder and the generated corpora between runs)
+# Needs: wimlib-imagex, 7zz, /usr/bin/time (Debian `time`), bc, a release build of ppkg-cli.
 set -euo pipefail
 runs="${1:-3}"
 mib="${MIB:-256}"
+corpora="${CORPORA:-mixed acer small}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-command -v wimlib-imagex >/dev/null || { echo "wimlib-imagex missing (apt-get install wimtools)"; exit 2; }
+for t in wimlib-imagex 7zz bc; do
+  command -v "$t" >/dev/null || { echo "$t missing (apt-get install wimtools 7zip bc)"; exit 2; }
+done
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time missing (apt-get install time)"; exit 2; }
 if [[ -z "${PPKG:-}" ]]; then
   (cd "$root" && cargo build -q --release -j2 -p ppkg-cli)
@@ -28,46 +38,67 @@ mkdir -p "$work"
 trap '[[ -z "${WORK:-}" ]] && rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 
-# --- payload: MIB MiB in 16 files, even-numbered text, odd-numbered random -----------------
-src="$work/src"
-files=16
-per=$(( mib * 1024 * 1024 / files ))
-if [[ ! -f "$src/.done-$mib" ]]; then
+# --- corpora ------------------------------------------------------------------------------------
+# text FILE BYTES SEED: log-like lines.
+text() {
+  set +o pipefail # `head` closes the pipe early on purpose
+  seq $(($3 * 10000000)) $(($3 * 10000000 + $2 / 20 + 10)) \
+    | sed 's/.*/2026-11-29T08:00:00Z INFO ppkg[&]: provisioning Workplace\/Enrollments\/UPN applied rc=0/' \
+    | head -c "$2" > "$1"
+  set -o pipefail
+}
+# sparse FILE BYTES: zeros with a 200-byte text record every 64 KiB (about 120x with XPRESS,
+# the ratio of the real Acer package).
+sparse() {
+  python3 - "$1" "$2" <<'EOF'
+import sys
+path, size = sys.argv[1], int(sys.argv[2])
+rec = (b"MSI stream %08d: ProductCode {6c3e0c1a-5b7d-4e3f-9a21-0b9c8d7e6f50} " * 3)[:200]
+with open(path, "wb") as f:
+    left, i = size, 0
+    while left > 0:
+        block = (rec.replace(b"%08d", b"%08d" % i) + bytes(65536 - len(rec)))[:left]
+        f.write(block)
+        left -= len(block); i += 1
+EOF
+}
+gen() {
+  local name="$1" src="$work/$1/src"
+  [[ -f "$src/.done" ]] && return
   rm -rf "$src"; mkdir -p "$src"
-  for i in $(seq 0 $((files - 1))); do
-    f="$src/payload$(printf %02d "$i").bin"
-    if (( i % 2 == 0 )); then
-      # `head` closes the pipe early on purpose: no pipefail here.
-      set +o pipefail
-      seq $((i * 10000000)) $((i * 10000000 + per / 20)) \
-        | sed 's/.*/2026-11-29T08:00:00Z INFO ppkg[&]: provisioning Workplace\/Enrollments\/UPN applied rc=0/' \
-        | head -c "$per" > "$f"
-      set -o pipefail
-    else
-      head -c "$per" /dev/urandom > "$f"
-    fi
-    [[ $(stat -c %s "$f") -eq $per ]] || { echo "payload $f: short"; exit 1; }
-  done
-  touch "$src/.done-$mib"
-fi
-
+  case "$name" in
+    mixed)
+      local per=$(( mib * 1024 * 1024 / 16 ))
+      for i in $(seq 0 15); do
+        local f="$src/payload$(printf %02d "$i").bin"
+        if (( i % 2 == 0 )); then text "$f" "$per" "$i"; else head -c "$per" /dev/urandom > "$f"; fi
+      done ;;
+    acer)
+      sparse "$src/payload00.bin" 78700000
+      sparse "$src/payload01.bin" 63100000 ;;
+    small)
+      for i in $(seq 0 1999); do
+        local f="$src/payload$(printf %04d "$i").bin" n=$(( 1024 + (i * 2654435761 % 64513) ))
+        if (( i % 3 == 0 )); then head -c "$n" /dev/urandom > "$f"; else text "$f" "$n" "$i"; fi
+      done ;;
+  esac
+  touch "$src/.done"
+}
 # customizations.xml naming every payload as a command file.
-xml="$src/customizations.xml"
-{
-  printf '<?xml version="1.0" encoding="utf-8"?>\r\n'
-  printf '<WindowsCustomizations>\r\n'
+answer() {
+  local src="$1"
+  printf '<?xml version="1.0" encoding="utf-8"?>\r\n<WindowsCustomizations>\r\n'
   printf '  <PackageConfig xmlns="urn:schemas-Microsoft-com:Windows-ICD-Package-Config.v1.0">\r\n'
-  printf '    <ID>{6c3e0c1a-5b7d-4e3f-9a21-0b9c8d7e6f50}</ID>\r\n    <Name>compare-wimlib</Name>\r\n'
+  printf '    <ID>{6c3e0c1a-5b7d-4e3f-9a21-0b9c8d7e6f50}</ID>\r\n    <Name>compare</Name>\r\n'
   printf '    <Version>1.0</Version>\r\n    <OwnerType>ITAdmin</OwnerType>\r\n    <Rank>0</Rank>\r\n'
-  printf '  </PackageConfig>\r\n'
-  printf '  <Settings xmlns="urn:schemas-microsoft-com:windows-provisioning">\r\n'
+  printf '  </PackageConfig>\r\n  <Settings xmlns="urn:schemas-microsoft-com:windows-provisioning">\r\n'
   printf '    <Customizations>\r\n      <Common>\r\n        <ProvisioningCommands>\r\n'
   printf '          <PrimaryContext>\r\n            <Command>\r\n'
   for f in "$src"/payload*.bin; do
-    n="$(basename "$f" .bin)"
-    printf '              <CommandConfig Name="%s">\r\n' "$n"
-    printf '                <CommandFile>%s</CommandFile>\r\n' "$(basename "$f")"
-    printf '                <CommandLine>cmd /c type %s</CommandLine>\r\n' "$(basename "$f")"
+    local b; b="$(basename "$f")"
+    printf '              <CommandConfig Name="%s">\r\n' "${b%.bin}"
+    printf '                <CommandFile>%s</CommandFile>\r\n' "$b"
+    printf '                <CommandLine>cmd /c type %s</CommandLine>\r\n' "$b"
     printf '                <ContinueInstall>True</ContinueInstall>\r\n'
     printf '                <RestartRequired>False</RestartRequired>\r\n'
     printf '                <ReturnCodeRestart>3010</ReturnCodeRestart>\r\n'
@@ -76,57 +107,74 @@ xml="$src/customizations.xml"
   done
   printf '            </Command>\r\n          </PrimaryContext>\r\n        </ProvisioningCommands>\r\n'
   printf '      </Common>\r\n    </Customizations>\r\n  </Settings>\r\n</WindowsCustomizations>\r\n'
-} > "$xml"
-# wimlib captures the same payload files (plus the answer file), without the answer file's
-# compiled documents: the data volume is the same to within a few KiB.
-cap="$work/cap"
-rm -rf "$cap"; mkdir -p "$cap"
-for f in "$src"/payload*.bin "$xml"; do ln -f "$f" "$cap/" 2>/dev/null || cp "$f" "$cap/"; done
+}
 
-# --- timing helpers -------------------------------------------------------------------------
-# run LABEL CMD...: appends "seconds rss_kib" to $work/LABEL.times
+# --- timing helpers -----------------------------------------------------------------------------
+# run LABEL CMD...: appends "seconds rss_kib" to $dir/LABEL.times
 run() {
   local label="$1"; shift
-  local t0 t1
+  local t0 t1 rss
   t0=$(date +%s.%N)
-  /usr/bin/time -v -o "$work/$label.timev" "$@" >"$work/$label.out" 2>&1 || {
-    echo "FAILED: $*"; cat "$work/$label.out"; exit 1; }
+  /usr/bin/time -v -o "$dir/$label.timev" "$@" >"$dir/$label.out" 2>&1 || {
+    echo "FAILED: $*"; cat "$dir/$label.out"; exit 1; }
   t1=$(date +%s.%N)
-  local rss
-  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/$label.timev")
-  echo "$(echo "$t1 - $t0" | bc -l) $rss" >> "$work/$label.times"
+  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$dir/$label.timev")
+  echo "$(echo "$t1 - $t0" | bc -l) $rss" >> "$dir/$label.times"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-maxrss() { awk '{print $2}' | sort -n | tail -n1; }
-
-rm -f "$work"/*.times
-for r in $(seq 1 "$runs"); do
-  rm -f "$work/ours.ppkg" "$work/wimlib.wim"
-  run ppkg_build "$PPKG" build "$xml" --asset-dir "$src" -o "$work/ours.ppkg"
-  run wimlib_capture wimlib-imagex capture "$cap" "$work/wimlib.wim" payload --compress=XPRESS \
-    --chunk-size=32768 --no-acls
-  rm -rf "$work/x-ours" "$work/x-wimlib"
-  run ppkg_extract "$PPKG" extract "$work/ours.ppkg" -o "$work/x-ours"
-  run wimlib_apply wimlib-imagex apply "$work/wimlib.wim" 1 "$work/x-wimlib" --no-acls
-done
-# Same payload on both sides.
-for f in "$src"/payload*.bin; do
-  found="$(find "$work/x-ours" -name "$(basename "$f")" | head -n1)"
-  cmp -s "$f" "$found" || { echo "ppkg extract: $(basename "$f") differs or is missing"; exit 1; }
-done
-
-report() {
-  local name="$1" ours="$2" theirs="$3"
-  local a b ra rb
-  a=$(median < "$work/$ours.times"); b=$(median < "$work/$theirs.times")
-  ra=$(maxrss < "$work/$ours.times"); rb=$(maxrss < "$work/$theirs.times")
-  printf '%-8s ppkg %7.2f s  wimlib %7.2f s  ratio %.2f   peak RSS ppkg %6d KiB  wimlib %6d KiB\n' \
-    "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$ra" "$rb"
-  printf '         all runs ppkg: %s | wimlib: %s\n' "$(awk '{printf "%.2f ", $1}' "$work/$ours.times")" \
-    "$(awk '{printf "%.2f ", $1}' "$work/$theirs.times")"
+median() { awk '{print $1}' "$1" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+maxrss() { awk '{print $2}' "$1" | sort -n | tail -n1; }
+line() { # line WHAT OURS THEIRS THEIR_NAME GOAL
+  local a b
+  a=$(median "$dir/$2.times"); b=$(median "$dir/$3.times")
+  printf '  %-8s ppkg %7.3f s  %-7s %7.3f s  ratio %.2f (goal %s)   RSS ppkg %6d KiB  %s %6d KiB\n' \
+    "$1" "$a" "$4" "$b" "$(echo "$a / $b" | bc -l)" "$5" "$(maxrss "$dir/$2.times")" "$4" \
+    "$(maxrss "$dir/$3.times")"
 }
-echo "payload: ${mib} MiB in $files files (half text, half random), $runs alternating runs each, $(nproc) cores"
-report build ppkg_build wimlib_capture
-report extract ppkg_extract wimlib_apply
-so=$(stat -c %s "$work/ours.ppkg"); sw=$(stat -c %s "$work/wimlib.wim")
-printf 'size     ppkg %d bytes  wimlib %d bytes  ratio %.4f\n' "$so" "$sw" "$(echo "$so / $sw" | bc -l)"
+
+echo "load before: $(uptime)"
+echo "$runs alternating runs per tool, $(nproc) cores, ppkg $PPKG"
+for name in $corpora; do
+  dir="$work/$name"
+  gen "$name"
+  src="$dir/src"
+  answer "$src" > "$dir/customizations.xml"
+  # wimlib captures the same payload files (plus the answer file) without ppkg's compiled
+  # documents: the data volume is the same to within a few KiB.
+  cap="$dir/cap"
+  rm -rf "$cap"; mkdir -p "$cap"
+  for f in "$src"/payload*.bin "$dir/customizations.xml"; do ln -f "$f" "$cap/" 2>/dev/null || cp "$f" "$cap/"; done
+  rm -f "$dir"/*.times
+  # Warm the page cache: every tool then reads from memory.
+  cat "$src"/payload*.bin > /dev/null
+  for r in $(seq 1 "$runs"); do
+    rm -f "$dir/ours.ppkg" "$dir/wimlib.wim"
+    run ppkg_build "$PPKG" build "$dir/customizations.xml" --asset-dir "$src" -o "$dir/ours.ppkg"
+    run wimlib_capture wimlib-imagex capture "$cap" "$dir/wimlib.wim" payload --compress=XPRESS \
+      --chunk-size=32768 --no-acls
+    rm -rf "$dir/x-ppkg" "$dir/x-7zz" "$dir/x-wimlib"
+    run ppkg_extract "$PPKG" extract "$dir/ours.ppkg" -o "$dir/x-ppkg"
+    run 7zz_x 7zz x -y -bd "$dir/ours.ppkg" "-o$dir/x-7zz"
+    run wimlib_apply wimlib-imagex apply "$dir/ours.ppkg" 1 "$dir/x-wimlib" --no-acls
+  done
+  # Same payload from every reader.
+  for f in "$src"/payload*.bin; do
+    b="$(basename "$f")"
+    for x in x-ppkg x-7zz x-wimlib; do
+      found="$(find "$dir/$x" -name "$b" | head -n1)"
+      cmp -s "$f" "$found" || { echo "$name: $x: $b differs or is missing"; exit 1; }
+    done
+  done
+  wimlib-imagex verify "$dir/ours.ppkg" >/dev/null || { echo "$name: wimlib-imagex verify failed"; exit 1; }
+  so=$(stat -c %s "$dir/ours.ppkg"); sw=$(stat -c %s "$dir/wimlib.wim")
+  files=$(ls "$src"/payload*.bin | wc -l); bytes=$(cat "$src"/payload*.bin | wc -c)
+  echo "$name: $files files, $bytes bytes"
+  line build ppkg_build wimlib_capture wimlib "<= 0.6 (mixed)"
+  printf '  %-8s ppkg %d bytes  wimlib %d bytes  ratio %.4f (goal <= 1.01)\n' size "$so" "$sw" \
+    "$(echo "$so / $sw" | bc -l)"
+  line extract ppkg_extract 7zz_x 7zz "<= 0.8"
+  line extract ppkg_extract wimlib_apply wimlib "-"
+  for l in ppkg_build wimlib_capture ppkg_extract 7zz_x wimlib_apply; do
+    printf '  runs %-15s %s\n' "$l" "$(awk '{printf "%.3f ", $1}' "$dir/$l.times")"
+  done
+done
+echo "load after: $(uptime)"

@@ -113,6 +113,14 @@ facility and code and reported as unknown (exit 0); text that is no HRESULT exit
 The DDF v2 files are not shipped with ppkg: point --ddf (or PPKG_DDF_DIR) at a folder of them.
 A URI no loaded file defines exits with 1.")]
     Csp(CspArgs),
+    /// Serve the HTTP API and web page that build, validate and inspect packages.
+    #[command(after_help = "Examples:
+  ppkg serve --config serve.toml
+
+serve.toml names the listen address, the templates folder (profiles and their assets), an
+optional bearer-token file, limits and TLS; see crates/ppkg-server/README.md. SIGTERM stops
+gracefully, SIGHUP reloads the templates.")]
+    Serve(crate::cmd::serve::ServeArgs),
 }
 
 /// `ppkg explain`.

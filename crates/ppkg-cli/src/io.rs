@@ -218,7 +218,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Reads every file of a WIM through its streaming reader, so that each blob's SHA-1 (and every
 /// XPRESS chunk) is checked; returns the number of files and bytes read.
-pub(crate) fn verify_all<R: Read + Seek>(wim: &mut WimReader<R>) -> Result<(u64, u64)> {
+pub(crate) fn verify_all<R: Read + Seek + Send>(wim: &mut WimReader<R>) -> Result<(u64, u64)> {
     // In the order the blobs are stored, decoded and hashed on every core (ppkg-format).
     wim.verify_all().context("a file of the package is damaged")
 }

@@ -239,7 +239,7 @@ fn build_is_reproducible_with_source_date_epoch() {
         let o = Command::new(env!("CARGO_BIN_EXE_ppkg"))
             .args(["build", "-o", out])
             .current_dir(d)
-            .env("SOURCE_DATE_EPOCH", "1798761600")
+            .env("SOURCE_DATE_EPOCH", "1700000000")
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", text(&o));
@@ -1165,6 +1165,199 @@ fn utf16_answer_files_build_like_utf8() {
 
 fn text_of(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn bulk_columns_address_list_items_and_variables_name_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    let profile = profile.to_str().expect("utf-8");
+    std::fs::write(
+        d.join("devices.csv"),
+        "serial,Accounts/ComputerAccount/ComputerName,/Workplace/Enrollments/UPN[enroll@example.com]/Secret\n\
+         SN001,PC-{serial},Secret-001\n\
+         SN002,PC-{serial},Secret-002\n",
+    )
+    .expect("write");
+    // `serial` is not a setting: without --var it is refused at its header position.
+    let o = ppkg(
+        &["bulk", profile, "--devices", "devices.csv", "-o", "out"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("devices.csv:1:1") && text(&o).contains("--var serial"),
+        "{}",
+        text(&o)
+    );
+    assert!(!d.join("out").exists());
+    ok(
+        &[
+            "bulk",
+            profile,
+            "--devices",
+            "devices.csv",
+            "-o",
+            "out",
+            "--var",
+            "serial",
+            "--file-name",
+            "{serial}",
+            "--package-name",
+            "Enrollment {serial}",
+        ],
+        d,
+    );
+    let o = ok(
+        &["inspect", "out/SN002.ppkg", "--json", "--show-secrets"],
+        d,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["metadata"]["name"], "Enrollment SN002");
+    let all = v.to_string();
+    assert!(
+        all.contains("PC-SN002") && all.contains("Secret-002"),
+        "{all}"
+    );
+    // The UPN was overridden, not added a second time; inspect prints the same path syntax.
+    assert_eq!(
+        all.matches("UPN[enroll@example.com]/Secret").count(),
+        1,
+        "{all}"
+    );
+    // A bad row is reported with its line.
+    std::fs::write(
+        d.join("bad.csv"),
+        "serial,Workplace/Enrollments/UPN[enroll@example.com]/DiscoveryServiceFullUrl\nSN001,https://ok.example.com/EnrollmentServer/Discovery.svc\nSN002,http://plain.example.com/x\n",
+    )
+    .expect("write");
+    let o = ppkg(
+        &[
+            "bulk",
+            profile,
+            "--devices",
+            "bad.csv",
+            "-o",
+            "bad",
+            "--var",
+            "serial",
+            "--file-name",
+            "{serial}",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("bad.csv:3"), "{}", text(&o));
+    assert!(!d.join("bad").exists());
+}
+
+/// Issue #11, multivariant: `inspect` shows an answer file's targets, their conditions and the
+/// settings each variant changes; `build` refuses it (naming the element and line:col) and
+/// writes nothing, and `validate` reports the same error.
+#[test]
+fn multivariant_answer_file_is_shown_by_inspect_and_refused_by_build() {
+    let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/windows-itpro-docs-provisioning-multivariant.example.xml",
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let xml = xml.to_str().expect("utf-8 path");
+    let shown = text(&ok(&["inspect", xml], tmp.path()));
+    assert!(shown.contains("Targets (2)"), "{shown}");
+    assert!(
+        shown.contains(
+            "when ProcessorName = Pattern:.*Celeron.* and ProcessorType = Pattern:.*(I|i)ntel.*"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("or   ProcessorName = Barton"), "{shown}");
+    assert!(
+        shown.contains("#1  for Unique target identifier for desktop, Mobile target"),
+        "{shown}"
+    );
+    assert!(shown.contains("    /HotSpot/Enabled = 1"), "{shown}");
+    let json = ok(&["inspect", "--json", xml], tmp.path()).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(v["targets"][1]["states"][0][0][0], "MCC");
+    assert_eq!(
+        v["variants"][0]["settings"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let out = tmp.path().join("mv.ppkg");
+    let o = ppkg(
+        &["build", xml, "-o", out.to_str().expect("path")],
+        tmp.path(),
+    );
+    assert!(!o.status.success());
+    let err = text(&o);
+    assert!(
+        err.contains(":32:7: error[MultivariantNotCompiled] Variant[1]"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a refused build wrote {}", out.display());
+    let o = ppkg(&["validate", xml], tmp.path());
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains(":32:7: error[MultivariantNotCompiled]"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Issue #11 regressions: `validate` and `build` agree. A setting the compiler has no handler
+/// for, and control characters in a profile (package name U+0001, password ending U+0001 U+0000,
+/// SSID with U+0007), are errors in both, and `build` writes nothing.
+#[test]
+fn validate_and_build_agree_on_what_cannot_be_built() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    if let Some(xml) = ppkg_testdata::reference_file(
+        "customizations/msiot-Appx.IoTOnboardingTask.customizations.xml",
+    ) {
+        let xml = xml.to_str().expect("utf-8 path");
+        for cmd in [
+            vec!["validate", xml, "--edition", "iotuap"],
+            vec!["build", xml, "--edition", "iotuap", "-o", "handler.ppkg"],
+        ] {
+            let o = ppkg(&cmd, d);
+            assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+            let all = text(&o);
+            assert!(all.contains(":41:15: error[NoCompilerHandler]"), "{all}");
+            assert!(all.contains("DeploymentOptions"), "{all}");
+        }
+        assert!(!d.join("handler.ppkg").exists());
+    }
+    std::fs::write(
+        d.join("chars.toml"),
+        r#"[package]
+name = "bad\u0001name"
+[[local_users]]
+name = "admin"
+password = "Sup3rSecret\u0001\u0000"
+group = "Administrators"
+[[wifi]]
+ssid = "off\u0007ice"
+security = "Open"
+"#,
+    )
+    .expect("write");
+    for cmd in [
+        vec!["validate", "chars.toml"],
+        vec!["build", "chars.toml", "-o", "chars.ppkg"],
+    ] {
+        let o = ppkg(&cmd, d);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let all = text(&o);
+        for field in ["PackageConfig/Name", "Password", "SSID"] {
+            assert!(all.contains(field), "{field} not reported: {all}");
+        }
+        assert!(all.contains("U+0001") && all.contains("U+0007"), "{all}");
+        assert!(!all.contains("Sup3rSecret"), "a secret was printed: {all}");
+    }
+    assert!(!d.join("chars.ppkg").exists());
 }
 
 /// Issue #12 item 7: passwords from files, the environment or the command line (with a

@@ -226,12 +226,23 @@ trusted_root_thumbprints = ["81E2"]
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    for code in [
-        "EapClientCertificateMissing",
-        "TrustedRootThumbprintInvalid",
-        "EapServerNamesMissing",
+    // Each with the line of its key in [wifi.eap] (the table's line when the key is missing).
+    for (pos, code, what) in [
+        (
+            "bad.toml:11:1:",
+            "EapClientCertificateMissing",
+            "client_certificate",
+        ),
+        ("bad.toml:12:1:", "TrustedRootThumbprintInvalid", "81E2"),
+        ("bad.toml:9:1:", "EapServerNamesMissing", "server_names"),
     ] {
-        assert!(err.contains(code), "{code}: {err}");
+        assert!(
+            err.lines().any(|l| l.starts_with(pos)
+                && l.contains("error")
+                && l.contains(code)
+                && l.contains(what)),
+            "{pos} {code}: {err}"
+        );
     }
     assert!(!d.join("bad.ppkg").exists());
 }

@@ -261,14 +261,24 @@ impl Bulk {
         derive_secrets(&mut p, &touched).map_err(|(path, m)| self.fail(device, &path, m))?;
         let name = self.output_name(device)?;
         let id = derive_id(&p, profile, &name);
-        let mut pkg = self.template.clone();
-        pkg.input = Input::Profile {
-            profile: Box::new(p),
-            toml: None,
-        };
-        pkg.display = device.origin.clone();
-        pkg.package_id = Some(id);
-        Ok(pkg)
+        let t = &self.template;
+        Ok(Package {
+            input: Input::Profile {
+                profile: Box::new(p),
+                toml: None,
+            },
+            display: device.origin.clone(),
+            base_dir: t.base_dir.clone(),
+            assets_folder: t.assets_folder.clone(),
+            edition: t.edition,
+            package_id: Some(id),
+            compression: t.compression,
+            write_options: t.write_options.clone(),
+            encryption: t.encryption.clone(),
+            signer: t.signer.clone(),
+            file_name: t.file_name.clone(),
+            now: t.now,
+        })
     }
 
     /// Builds one device's package in memory.

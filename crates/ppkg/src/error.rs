@@ -22,7 +22,7 @@ pub enum Error {
         file: String,
         /// What went wrong.
         #[source]
-        source: workplace::Error,
+        source: Box<workplace::Error>,
     },
     /// An answer file that does not parse (with line:column), or whose `PackageConfig` is
     /// invalid.
@@ -32,7 +32,7 @@ pub enum Error {
         file: String,
         /// What went wrong.
         #[source]
-        source: ppkg_format::Error,
+        source: Box<ppkg_format::Error>,
     },
     /// The compiler refused a setting or could not read an asset.
     #[error("{file}: {source}")]
@@ -41,14 +41,14 @@ pub enum Error {
         file: String,
         /// What went wrong.
         #[source]
-        source: csp_model::Error,
+        source: Box<csp_model::Error>,
     },
     /// Laying out, writing or encrypting the package failed.
     #[error("cannot write the package: {0}")]
-    Write(#[source] ppkg_format::Error),
+    Write(#[source] Box<ppkg_format::Error>),
     /// The signing certificate could not be opened or used.
     #[error("cannot sign the package: {0}")]
-    Sign(#[source] ppkg_sign::Error),
+    Sign(#[source] Box<ppkg_sign::Error>),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

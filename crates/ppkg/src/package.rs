@@ -137,7 +137,7 @@ impl Package {
     pub fn from_toml(text: &str) -> Result<Self> {
         let profile = Profile::from_toml(text).map_err(|source| Error::Profile {
             file: "profile".into(),
-            source,
+            source: Box::new(source),
         })?;
         let mut p = Package::from_profile(profile);
         p.input = match p.input {
@@ -159,7 +159,7 @@ impl Package {
     pub fn from_answer_file(xml: &[u8]) -> Result<Self> {
         let answer = AnswerFile::parse(xml).map_err(|source| Error::AnswerFile {
             file: "customizations.xml".into(),
-            source,
+            source: Box::new(source),
         })?;
         Ok(Package::from_parsed_answer_file(answer))
     }
@@ -198,7 +198,7 @@ impl Package {
             if is_json {
                 let profile = Profile::from_json(&text).map_err(|source| Error::Profile {
                     file: display.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
                 let mut p = Package::from_profile(profile);
                 // The JSON text places diagnostics as TOML does (`locate_in_toml` reads both).
@@ -307,7 +307,8 @@ impl Package {
     /// # Errors
     /// [`Error::Sign`] when the PFX cannot be opened with this password or holds no usable key.
     pub fn sign_with_pfx(self, pfx: &[u8], password: &str) -> Result<Self> {
-        let signer = ppkg_sign::Signer::from_pfx(pfx, password).map_err(Error::Sign)?;
+        let signer =
+            ppkg_sign::Signer::from_pfx(pfx, password).map_err(|e| Error::Sign(Box::new(e)))?;
         Ok(self.sign(signer))
     }
 
@@ -442,7 +443,9 @@ impl Package {
         } = compiled;
         let password = match &self.encryption {
             None => None,
-            Some(Encryption::Generate) => Some(Password::generate().map_err(Error::Write)?),
+            Some(Encryption::Generate) => {
+                Some(Password::generate().map_err(|e| Error::Write(Box::new(e)))?)
+            }
             Some(Encryption::Password(p)) => Some(p.clone()),
         };
         layout.encrypt_package = password.is_some();
@@ -456,7 +459,8 @@ impl Package {
         let (wim, bytes, catalog) = if !needs_copy {
             let start = out.stream_position().map_err(|e| Error::io(name, e))?;
             let mut w = std::io::BufWriter::new(&mut out);
-            let stats = write_package_with(&mut w, &parts, &opts, &layout).map_err(Error::Write)?;
+            let stats = write_package_with(&mut w, &parts, &opts, &layout)
+                .map_err(|e| Error::Write(Box::new(e)))?;
             w.flush().map_err(|e| Error::io(name, e))?;
             drop(w);
             let end = out.stream_position().map_err(|e| Error::io(name, e))?;
@@ -465,17 +469,18 @@ impl Package {
             let tmp_err = |e| Error::io("(temporary file)", e);
             let mut plain = tempfile::tempfile().map_err(tmp_err)?;
             let mut w = std::io::BufWriter::new(&mut plain);
-            let stats = write_package_with(&mut w, &parts, &opts, &layout).map_err(Error::Write)?;
+            let stats = write_package_with(&mut w, &parts, &opts, &layout)
+                .map_err(|e| Error::Write(Box::new(e)))?;
             w.flush().map_err(tmp_err)?;
             drop(w);
             plain.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
             let mut fin = match &password {
                 Some(pw) => {
                     let mut enc = tempfile::tempfile().map_err(tmp_err)?;
-                    let iv = crypt::random_iv().map_err(Error::Write)?;
+                    let iv = crypt::random_iv().map_err(|e| Error::Write(Box::new(e)))?;
                     let mut w = std::io::BufWriter::new(&mut enc);
                     crypt::encrypt(std::io::BufReader::new(plain), &mut w, pw, iv)
-                        .map_err(Error::Write)?;
+                        .map_err(|e| Error::Write(Box::new(e)))?;
                     w.flush().map_err(tmp_err)?;
                     drop(w);
                     enc
@@ -492,7 +497,7 @@ impl Package {
                             signer,
                             signing_time(self.now),
                         )
-                        .map_err(Error::Sign)?,
+                        .map_err(|e| Error::Sign(Box::new(e)))?,
                     )
                 }
                 None => None,
@@ -537,7 +542,7 @@ impl Package {
                 let diags = profile_checks(&profile, toml.as_deref(), &self.display, now);
                 let answer = profile.to_answer_file().map_err(|source| Error::Profile {
                     file: self.display.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
                 let resolver = Box::new(profile.asset_resolver());
                 (answer, resolver, diags, true, Some(profile))
@@ -595,7 +600,7 @@ impl Package {
         };
         r.map_err(|source| Error::Profile {
             file: self.display.clone(),
-            source,
+            source: Box::new(source),
         })
     }
 }
@@ -615,10 +620,9 @@ fn signing_time(now: Option<SystemTime>) -> SystemTime {
 /// The diagnostic code of a fatal error turned into a diagnostic.
 fn error_code(e: &Error) -> Code {
     match e {
-        Error::Profile {
-            source: workplace::Error::Asset { .. },
-            ..
-        } => Code::InputUnreadable,
+        Error::Profile { source, .. } if matches!(**source, workplace::Error::Asset { .. }) => {
+            Code::InputUnreadable
+        }
         Error::Profile { .. } | Error::AnswerFile { .. } => Code::ParseError,
         Error::Io { .. } => Code::InputUnreadable,
         _ => Code::CompileFailed,
@@ -657,7 +661,7 @@ pub(crate) fn compile_prepared(p: Prepared, edition: Edition, display: &str) -> 
         csp_model::compile(&p.answer, catalog, &opts, p.resolver.as_ref()).map_err(|source| {
             Error::Compile {
                 file: display.to_owned(),
-                source,
+                source: Box::new(source),
             }
         })?;
     let mut layout = LayoutOptions::default();

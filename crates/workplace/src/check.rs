@@ -792,12 +792,12 @@ fn check_eap(p: &Profile, w: &crate::profile::Wifi, base: &str, r: &mut Report) 
         .iter()
         .all(|c| c.certificate.data.is_some());
     for (i, t) in eap.trusted_root_thumbprints.iter().enumerate() {
-        let f = format!("{field}/trusted_root_thumbprints[{i}]");
+        let f = format!("{field}/trusted_root_thumbprints");
         match normalize_thumbprint(t) {
             None => r.push(Diagnostic::field(
                 Code::TrustedRootThumbprintInvalid,
                 f,
-                format!("{t:?} is not a SHA-1 thumbprint (40 hex digits)"),
+                format!("entry {} ({t:?}) is not a SHA-1 thumbprint (40 hex digits)", i + 1),
             )),
             Some(n) if roots_loaded && !roots.contains(&n) => r.push(
                 Diagnostic::field(

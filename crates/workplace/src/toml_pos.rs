@@ -231,6 +231,14 @@ fn locate_in_tree(root: &Node, path: &str) -> Option<usize> {
                 .is_some_and(|v| v.trim() == wanted.trim())
         })?
     };
+    // `[wifi.eap]` and other sub-tables of an item: `…/eap/server_names`.
+    let table = match names.get(depth..) {
+        Some([sub, _, ..]) => table
+            .get(sub)
+            .filter(|n| matches!(n.kind, Kind::Map(_)))
+            .unwrap_or(table),
+        _ => table,
+    };
     if let Some(leaf) = leaf {
         let snake = snake_case(leaf);
         let aliases = LEAF_ALIASES

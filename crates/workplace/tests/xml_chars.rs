@@ -1,6 +1,6 @@
 //! Issue #11, "never a broken package": arbitrary Unicode (control characters, NUL, U+FFFE,
 //! U+FFFF, astral characters …) in the string fields of a profile gives either a diagnostic
-//! (a profile check, or a `csp_model` validation error such as PPKG-V027) or a package that
+//! (a profile check, or a `csp_model` validation error such as InvalidXmlChar) or a package that
 //! `wimlib-imagex verify` accepts (when installed) and that reads back with the same values.
 
 use std::time::SystemTime;

@@ -124,11 +124,31 @@ fn diff(a: &Report, b: &Report) -> Diff {
         map.insert("encrypted".into(), r.encrypted.to_string());
         map
     };
+    // Variant settings are in `settings` with a `[variant NAME]` prefix; target conditions and
+    // variant targets are compared as `[target ID]/state[N]/NAME` and `[variant NAME]/targets`.
     let settings = |r: &Report| -> BTreeMap<String, String> {
-        r.settings
+        let mut map: BTreeMap<String, String> = r
+            .settings
             .iter()
             .map(|s| (s.path.clone(), s.value.clone()))
-            .collect()
+            .collect();
+        for t in &r.targets {
+            for (i, state) in t.states.iter().enumerate() {
+                for (name, value) in state {
+                    map.insert(
+                        format!("[target {}]/state[{}]/{name}", t.id, i + 1),
+                        value.clone(),
+                    );
+                }
+            }
+        }
+        for v in &r.variants {
+            map.insert(
+                format!("[variant {}]/targets", v.name),
+                v.targets.join(", "),
+            );
+        }
+        map
     };
     let (winner, reason) = winner(a, b);
     Diff {

@@ -1,4 +1,6 @@
-//! `ppkg inspect`: metadata, settings (answer file and compiled CSP paths), payloads, warnings.
+//! `ppkg inspect`: metadata, settings (answer file and compiled CSP paths), payloads, warnings,
+//! and for a multivariant answer file its targets (conditions) and variants (which settings each
+//! changes). The input is a package, or a `customizations.xml` answer file (no compiled part).
 
 use std::io::Write;
 use std::path::Path;
@@ -32,6 +34,152 @@ pub(crate) struct Report {
     /// Typed Wi-Fi networks (WCD's and generated WLAN profiles read back).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) wifi: Vec<crate::cmd::wifi_view::WifiView>,
+    /// Multivariant targets (`Settings/Customizations/Targets`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) targets: Vec<TargetView>,
+    /// Multivariant variants (`Variant` / `Profile`) and the settings each changes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) variants: Vec<VariantView>,
+}
+
+/// A multivariant `<Target>`: it matches when all conditions of one of its states hold.
+#[derive(Debug, Serialize)]
+pub(crate) struct TargetView {
+    pub(crate) id: String,
+    /// Each `<TargetState>`'s conditions (`Name`, `Value` as written: `Pattern:…`, `Range:…`).
+    pub(crate) states: Vec<Vec<(String, String)>>,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+/// A multivariant `<Variant>` or `<Profile>`: the targets it applies to and its settings.
+#[derive(Debug, Serialize)]
+pub(crate) struct VariantView {
+    /// `Name` (the `Profile` form) or `#<n>` in document order.
+    pub(crate) name: String,
+    pub(crate) targets: Vec<String>,
+    /// Setting paths (with map keys) and values, as in [`Report::settings`].
+    pub(crate) settings: Vec<Setting>,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+/// The targets and variants of an answer file.
+fn multivariant(
+    a: &ppkg_format::answer::AnswerFile,
+    show: bool,
+) -> (Vec<TargetView>, Vec<VariantView>) {
+    let targets = a
+        .targets()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TargetView {
+            id: t.id,
+            states: t
+                .states
+                .into_iter()
+                .map(|s| s.into_iter().map(|c| (c.name, c.value)).collect())
+                .collect(),
+            line: t.pos.line,
+            column: t.pos.column,
+        })
+        .collect();
+    let variants = a
+        .variants()
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut settings = Vec::new();
+            if let Some(s) = v.settings {
+                for c in s.elements() {
+                    collect_settings(c, "", &mut settings, show);
+                }
+            }
+            VariantView {
+                name: v.name.clone().unwrap_or_else(|| format!("#{}", i + 1)),
+                targets: v.target_refs.clone(),
+                settings,
+                line: v.element.pos.line,
+                column: v.element.pos.column,
+            }
+        })
+        .collect();
+    (targets, variants)
+}
+
+/// Whether `path` holds a package (WIM magic, or an encrypted package) rather than an answer
+/// file.
+fn is_package(path: &Path) -> Result<bool> {
+    if is_encrypted(path)? {
+        return Ok(true);
+    }
+    let mut head = [0u8; 8];
+    let n = {
+        use std::io::Read as _;
+        let mut f = crate::io::open_file(path)?;
+        f.read(&mut head)?
+    };
+    Ok(n < 8 || head.starts_with(b"MSWIM\0\0\0"))
+}
+
+/// The report of an answer file: its PackageConfig, settings, targets and variants (nothing is
+/// compiled).
+fn answer_report(path: &Path, show: bool) -> Result<Report> {
+    let bytes = crate::io::read_input(path)?;
+    let a = ppkg_format::answer::AnswerFile::parse(&bytes)
+        .with_context(|| format!("{}: neither a package nor an answer file", path.display()))?;
+    let config = a.package_config().ok();
+    let mut settings = Vec::new();
+    if let Some(common) = a.common().filter(|c| c.has_elements()) {
+        collect_settings(common, "", &mut settings, show);
+    }
+    let (targets, variants) = multivariant(&a, show);
+    for v in &variants {
+        for s in &v.settings {
+            settings.push(Setting {
+                path: format!("[variant {}]{}", v.name, s.path),
+                value: s.value.clone(),
+                masked: s.masked,
+                line: s.line,
+                column: s.column,
+            });
+        }
+    }
+    Ok(Report {
+        file: path.display().to_string(),
+        encrypted: false,
+        catalog: None,
+        metadata: Metadata {
+            name: config.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            version: config
+                .as_ref()
+                .map(|c| c.version.clone())
+                .unwrap_or_default(),
+            package_id: config.as_ref().and_then(|c| c.id_braced()),
+            owner_type: config.as_ref().map(|c| c.owner_type.to_string()),
+            altitude: config.as_ref().map(|c| c.owner_type.altitude()),
+            rank: config.as_ref().map(|c| c.rank),
+            notes: String::new(),
+            files: 0,
+            folders: 0,
+            total_bytes: 0,
+        },
+        settings,
+        compiled: Vec::new(),
+        payloads: Vec::new(),
+        diagnostics: csp_model::validate::validate(
+            &a,
+            csp_model::Catalog::builtin(),
+            csp_model::Edition::Desktop,
+        )
+        .into_diagnostics()
+        .into_iter()
+        .map(|d| d.in_file(path.display().to_string()))
+        .collect(),
+        wifi: Vec::new(),
+        targets,
+        variants,
+    })
 }
 
 /// Whether `NAME.cat` beside the package signs it.
@@ -174,6 +322,9 @@ pub(crate) fn mask_embedded(value: &str, show: bool) -> String {
 pub(crate) use ppkg_format::provxml::is_secret_name;
 
 pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> Result<Report> {
+    if !is_package(path)? {
+        return answer_report(path, show);
+    }
     let encrypted = is_encrypted(path)?;
     let mut pkg = open_package(path, password)?;
     // Every file's SHA-1 and XPRESS data are checked first: a damaged package is an error, not
@@ -199,6 +350,10 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         total_bytes: info.total_bytes,
     };
     let mut settings = Vec::new();
+    let (targets, variants) = answer
+        .as_ref()
+        .map(|a| multivariant(a, show))
+        .unwrap_or_default();
     if let Some(a) = &answer {
         if let Some(common) = a.common() {
             collect_settings(common, "", &mut settings, show);
@@ -282,6 +437,8 @@ pub(crate) fn build_report(path: &Path, password: Option<&str>, show: bool) -> R
         payloads,
         diagnostics,
         wifi,
+        targets,
+        variants,
     })
 }
 
@@ -415,6 +572,35 @@ fn print_text(out: &mut impl Write, r: &Report) -> Result<()> {
     writeln!(out, "\nSettings ({})", r.settings.len())?;
     for s in &r.settings {
         writeln!(out, "  {} = {}", s.path, s.value)?;
+    }
+    if !r.targets.is_empty() || !r.variants.is_empty() {
+        writeln!(out, "\nTargets ({})", r.targets.len())?;
+        for t in &r.targets {
+            writeln!(out, "  {}  (line {})", t.id, t.line)?;
+            for (i, state) in t.states.iter().enumerate() {
+                let conds: Vec<String> = state.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+                writeln!(
+                    out,
+                    "    {} {}",
+                    if i == 0 { "when" } else { "or  " },
+                    conds.join(" and ")
+                )?;
+            }
+        }
+        writeln!(out, "\nVariants ({})", r.variants.len())?;
+        for v in &r.variants {
+            writeln!(
+                out,
+                "  {}  for {}  (line {}; {} setting(s), not compiled by ppkg)",
+                v.name,
+                v.targets.join(", "),
+                v.line,
+                v.settings.len()
+            )?;
+            for s in &v.settings {
+                writeln!(out, "    {} = {}", s.path, s.value)?;
+            }
+        }
     }
     writeln!(out, "\nCompiled ({} groups)", r.compiled.len())?;
     for g in &r.compiled {

@@ -9,6 +9,7 @@ mod explain;
 mod extract;
 mod inspect;
 mod schedule;
+pub(crate) mod serve;
 mod settings;
 mod validate;
 mod wifi_view;
@@ -43,6 +44,7 @@ pub(crate) fn run(command: Command) -> Result<u8> {
         Command::Bulk(a) => bulk::run(&a),
         Command::Schedule(a) => schedule::run(&a),
         Command::Diff(a) => diff::run(&a),
+        Command::Serve(a) => serve::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Settings(a) => settings::run(&a),
         Command::Csp(a) => csp::run(&a),

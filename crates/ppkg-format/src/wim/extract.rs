@@ -126,7 +126,10 @@ fn finish_file(f: OutFile, entries: &[Entry]) -> Result<()> {
     })
 }
 
-pub(crate) fn extract<R: Read + Seek>(wim: &mut WimReader<R>, dir: &Path) -> Result<ExtractStats> {
+pub(crate) fn extract<R: Read + Seek + Send>(
+    wim: &mut WimReader<R>,
+    dir: &Path,
+) -> Result<ExtractStats> {
     fs::create_dir_all(dir).map_err(|e| Error::from(e).in_part(dir.display().to_string()))?;
     let mut stats = ExtractStats::default();
     // Folders first (parents before children, as the entries are listed), then empty files,

@@ -485,7 +485,10 @@ impl<R: Read + Seek> WimReader<R> {
     /// # Errors
     /// [`ErrorKind::HashMismatch`], [`ErrorKind::Xpress`], [`ErrorKind::Malformed`] (chunk
     /// table) and I/O errors, with the path of a file holding the blob and the byte offset.
-    pub fn verify_all(&mut self) -> Result<(u64, u64)> {
+    pub fn verify_all(&mut self) -> Result<(u64, u64)>
+    where
+        R: Send,
+    {
         struct Nothing;
         impl super::stream::Sinks for Nothing {
             type S = ();
@@ -549,7 +552,10 @@ impl<R: Read + Seek> WimReader<R> {
     /// [`ErrorKind::UnsafePath`] for a name that must not be written (reserved device names,
     /// reparse points, an existing symlink on the way …), [`ErrorKind::InvalidInput`] when a
     /// target file exists already, and read errors as [`WimReader::open`].
-    pub fn extract_to(&mut self, dir: &Path) -> Result<ExtractStats> {
+    pub fn extract_to(&mut self, dir: &Path) -> Result<ExtractStats>
+    where
+        R: Send,
+    {
         super::extract::extract(self, dir)
     }
 }
