@@ -236,12 +236,25 @@ pub(crate) struct BuildArgs {
     /// Encryption password (8–16 ASCII letters and digits); implies --encrypt.
     #[arg(long, value_name = "P")]
     pub(crate) password: Option<String>,
+    /// Read the password from the first line of this file (also: $PPKG_PASSWORD, or a prompt
+    /// on a terminal).
+    #[arg(long, value_name = "PATH", conflicts_with = "password")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Sign: write OUT.cat beside the package, signed with this PFX's certificate and key.
     #[arg(long, value_name = "CERT.pfx")]
     pub(crate) sign: Option<PathBuf>,
     /// Password of the signing PFX.
     #[arg(long, value_name = "P", requires = "sign")]
     pub(crate) sign_password: Option<String>,
+    /// Read the signing PFX's password from the first line of this file (also:
+    /// $PPKG_SIGN_PASSWORD, or a prompt on a terminal).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "sign",
+        conflicts_with = "sign_password"
+    )]
+    pub(crate) sign_password_file: Option<PathBuf>,
     /// Check expiry dates (certificates, bulk token) against this date instead of today.
     /// RFC 3339 or YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
@@ -262,6 +275,10 @@ pub(crate) struct InspectArgs {
     /// Password of an encrypted package.
     #[arg(long, value_name = "P")]
     pub(crate) password: Option<String>,
+    /// Read the password from the first line of this file (also: $PPKG_PASSWORD, or a prompt
+    /// on a terminal).
+    #[arg(long, value_name = "PATH", conflicts_with = "password")]
+    pub(crate) password_file: Option<PathBuf>,
 }
 
 /// `ppkg extract`.
@@ -278,6 +295,10 @@ pub(crate) struct ExtractArgs {
     /// Password of an encrypted package.
     #[arg(long, value_name = "P")]
     pub(crate) password: Option<String>,
+    /// Read the password from the first line of this file (also: $PPKG_PASSWORD, or a prompt
+    /// on a terminal).
+    #[arg(long, value_name = "PATH", conflicts_with = "password")]
+    pub(crate) password_file: Option<PathBuf>,
 }
 
 /// `ppkg validate`.
@@ -294,6 +315,10 @@ pub(crate) struct ValidateArgs {
     /// Password of an encrypted package.
     #[arg(long, value_name = "P")]
     pub(crate) password: Option<String>,
+    /// Read the password from the first line of this file (also: $PPKG_PASSWORD, or a prompt
+    /// on a terminal).
+    #[arg(long, value_name = "PATH", conflicts_with = "password")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Check expiry dates (certificates, bulk token) against this date instead of today: the
     /// day the package will be applied. RFC 3339 or YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
@@ -391,4 +416,8 @@ pub(crate) struct DiffArgs {
     /// Password of encrypted packages (the same for both).
     #[arg(long, value_name = "P")]
     pub(crate) password: Option<String>,
+    /// Read the password from the first line of this file (also: $PPKG_PASSWORD, or a prompt
+    /// on a terminal).
+    #[arg(long, value_name = "PATH", conflicts_with = "password")]
+    pub(crate) password_file: Option<PathBuf>,
 }

@@ -121,11 +121,20 @@ fn open_maybe_decrypted(path: &Path, password: Option<&str>) -> Result<(PackageF
     if !looks_encrypted(path, &mut f)? {
         return Ok((BufReader::new(f), false));
     }
-    let Some(password) = password else {
-        bail!(
-            "{}: the package is encrypted (it does not start with MSWIM); give --password",
-            path.display()
-        );
+    let prompted;
+    let password = match password {
+        Some(p) => p,
+        None => match crate::secrets::prompt(&format!("password of {}", path.display()))? {
+            Some(p) => {
+                prompted = p;
+                prompted.as_str()
+            }
+            None => bail!(
+                "{}: the package is encrypted (it does not start with MSWIM); give --password-file PATH, ${} or --password",
+                path.display(),
+                crate::secrets::PASSWORD_ENV
+            ),
+        },
     };
     let password = Password::new(password).context("--password")?;
     let mut plain = tempfile::tempfile().context("cannot create a temporary file")?;

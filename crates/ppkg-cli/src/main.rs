@@ -9,6 +9,7 @@ mod cmd;
 mod input;
 mod io;
 mod report;
+mod secrets;
 
 use std::process::ExitCode;
 
@@ -32,9 +33,13 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             // `ppkg inspect … | head`: the reader went away; not an error of ours.
+            // (`--json` output fails inside serde_json, which wraps the I/O error.)
             let broken_pipe = e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    || c.downcast_ref::<serde_json::Error>()
+                        .and_then(serde_json::Error::io_error_kind)
+                        == Some(std::io::ErrorKind::BrokenPipe)
             });
             if broken_pipe {
                 return ExitCode::SUCCESS;

@@ -1359,3 +1359,261 @@ security = "Open"
     }
     assert!(!d.join("chars.ppkg").exists());
 }
+
+/// Issue #12 item 7: passwords from files, the environment or the command line (with a
+/// warning); marker secrets never reach any output of build, inspect, validate, extract or an
+/// error; masked values are `<hidden>` with `"masked": true` in JSON, and a masked WLAN key
+/// keeps its XML well-formed; signed builds are byte-identical under SOURCE_DATE_EPOCH.
+#[test]
+fn secrets_never_reach_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pfx = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/assets/example-test-signer.pfx"
+    );
+    let markers = [
+        "MarkerPwA1b2c3",
+        "MarkerEnvB4d5",
+        "MarkerFileC6e7",
+        "MarkerBadD8f9",
+        "MarkerSignE0g1",
+    ];
+    std::fs::write(d.join("pw.txt"), format!("{}\n", markers[2])).expect("write");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ppkg"));
+        c.args(args).current_dir(d).env_remove("SOURCE_DATE_EPOCH");
+        c.env_remove("PPKG_PASSWORD")
+            .env_remove("PPKG_SIGN_PASSWORD");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().expect("run ppkg");
+        check_diagnostics(args, &o);
+        let all = text(&o);
+        for m in markers
+            .iter()
+            .chain(["Example-Passw0rd", "example-wifi-key"].iter())
+        {
+            assert!(
+                !all.contains(m),
+                "ppkg {args:?} printed the secret {m}: {all}"
+            );
+        }
+        o
+    };
+    // On the command line: works, with a warning naming the option (not the value).
+    let o = run(&["build", "-o", "a.ppkg", "--password", markers[0]], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("warning: --password on the command line"),
+        "{}",
+        text(&o)
+    );
+    // From the environment and from a file: no warning.
+    let o = run(
+        &["build", "-o", "b.ppkg", "--encrypt"],
+        &[("PPKG_PASSWORD", markers[1])],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("warning"), "{}", text(&o));
+    let o = run(&["build", "-o", "c.ppkg", "--password-file", "pw.txt"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Reading them back, every way.
+    for args in [
+        &["inspect", "c.ppkg", "--password-file", "pw.txt"][..],
+        &["inspect", "c.ppkg", "--password-file", "pw.txt", "--json"],
+        &["validate", "c.ppkg", "--password-file", "pw.txt"],
+        &["extract", "c.ppkg", "-o", "x", "--password-file", "pw.txt"],
+    ] {
+        let o = run(args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+    }
+    let o = run(&["inspect", "b.ppkg"], &[("PPKG_PASSWORD", markers[1])]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Errors: a wrong password, a wrong PFX password.
+    let o = run(&["inspect", "a.ppkg"], &[("PPKG_PASSWORD", markers[3])]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(&["validate", "a.ppkg", "--password", markers[3]], &[]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(
+        &["build", "-o", "s.ppkg", "--sign", pfx],
+        &[("PPKG_SIGN_PASSWORD", markers[4])],
+    );
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!d.join("s.ppkg").exists());
+
+    // Masking: `<hidden>` without a length, marked in JSON; the embedded WLAN profile stays
+    // well-formed XML.
+    let o = run(
+        &["inspect", "c.ppkg", "--password-file", "pw.txt", "--json"],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let secret = v["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .find(|s| s["path"].as_str().is_some_and(|p| p.ends_with("/Secret")))
+        .expect("the example's enrollment secret");
+    assert_eq!(secret["value"], "<hidden>");
+    assert_eq!(secret["masked"], true);
+    let wlan = v["compiled"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["parms"].as_array().cloned().unwrap_or_default())
+        .find(|p| {
+            p["value"]
+                .as_str()
+                .is_some_and(|x| x.contains("<WLANProfile"))
+        })
+        .expect("an embedded WLAN profile");
+    assert_eq!(wlan["masked"], true);
+    let xml = wlan["value"].as_str().expect("text");
+    let doc = ppkg_format::xml::Document::parse(xml.as_bytes()).expect("still well-formed");
+    fn find<'a>(
+        e: &'a ppkg_format::xml::Element,
+        name: &str,
+    ) -> Option<&'a ppkg_format::xml::Element> {
+        if e.local_name() == name {
+            return Some(e);
+        }
+        e.elements().find_map(|c| find(c, name))
+    }
+    let key = find(&doc.root, "keyMaterial").expect("keyMaterial kept");
+    assert_eq!(key.text(), "<hidden>");
+
+    // Reproducible signed builds.
+    let sde = [
+        ("SOURCE_DATE_EPOCH", "1798761600"),
+        ("PPKG_SIGN_PASSWORD", "example-signer"),
+    ];
+    // (The catalog names the package file, so both builds write r.ppkg, in two folders.)
+    for out in ["r1", "r2"] {
+        std::fs::create_dir_all(d.join(out)).expect("mkdir");
+        let o = run(
+            &["build", "-o", &format!("{out}/r.ppkg"), "--sign", pfx],
+            &sde,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    for ext in ["ppkg", "cat"] {
+        let a = std::fs::read(d.join(format!("r1/r.{ext}"))).expect("read");
+        let b = std::fs::read(d.join(format!("r2/r.{ext}"))).expect("read");
+        assert!(a == b, "two signed builds differ in their .{ext}");
+    }
+}
+
+/// Issue #12 item 6: SIGINT and SIGTERM during a large build remove the temporary output; a
+/// temporary file left by SIGKILL is recognisable by name and removed by the next build of the
+/// same output.
+#[cfg(unix)]
+#[test]
+fn signals_leave_no_temporary_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // 48 MiB of pseudo-random bytes: compressing them takes seconds in a debug build.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let big: Vec<u8> = (0..48 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(d.join("big.bin"), &big).expect("write");
+    std::fs::write(
+        d.join("p.toml"),
+        "[package]\nname = \"big\"\nversion = \"1.0\"\n\n[[commands]]\nname = \"big\"\ncommand_line = \"cmd /c big.bin\"\nfile = \"big.bin\"\n",
+    )
+    .expect("write");
+    let leftovers = || -> Vec<String> {
+        std::fs::read_dir(d)
+            .expect("read dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".ppkg-tmp-"))
+            .collect()
+    };
+    for (sig, code) in [("INT", Some(130)), ("TERM", Some(143)), ("KILL", None)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ppkg"))
+            .args(["build", "p.toml", "-o", "out.ppkg"])
+            .current_dir(d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let start = std::time::Instant::now();
+        while leftovers().is_empty() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(120),
+                "no temporary file appeared"
+            );
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "the build ended too soon"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = Command::new("kill")
+            .args([&format!("-{sig}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = child.wait().expect("wait");
+        assert!(!d.join("out.ppkg").exists(), "SIG{sig}: no output");
+        match code {
+            Some(c) => {
+                assert_eq!(status.code(), Some(c), "SIG{sig}");
+                assert!(leftovers().is_empty(), "SIG{sig} left {:?}", leftovers());
+            }
+            None => {
+                let left = leftovers();
+                assert_eq!(left.len(), 1, "SIGKILL leaves its temporary file: {left:?}");
+                assert!(left[0].starts_with(".out.ppkg.ppkg-tmp-"), "{left:?}");
+                // The next build of the same output removes it.
+                ok(&["build", "p.toml", "-o", "out.ppkg", "--no-compress"], d);
+                assert!(leftovers().is_empty(), "{:?}", leftovers());
+                assert!(d.join("out.ppkg").is_file());
+            }
+        }
+    }
+}
+
+/// Issue #12 item 8: a reader that goes away (`ppkg … | head -c 0`) is not an error of ours,
+/// for every subcommand that writes to stdout.
+#[cfg(unix)]
+#[test]
+fn broken_pipe_is_silent_everywhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&["build", "-o", "a.ppkg"], d);
+    let bin = env!("CARGO_BIN_EXE_ppkg");
+    for cmd in [
+        "inspect a.ppkg",
+        "inspect a.ppkg --json",
+        "validate a.ppkg",
+        "validate a.ppkg --json",
+        "diff a.ppkg a.ppkg",
+        "schedule",
+        "build -o b.ppkg --encrypt",
+        "--help",
+    ] {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{bin} {cmd} 2>err.txt | head -c 0; echo ${{PIPESTATUS:-x}}"
+            ))
+            .current_dir(d)
+            .output()
+            .expect("sh");
+        let err = std::fs::read_to_string(d.join("err.txt")).unwrap_or_default();
+        assert!(
+            !err.contains("Broken pipe") && !err.contains("panicked"),
+            "ppkg {cmd}: {err}"
+        );
+        let _ = o;
+    }
+}

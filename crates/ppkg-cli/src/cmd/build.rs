@@ -24,7 +24,18 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     if a.no_compress {
         pkg = pkg.compression(Compression::None);
     }
-    match (&a.password, a.encrypt) {
+    // --password / --password-file imply --encrypt; $PPKG_PASSWORD is used with --encrypt.
+    let password = if a.password.is_some() || a.password_file.is_some() || a.encrypt {
+        crate::secrets::resolve(
+            a.password.as_deref(),
+            a.password_file.as_deref(),
+            crate::secrets::PASSWORD_ENV,
+            "--password",
+        )?
+    } else {
+        None
+    };
+    match (&password, a.encrypt) {
         (Some(p), _) => {
             pkg = pkg.encrypt(Encryption::Password(
                 Password::new(p).context("--password")?,
@@ -35,8 +46,18 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     }
     if let Some(pfx) = &a.sign {
         let bytes = crate::io::read_input(pfx)?;
+        let sign_password = match crate::secrets::resolve(
+            a.sign_password.as_deref(),
+            a.sign_password_file.as_deref(),
+            crate::secrets::SIGN_PASSWORD_ENV,
+            "--sign-password",
+        )? {
+            Some(p) => p,
+            None => crate::secrets::prompt(&format!("password of {}", pfx.display()))?
+                .unwrap_or_default(),
+        };
         pkg = pkg
-            .sign_with_pfx(&bytes, a.sign_password.as_deref().unwrap_or(""))
+            .sign_with_pfx(&bytes, &sign_password)
             .with_context(|| format!("{}: cannot open the signing certificate", pfx.display()))?;
     }
     let written = pkg.write_atomic(&a.output).map_err(from_facade)?;
@@ -51,7 +72,10 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     );
     if let Some(p) = &written.password {
         // Printed once, on stdout, so that it can be captured; never logged elsewhere.
-        println!("password: {}", p.expose());
+        std::io::Write::write_fmt(
+            &mut std::io::stdout().lock(),
+            format_args!("password: {}\n", p.expose()),
+        )?;
     }
     let cat = ppkg::sign::catalog_path(&a.output);
     if let Some(c) = &written.catalog_path {

@@ -29,9 +29,15 @@ struct Change {
 }
 
 pub(crate) fn run(args: &DiffArgs) -> Result<u8> {
+    let password = crate::secrets::resolve(
+        args.password.as_deref(),
+        args.password_file.as_deref(),
+        crate::secrets::PASSWORD_ENV,
+        "--password",
+    )?;
     // Compare the real values (a changed secret is a change), then mask what is shown.
-    let a = build_report(&args.a, args.password.as_deref(), true)?;
-    let b = build_report(&args.b, args.password.as_deref(), true)?;
+    let a = build_report(&args.a, password.as_deref(), true)?;
+    let b = build_report(&args.b, password.as_deref(), true)?;
     let mut d = diff(&a, &b);
     if !args.show_secrets {
         for c in &mut d.settings {

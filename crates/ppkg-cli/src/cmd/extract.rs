@@ -12,7 +12,13 @@ use crate::cli::ExtractArgs;
 use crate::io::{open_package, write_atomic};
 
 pub(crate) fn run(args: &ExtractArgs) -> Result<u8> {
-    let mut pkg = open_package(&args.file, args.password.as_deref())?;
+    let password = crate::secrets::resolve(
+        args.password.as_deref(),
+        args.password_file.as_deref(),
+        crate::secrets::PASSWORD_ENV,
+        "--password",
+    )?;
+    let mut pkg = open_package(&args.file, password.as_deref())?;
     if args.answer_file_only {
         let bytes = pkg
             .read_part("Multivariant/0/customizations.xml")

@@ -139,6 +139,7 @@ fn answer_report(path: &Path, show: bool) -> Result<Report> {
             settings.push(Setting {
                 path: format!("[variant {}]{}", v.name, s.path),
                 value: s.value.clone(),
+                masked: s.masked,
                 line: s.line,
                 column: s.column,
             });
@@ -239,6 +240,8 @@ pub(crate) struct Setting {
     /// `/Workplace/Enrollments/UPN[UPN=enroll@example.com]/AuthPolicy`.
     pub(crate) path: String,
     pub(crate) value: String,
+    /// Whether `value` is masked (a secret shown as `<hidden>`; `--show-secrets` shows it).
+    pub(crate) masked: bool,
     pub(crate) line: u32,
     pub(crate) column: u32,
 }
@@ -255,6 +258,8 @@ pub(crate) struct CompiledParm {
     /// The CSP path (`Provisioning/Enrollments/enroll@example.com/AuthPolicy`).
     pub(crate) csp_path: String,
     pub(crate) value: String,
+    /// Whether `value` is masked, in whole or (an embedded WLAN profile's key) in part.
+    pub(crate) masked: bool,
     pub(crate) datatype: Option<String>,
     pub(crate) settings_path: Option<String>,
 }
@@ -269,7 +274,13 @@ pub(crate) struct Payload {
 }
 
 pub(crate) fn run(args: &InspectArgs) -> Result<u8> {
-    let report = build_report(&args.file, args.password.as_deref(), args.show_secrets)?;
+    let password = crate::secrets::resolve(
+        args.password.as_deref(),
+        args.password_file.as_deref(),
+        crate::secrets::PASSWORD_ENV,
+        "--password",
+    )?;
+    let report = build_report(&args.file, password.as_deref(), args.show_secrets)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -295,7 +306,13 @@ pub(crate) fn mask_embedded(value: &str, show: bool) -> String {
             break;
         };
         out.push_str(&rest[..start]);
-        out.push_str(&mask(&rest[start..start + len], true, false));
+        // The text content is replaced, escaped, so that the XML stays well-formed and reads
+        // `<hidden>` once parsed; the markup is kept.
+        if rest[start..start + len].is_empty() {
+            out.push_str(&rest[start..start + len]);
+        } else {
+            out.push_str("&lt;hidden&gt;");
+        }
         rest = &rest[start + len..];
     }
     out.push_str(rest);
@@ -451,12 +468,12 @@ fn compiled_groups(
                 csp.push_str(&parm.name);
                 let secret = is_secret_name(&parm.name)
                     || parm.settings_path.as_deref().is_some_and(is_secret_name);
+                let raw = parm.value.as_deref().unwrap_or_default();
+                let value = mask_embedded(&mask(raw, secret, show), show);
                 CompiledParm {
                     csp_path: csp,
-                    value: mask_embedded(
-                        &mask(parm.value.as_deref().unwrap_or_default(), secret, show),
-                        show,
-                    ),
+                    masked: value != raw,
+                    value,
                     datatype: parm.datatype.clone(),
                     settings_path: parm.settings_path.clone(),
                 }
@@ -500,8 +517,10 @@ pub(crate) fn collect_settings(el: &Element, prefix: &str, out: &mut Vec<Setting
         }
     } else {
         let secret = is_secret_name(el.local_name());
+        let text = el.text();
         out.push(Setting {
-            value: mask(&el.text(), secret, show),
+            masked: crate::cmd::is_masked(&text, secret, show),
+            value: mask(&text, secret, show),
             path,
             line: el.pos.line,
             column: el.pos.column,

@@ -28,6 +28,12 @@ struct Output<'a> {
 }
 
 pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
+    let password = crate::secrets::resolve(
+        a.password.as_deref(),
+        a.password_file.as_deref(),
+        crate::secrets::PASSWORD_ENV,
+        "--password",
+    )?;
     crate::clock::set(a.now.as_deref())?;
     let edition = edition(&a.edition)?;
     let file = a.file.display().to_string();
@@ -40,7 +46,7 @@ pub(crate) fn run(a: &ValidateArgs) -> Result<u8> {
         return Ok(2);
     }
     let diags = if is_package(&a.file)? {
-        validate_package(&a.file, a.password.as_deref(), edition)?
+        validate_package(&a.file, password.as_deref(), edition)?
     } else {
         match Package::from_path(&a.file) {
             Ok(p) => p
