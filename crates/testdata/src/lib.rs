@@ -49,11 +49,38 @@ pub fn reference_dir() -> Option<PathBuf> {
         "reference folder {} is missing and {REQUIRE_ENV}=1",
         dir.display()
     );
-    eprintln!(
-        "note: skipping test: reference folder {} not found (set {REQUIRE_ENV}=1 to fail instead)",
+    skipped(&format!(
+        "reference folder {} not found (set {REQUIRE_ENV}=1 to fail instead)",
         dir.display()
-    );
+    ));
     None
+}
+
+/// Name of the file below the workspace's `target/` folder where every skip is recorded, one
+/// line each (`<test thread name>: <reason>`), so that a test run can say how many checks were
+/// skipped: `.ci/run` prints the count after libtest's summary.
+pub const SKIP_LEDGER: &str = "ppkg-skipped.txt";
+
+/// Reports a skipped test or check where the user sees it, without `--nocapture`: libtest
+/// captures `print!`/`eprint!` of passing tests, so the notice is written to the process's
+/// stderr handle directly (which libtest does not capture) and appended to
+/// `target/`[`SKIP_LEDGER`].
+fn skipped(reason: &str) {
+    use std::io::Write as _;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed test>")
+        .to_owned();
+    let line = format!("{test}: {reason}");
+    let _ = writeln!(std::io::stderr().lock(), "note: SKIPPED {line}");
+    let ledger = workspace_root().join("target").join(SKIP_LEDGER);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(ledger)
+    {
+        let _ = writeln!(f, "{line}");
+    }
 }
 
 /// Path of one file or folder below the reference folder, or `None` (skip) as [`reference_dir`].
@@ -81,7 +108,7 @@ pub fn tool(name: &str) -> bool {
             !required(),
             "tool {name} is not on PATH and {REQUIRE_ENV}=1"
         );
-        eprintln!("note: skipping check: {name} is not on PATH");
+        skipped(&format!("check with {name} skipped: not on PATH"));
     }
     found
 }

@@ -239,7 +239,7 @@ impl<R: Read + Seek> Package<R> {
                 .unwrap_or_default();
             for (key, value) in entry.metadata.iter().filter(|(k, _)| k != "Name") {
                 let file_name = key.rsplit('\\').next().unwrap_or(key).to_owned();
-                let wim_path = format!("DataAsset/{}/{}", entry.index, super::asset_folder(&key));
+                let wim_path = format!("DataAsset/{}/{}", entry.index, super::asset_folder(key));
                 let found: Option<Entry> = self.wim.find(&wim_path).filter(|e| !e.is_dir).cloned();
                 let (size, sha256) = match &found {
                     Some(e) => (e.size, Some(self.sha256_of(e)?)),
