@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use ppkg_format::crypt::{self, Password};
@@ -144,76 +144,15 @@ fn open_maybe_decrypted(path: &Path, password: Option<&str>) -> Result<(PackageF
     Ok((BufReader::new(plain), true))
 }
 
-/// An output file written to a temporary file beside its final path and renamed into place by
-/// [`AtomicFile::commit`]; dropped without commit, the temporary file is removed, so a failed
-/// build leaves no file.
-pub(crate) struct AtomicFile {
-    tmp: tempfile::NamedTempFile,
-    path: PathBuf,
-}
-
-impl AtomicFile {
-    /// Creates the temporary file in `path`'s folder (which must exist). An existing `path`
-    /// must be a regular file: a folder, FIFO or device is never replaced.
-    pub(crate) fn create(path: &Path) -> Result<Self> {
-        if let Ok(meta) = std::fs::symlink_metadata(path) {
-            if !meta.is_file() {
-                bail!(
-                    "{}: exists and is not a regular file; refusing to replace it",
-                    path.display()
-                );
-            }
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        Ok(Self {
-            tmp,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// The open temporary file.
-    pub(crate) fn file(&mut self) -> &mut File {
-        self.tmp.as_file_mut()
-    }
-
-    /// Flushes, syncs and renames the temporary file to the final path. The file gets the
-    /// permissions of an ordinary new file (0644 on Unix), not the temporary file's 0600.
-    pub(crate) fn commit(mut self) -> Result<()> {
-        self.tmp.as_file_mut().flush()?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let _ = self
-                .tmp
-                .as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644));
-        }
-        self.tmp.as_file().sync_all().ok();
-        self.tmp
-            .persist(&self.path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
-        Ok(())
-    }
-}
+/// Outputs other than packages (the bulk zip, extracted files) are written as packages are:
+/// temporary file, renamed into place, removed on failure, SIGINT and SIGTERM.
+pub(crate) use ppkg::AtomicFile;
 
 /// Writes `bytes` to `path` atomically.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut out = AtomicFile::create(path)?;
     out.file().write_all(bytes)?;
-    out.commit()
+    Ok(out.commit()?)
 }
 
 /// Reads every file of a WIM through its streaming reader, so that each blob's SHA-1 (and every

@@ -96,8 +96,10 @@ pub(crate) fn remove_stale(dir: &Path, name: &str) -> usize {
 
 /// An output file written to a temporary file beside its final path and renamed into place by
 /// [`AtomicFile::commit`]; dropped without commit, the temporary file is removed, so a failed
-/// build leaves no file.
-pub(crate) struct AtomicFile {
+/// build leaves no file. SIGINT and SIGTERM remove it too, and a file left by a killed process
+/// is removed by the next `create` of the same output (see the module docs). The CLI's
+/// `bulk` zip and `extract` outputs use it as [`crate::Package::write_atomic`] does.
+pub struct AtomicFile {
     /// Always `Some` until [`AtomicFile::commit`] takes it.
     tmp: Option<tempfile::NamedTempFile>,
     tmp_path: PathBuf,
@@ -108,7 +110,11 @@ impl AtomicFile {
     /// Creates the temporary file (`.NAME.ppkg-tmp-PID-XXXXXX`) in `path`'s folder (which must
     /// exist), first removing stale ones of the same output (see the module docs).
     /// An existing `path` must be a regular file: a folder, FIFO or device is never replaced.
-    pub(crate) fn create(path: &Path) -> Result<Self> {
+    ///
+    /// # Errors
+    /// [`Error::Io`] when `path` exists and is not a regular file, or the temporary file
+    /// cannot be created.
+    pub fn create(path: &Path) -> Result<Self> {
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if !meta.is_file() {
                 return Err(Error::io(
@@ -142,16 +148,20 @@ impl AtomicFile {
         })
     }
 
-    /// The temporary file.
-    pub(crate) fn file(&mut self) -> &mut std::fs::File {
+    /// The open temporary file, to write the output into.
+    pub fn file(&mut self) -> &mut std::fs::File {
         self.tmp
             .as_mut()
             .map(tempfile::NamedTempFile::as_file_mut)
             .expect("the temporary file is open until commit")
     }
 
-    /// Flushes, syncs and renames the temporary file to the final path.
-    pub(crate) fn commit(mut self) -> Result<()> {
+    /// Flushes, syncs and renames the temporary file to the final path (permissions 0644 on
+    /// Unix).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when flushing or renaming fails (the temporary file is then removed).
+    pub fn commit(mut self) -> Result<()> {
         let path = self.path.clone();
         let Some(mut tmp) = self.tmp.take() else {
             return Ok(());

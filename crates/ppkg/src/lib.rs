@@ -67,6 +67,7 @@ pub use ppkg_sign as sign;
 pub use retry_sched;
 pub use workplace;
 
+pub use atomic::AtomicFile;
 pub use bulk::{safe_file_stem, Bulk, BulkOutput, Device};
 pub use csp_model::Edition;
 pub use error::{Error, Result};
