@@ -25,33 +25,12 @@ pub(crate) fn now() -> SystemTime {
     NOW.get().copied().unwrap_or_else(SystemTime::now)
 }
 
-/// Parses RFC 3339 or `YYYY-MM-DD` (midnight UTC).
+/// Parses RFC 3339 or `YYYY-MM-DD` (midnight UTC), with the profile's own date parser
+/// ([`workplace::Timestamp::parse`]).
 pub(crate) fn parse(s: &str) -> Result<SystemTime> {
-    use time::format_description::well_known::Rfc3339;
-    let t = s.trim();
-    let dt = if t.len() == 10 {
-        let bad = || anyhow!("--now {s:?}: not YYYY-MM-DD");
-        let mut parts = t.split('-');
-        let mut num = || -> Result<i32> {
-            parts
-                .next()
-                .and_then(|p| p.parse::<i32>().ok())
-                .ok_or_else(bad)
-        };
-        let (y, m, d) = (num()?, num()?, num()?);
-        let month = u8::try_from(m)
-            .ok()
-            .and_then(|m| time::Month::try_from(m).ok())
-            .ok_or_else(bad)?;
-        let day = u8::try_from(d).map_err(|_| bad())?;
-        time::Date::from_calendar_date(y, month, day)
-            .map(|d| d.midnight().assume_utc())
-            .map_err(|e| anyhow!("--now {s:?}: not a date ({e})"))?
-    } else {
-        time::OffsetDateTime::parse(t, &Rfc3339)
-            .map_err(|e| anyhow!("--now {s:?}: not an RFC 3339 date-time or YYYY-MM-DD ({e})"))?
-    };
-    let secs = dt.unix_timestamp();
+    let secs = workplace::Timestamp::parse(s.trim())
+        .map_err(|e| anyhow!("--now: {e}"))?
+        .0;
     let base = SystemTime::UNIX_EPOCH;
     Ok(if secs >= 0 {
         base + Duration::from_secs(secs.unsigned_abs())
