@@ -331,3 +331,64 @@ fn small_incompressible_blobs_have_no_chunk_table() {
     let e = r.find("r.bin").cloned().unwrap();
     assert_eq!(r.read_to_vec(&e, 1 << 20).unwrap(), random);
 }
+
+/// A shared [`ResourceCache`] changes no byte: the first write fills it, the second is served
+/// from it, and both equal a write without it (issue #13: bulk compresses shared files once).
+#[test]
+fn resource_cache_gives_identical_bytes() {
+    use ppkg_format::wim::ResourceCache;
+    use std::sync::Arc;
+    let mut x = 0x9E37_79B9u32;
+    let random: Vec<u8> = (0..40_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("small.xml", b"<a><b>text text text text</b></a>".to_vec()),
+        ("tiny", vec![b'x']),
+        ("random.bin", random),
+        (
+            "two-chunks.txt",
+            (0..70_000u32).map(|i| (i % 97) as u8).collect(),
+        ),
+        ("dup.xml", b"<a><b>text text text text</b></a>".to_vec()),
+    ];
+    let mut tree = ImageTree::new();
+    for (p, b) in &files {
+        tree.add_file(p, b.clone()).expect("add");
+    }
+    let info = ImageInfo {
+        name: "cache".into(),
+        ..ImageInfo::default()
+    };
+    let write = |opts: &WriteOptions| {
+        let mut out = Cursor::new(Vec::new());
+        write_wim(&mut out, &tree, &info, opts).expect("write");
+        out.into_inner()
+    };
+    let plain = write(&WriteOptions::deterministic([1; 16], T));
+    let cache = Arc::new(ResourceCache::new());
+    let with = WriteOptions::deterministic([1; 16], T).with_resource_cache(Arc::clone(&cache));
+    let first = write(&with);
+    let (blobs, bytes) = cache.len_and_bytes();
+    assert_eq!(blobs, 4, "four distinct blobs kept");
+    assert!(bytes > 0 && bytes < 120_000, "{bytes}");
+    let second = write(&with);
+    assert!(first == plain, "a cache miss writes the same bytes");
+    assert!(second == plain, "a cache hit writes the same bytes");
+    assert_eq!(cache.len_and_bytes(), (blobs, bytes), "hits add nothing");
+    let none = Arc::new(ResourceCache::with_limit(0));
+    let bounded =
+        write(&WriteOptions::deterministic([1; 16], T).with_resource_cache(Arc::clone(&none)));
+    assert!(bounded == plain);
+    assert_eq!(none.len_and_bytes(), (0, 0), "a zero limit keeps nothing");
+    let mut r = WimReader::new(Cursor::new(second)).expect("reads");
+    for (p, b) in &files {
+        let e = r.find(p).cloned().expect("present");
+        assert_eq!(&r.read_to_vec(&e, 1 << 20).expect("read"), b, "{p}");
+    }
+}

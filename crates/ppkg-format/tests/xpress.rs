@@ -324,6 +324,23 @@ proptest! {
         prop_assert!(back == data);
     }
 
+    /// A reused compressor (small chunks clear their hash entries one by one, large ones leave
+    /// the heads to be filled) gives the bytes of a fresh one for every chunk of a sequence.
+    #[test]
+    fn reused_compressor_equals_fresh(
+        chunks in proptest::collection::vec(
+            (proptest::collection::vec(0u8..8, 0..300), 1usize..200), 1..8),
+    ) {
+        let mut c = Compressor::new();
+        for (p, reps) in chunks {
+            let mut data = p.repeat(reps);
+            data.truncate(MAX_CHUNK);
+            let mut reused = Vec::new();
+            c.compress(&data, &mut reused);
+            prop_assert!(reused == xpress::compress(&data));
+        }
+    }
+
     #[test]
     fn decoder_never_panics(
         input in proptest::collection::vec(any::<u8>(), 0..2000),

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ppkg_format::path::{parse_path, Segment};
 use rayon::prelude::*;
@@ -11,6 +12,7 @@ use workplace::{Asset, AuthPolicy, ClientCertificate, Enrollment, KeyLocation, P
 use crate::error::{Error, Result};
 use crate::package::{Input, Package};
 use crate::report::{Code, Diagnostic, Report};
+use ppkg_format::wim::ResourceCache;
 
 /// One device: where it comes from (for diagnostics, `devices.csv:17`), its setting overrides
 /// by path, its variables and its output name.
@@ -131,6 +133,10 @@ impl Bulk {
         template.resolve_profile_assets(&mut loaded)?;
         let toml = toml.clone();
         let mut template = template;
+        // Files every device shares are compressed once (byte-identical either way).
+        if template.resource_cache.is_none() {
+            template.resource_cache = Some(Arc::new(ResourceCache::new()));
+        }
         // Devices start from the loaded profile: assets are read once.
         template.input = Input::Profile {
             profile: Box::new(loaded),
@@ -278,6 +284,7 @@ impl Bulk {
             signer: t.signer.clone(),
             file_name: t.file_name.clone(),
             now: t.now,
+            resource_cache: t.resource_cache.clone(),
         })
     }
 

@@ -75,6 +75,6 @@ pub use package::{
     is_profile_path, read_input, Compiled, Encryption, Package, Written, MAX_INPUT_BYTES,
 };
 pub use ppkg_format::crypt::Password;
-pub use ppkg_format::wim::{Compression, WriteOptions};
+pub use ppkg_format::wim::{Compression, ResourceCache, WriteOptions};
 pub use report::{Code, Diagnostic, LineCol, Report, Severity};
 pub use workplace::Profile;

@@ -12,7 +12,7 @@ use csp_model::{Catalog, CompileOptions, Edition};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::crypt::{self, Password};
 use ppkg_format::layout::{write_package_with, LayoutOptions, PackageParts};
-use ppkg_format::wim::{Compression, WriteOptions, WriteStats};
+use ppkg_format::wim::{Compression, ResourceCache, WriteOptions, WriteStats};
 use workplace::Profile;
 
 use crate::error::{Error, Result};
@@ -84,6 +84,7 @@ pub struct Package {
     pub(crate) signer: Option<Arc<ppkg_sign::Signer>>,
     pub(crate) file_name: Option<String>,
     pub(crate) now: Option<SystemTime>,
+    pub(crate) resource_cache: Option<Arc<ResourceCache>>,
 }
 
 impl fmt::Debug for Package {
@@ -114,7 +115,17 @@ impl Package {
             signer: None,
             file_name: None,
             now: None,
+            resource_cache: None,
         }
+    }
+
+    /// Shares compressed small files with every other package built with the same `cache`
+    /// (the output bytes do not change; see [`ResourceCache`]). [`crate::Bulk`] sets one for
+    /// its devices; a server building many packages from one template can keep one too.
+    #[must_use]
+    pub fn resource_cache(mut self, cache: Arc<ResourceCache>) -> Self {
+        self.resource_cache = Some(cache);
+        self
     }
 
     /// A package from a typed profile (built in code or read elsewhere). Assets already loaded
@@ -455,6 +466,10 @@ impl Package {
             .clone()
             .unwrap_or_else(WriteOptions::from_env)
             .with_compression(self.compression);
+        let opts = match &self.resource_cache {
+            Some(c) => opts.with_resource_cache(Arc::clone(c)),
+            None => opts,
+        };
         let needs_copy = password.is_some() || self.signer.is_some();
         let (wim, bytes, catalog) = if !needs_copy {
             let start = out.stream_position().map_err(|e| Error::io(name, e))?;

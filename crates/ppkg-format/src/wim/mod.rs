@@ -49,5 +49,6 @@ pub use reader::{
 };
 pub use resource::BlobReader;
 pub use writer::{
-    write_wim, Compression, FileCount, ImageTree, Source, WriteOptions, WriteStats, CHUNK_SIZE,
+    write_wim, Compression, FileCount, ImageTree, ResourceCache, Source, WriteOptions, WriteStats,
+    CHUNK_SIZE,
 };

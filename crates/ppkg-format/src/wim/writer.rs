@@ -23,7 +23,7 @@ use super::dentry::{check_name, write_metadata, OutDentry};
 use super::header::*;
 use super::reader::{BlobEntry, BLOB_ENTRY_SIZE};
 use super::resource::{
-    compress_batch, read_chunks, read_exact_src, write_resource, PARALLEL_BATCH,
+    compress_batch, read_chunks, read_exact_src, write_resource, Written, PARALLEL_BATCH,
 };
 use crate::error::{Error, Result};
 use crate::metadata::{encode_utf16le, unix_to_filetime, ImageInfo};
@@ -59,6 +59,95 @@ pub struct WriteOptions {
     pub file_count: FileCount,
     /// Derive the GUID from the content at write time (set by [`WriteOptions::from_env`]).
     guid_from_content: bool,
+    /// Compressed small blobs shared between writes ([`WriteOptions::with_resource_cache`]).
+    resource_cache: Option<Arc<ResourceCache>>,
+}
+
+/// Compressed resources of small blobs (at most 1 MiB, the writer's in-memory limit), keyed by
+/// their SHA-1, shared between many writes: a bulk run of thousands of packages that differ in
+/// a few XML files compresses each shared file once (issue #13, "compile the shared part once").
+///
+/// A hit writes the bytes a miss would have written: the XPRESS encoder is deterministic and
+/// a resource's bytes do not depend on where it sits in the WIM (chunk-table entries are
+/// relative to the resource's start), so a package written with a cache is byte-identical to
+/// the same package written without one. Only XPRESS writes use it. Bounded: once
+/// [`ResourceCache::with_limit`] bytes of compressed data are held, new blobs are written
+/// without being kept (nothing is evicted, so a long run keeps the blobs it met first).
+/// Thread-safe (`Arc` it and share it between threads).
+pub struct ResourceCache {
+    map: std::sync::Mutex<CacheMap>,
+    limit: usize,
+}
+
+#[derive(Default)]
+struct CacheMap {
+    entries: HashMap<[u8; 20], Arc<CachedResource>>,
+    bytes: usize,
+}
+
+/// One blob's resource as [`write_resource`] wrote it.
+struct CachedResource {
+    size_in_wim: u64,
+    flags: u8,
+    bytes: Box<[u8]>,
+}
+
+impl ResourceCache {
+    /// Default bound on the compressed bytes held: 64 MiB.
+    pub const DEFAULT_LIMIT: usize = 64 << 20;
+
+    /// An empty cache holding at most [`ResourceCache::DEFAULT_LIMIT`] bytes.
+    pub fn new() -> Self {
+        Self::with_limit(Self::DEFAULT_LIMIT)
+    }
+
+    /// An empty cache holding at most `limit` bytes of compressed resources (0 keeps nothing).
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            map: std::sync::Mutex::new(CacheMap::default()),
+            limit,
+        }
+    }
+
+    /// Blobs held and their compressed bytes.
+    pub fn len_and_bytes(&self) -> (usize, usize) {
+        let m = self.lock();
+        (m.entries.len(), m.bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheMap> {
+        // A panic elsewhere cannot leave the map inconsistent (inserts are single calls).
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, sha1: &[u8; 20]) -> Option<Arc<CachedResource>> {
+        self.lock().entries.get(sha1).cloned()
+    }
+
+    fn insert(&self, sha1: [u8; 20], r: CachedResource) {
+        let mut m = self.lock();
+        if m.bytes + r.bytes.len() <= self.limit && !m.entries.contains_key(&sha1) {
+            m.bytes += r.bytes.len();
+            m.entries.insert(sha1, Arc::new(r));
+        }
+    }
+}
+
+impl Default for ResourceCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ResourceCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, bytes) = self.len_and_bytes();
+        f.debug_struct("ResourceCache")
+            .field("blobs", &n)
+            .field("bytes", &bytes)
+            .field("limit", &self.limit)
+            .finish()
+    }
 }
 
 /// How the writer fills `FILECOUNT` in the image's XML data.
@@ -87,6 +176,7 @@ impl Default for WriteOptions {
             timestamp: now,
             file_count: FileCount::Files,
             guid_from_content: false,
+            resource_cache: None,
         }
     }
 }
@@ -100,6 +190,7 @@ impl WriteOptions {
             timestamp,
             file_count: FileCount::Files,
             guid_from_content: false,
+            resource_cache: None,
         }
     }
 
@@ -118,6 +209,14 @@ impl WriteOptions {
             },
             None => Self::default(),
         }
+    }
+
+    /// The same options, sharing compressed small blobs with every other write that uses
+    /// `cache` (see [`ResourceCache`]; the output bytes do not change).
+    #[must_use]
+    pub fn with_resource_cache(mut self, cache: Arc<ResourceCache>) -> Self {
+        self.resource_cache = Some(cache);
+        self
     }
 
     /// The same options with another compression.
@@ -397,7 +496,8 @@ pub fn write_wim<W: Write + Seek>(
     let base = out.stream_position()?;
     out.write_all(&[0u8; HEADER_SIZE])?;
     let xpress = opts.compression == Compression::Xpress;
-    let mut comp = Compressor::new();
+    let mut spare = SpareCompressor::take();
+    let comp = spare.get();
     let mut stats = WriteStats::default();
     let mut blobs: Vec<BlobEntry> = Vec::new();
     let mut by_hash: HashMap<[u8; 20], usize> = HashMap::new();
@@ -437,7 +537,8 @@ pub fn write_wim<W: Write + Seek>(
         "",
         &tree.root,
         &mut Ctx {
-            comp: xpress.then_some(&mut comp),
+            comp: xpress.then_some(&mut *comp),
+            cache: opts.resource_cache.as_deref().filter(|_| xpress),
             blobs: &mut blobs,
             by_hash: &mut by_hash,
             stats: &mut stats,
@@ -456,19 +557,14 @@ pub fn write_wim<W: Write + Seek>(
     let meta = write_metadata(&root, opts.timestamp);
     let meta_pos = out.stream_position()? - base;
     let mut meta_src: &[u8] = &meta;
-    let meta_compress = xpress
-        && worth_compressing(
-            &mut &meta[..],
-            meta.len() as u64,
-            &mut comp,
-            "metadata resource",
-        )?;
+    let meta_compress =
+        xpress && worth_compressing(&mut &meta[..], meta.len() as u64, comp, "metadata resource")?;
     let mw = write_resource(
         &mut out,
         meta_pos,
         &mut meta_src,
         meta.len() as u64,
-        if meta_compress { Some(&mut comp) } else { None },
+        if meta_compress { Some(comp) } else { None },
         RESHDR_METADATA,
         "metadata resource",
     )?;
@@ -558,8 +654,42 @@ pub fn write_wim<W: Write + Seek>(
     Ok(stats)
 }
 
+/// The calling thread's XPRESS compressor (about 200 KiB of tables), taken for one write and
+/// given back when it ends, so that thousands of small writes on one thread allocate it once.
+/// Taken rather than borrowed: the thread may run other writes (rayon work stealing) while it
+/// waits for its own parallel chunks.
+struct SpareCompressor(Option<Box<Compressor>>);
+
+thread_local! {
+    static SPARE_COMPRESSOR: std::cell::Cell<Option<Box<Compressor>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+impl SpareCompressor {
+    fn take() -> Self {
+        Self(Some(
+            SPARE_COMPRESSOR
+                .with(std::cell::Cell::take)
+                .unwrap_or_else(|| Box::new(Compressor::new())),
+        ))
+    }
+
+    fn get(&mut self) -> &mut Compressor {
+        self.0.get_or_insert_with(|| Box::new(Compressor::new()))
+    }
+}
+
+impl Drop for SpareCompressor {
+    fn drop(&mut self) {
+        let c = self.0.take();
+        // The thread-local is gone when the thread is exiting: then the compressor is dropped.
+        let _ = SPARE_COMPRESSOR.try_with(|s| s.set(c));
+    }
+}
+
 struct Ctx<'a> {
     comp: Option<&'a mut Compressor>,
+    cache: Option<&'a ResourceCache>,
     blobs: &'a mut Vec<BlobEntry>,
     by_hash: &'a mut HashMap<[u8; 20], usize>,
     stats: &'a mut WriteStats,
@@ -702,18 +832,36 @@ fn write_file<W: Write + Seek>(
             ctx.buf = buf;
             return Ok(h);
         }
-        // In memory, the exact decision costs no read: compressed only when chunks plus chunk
-        // table come out smaller (an incompressible blob is stored whole, as wimlib does).
-        let compress = match ctx.comp.as_deref_mut() {
-            Some(c) => worth_compressing(&mut &buf[..], size, c, path)?,
-            None => false,
-        };
-        let comp = if compress {
-            ctx.comp.as_deref_mut()
+        let hit = ctx.cache.and_then(|c| c.get(&h));
+        let w = if let Some(hit) = hit {
+            out.write_all(&hit.bytes)?;
+            Written {
+                header: ResourceHeader {
+                    size_in_wim: hit.size_in_wim,
+                    flags: hit.flags,
+                    offset: pos,
+                    original_size: size,
+                },
+                sha1: h,
+            }
+        } else if let Some(cache) = ctx.cache {
+            // Written to memory first (its bytes do not depend on `pos`), then kept.
+            let mut mem = io::Cursor::new(Vec::new());
+            let w = write_small(&mut mem, pos, &buf, ctx.comp.as_deref_mut(), path)?;
+            let bytes = mem.into_inner();
+            out.write_all(&bytes)?;
+            cache.insert(
+                w.sha1,
+                CachedResource {
+                    size_in_wim: w.header.size_in_wim,
+                    flags: w.header.flags,
+                    bytes: bytes.into_boxed_slice(),
+                },
+            );
+            w
         } else {
-            None
+            write_small(out, pos, &buf, ctx.comp.as_deref_mut(), path)?
         };
-        let w = write_resource(out, pos, &mut &buf[..], size, comp, 0, path)?;
         ctx.buf = buf;
         w
     } else {
@@ -734,6 +882,30 @@ fn write_file<W: Write + Seek>(
         sha1: w.sha1,
     });
     Ok(w.sha1)
+}
+
+/// Writes a blob held whole in memory. The exact decision costs no read: compressed only when
+/// chunks plus chunk table come out smaller (an incompressible blob is stored whole, as
+/// wimlib does).
+fn write_small<W: Write + Seek>(
+    out: &mut W,
+    pos: u64,
+    buf: &[u8],
+    comp: Option<&mut Compressor>,
+    path: &str,
+) -> Result<Written> {
+    let size = buf.len() as u64;
+    let comp = match comp {
+        Some(c) => {
+            if worth_compressing(&mut &buf[..], size, c, path)? {
+                Some(c)
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    write_resource(out, pos, &mut &buf[..], size, comp, 0, path)
 }
 
 /// Whether a blob of `size` bytes read from `r` is worth storing compressed. A one-chunk blob

@@ -31,6 +31,11 @@ const MAX_LEN3_OFFSET: usize = 1024;
 /// prefix are below 65533 in a block of at most 65536 bytes.
 const NIL: u16 = 0;
 
+/// Chunks up to this many bytes leave the hash heads clean by clearing the entries their
+/// positions hashed to (one pass over the input) rather than having the next chunk fill both
+/// heads (36,864 entries).
+const SMALL_CLEAR: usize = 8 * 1024;
+
 /// Search effort: chain steps per position, and the match length that stops the search.
 #[derive(Clone, Copy, Debug)]
 struct Effort {
@@ -68,6 +73,9 @@ pub struct Compressor {
     codes: [u16; NUM_SYMBOLS],
     code_builder: CodeBuilder,
     effort: Effort,
+    /// Whether `head3` and `head4` hold only [`NIL`] (true after a small chunk, whose entries
+    /// are cleared one by one instead of filling both tables).
+    clean: bool,
 }
 
 impl Default for Compressor {
@@ -97,6 +105,7 @@ impl Compressor {
             codes: [0; NUM_SYMBOLS],
             code_builder: CodeBuilder::new(),
             effort: DEFAULT_EFFORT,
+            clean: true,
         }
     }
 
@@ -118,9 +127,13 @@ impl Compressor {
             return out.len();
         }
         let n = input.len();
-        // `prev` needs no reset: an entry is read only after this chunk wrote it.
-        self.head3.fill(NIL);
-        self.head4.fill(NIL);
+        // `prev` needs no reset: an entry is read only after this chunk wrote it. The heads
+        // must start empty: after a small chunk they were cleared entry by entry (cheaper than
+        // filling 72 KiB for a 1 KiB XML file, and the same tables, so the same bytes).
+        if !self.clean {
+            self.head3.fill(NIL);
+            self.head4.fill(NIL);
+        }
         self.items.clear();
         self.items.reserve(n);
         self.freq.fill(0);
@@ -136,6 +149,16 @@ impl Compressor {
             &mut self.items,
             &mut self.freq,
         );
+        if n <= SMALL_CLEAR {
+            for w in input.windows(4) {
+                let v = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+                self.head3[hash3(v)] = NIL;
+                self.head4[hash4(v)] = NIL;
+            }
+            self.clean = true;
+        } else {
+            self.clean = false;
+        }
         self.freq[END_OF_DATA] += 1;
         self.code_builder
             .build(&self.freq, &mut self.lens, &mut self.codes);
