@@ -12,6 +12,10 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput};
 use ppkg::{Bulk, Device, Package};
 
+/// The allocator of the `ppkg` binary (crates/ppkg-cli/src/main.rs), so the numbers are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BATCH: usize = 1000;
 
 fn devices(offset: usize) -> Vec<Device> {

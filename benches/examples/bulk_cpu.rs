@@ -1,0 +1,57 @@
+//! Packages per CPU-second of `ppkg::Bulk` on the example profile (per-device computer name and
+//! Secret), measured with the process's CPU time so that a busy machine does not skew it:
+//! `cargo run --release -p ppkg-benches --example bulk_cpu -- [DEVICES]`.
+
+use ppkg::{Bulk, Device, Package};
+
+/// The allocator of the `ppkg` binary (crates/ppkg-cli/src/main.rs), so the numbers are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5000);
+    let template = Package::from_path(ppkg_benches::example_profile_path())
+        .expect("example loads")
+        .write_options(ppkg::WriteOptions::deterministic(
+            [0x42; 16],
+            0x01DC_0D07_2073_7ED1,
+        ));
+    let bulk = Bulk::new(template).expect("bulk");
+    let devices: Vec<Device> = (0..n)
+        .map(|i| {
+            Device::new(format!("devices.csv:{}", i + 2))
+                .name(format!("dev{i:06}"))
+                .set(
+                    "Accounts/ComputerAccount/ComputerName",
+                    format!("PC-{i:06}"),
+                )
+                .set(
+                    "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
+                    format!("Secret-{i:06}"),
+                )
+        })
+        .collect();
+    let _ = bulk.build_all(&devices[..n.min(200)]);
+    let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
+    let out = bulk.build_all(&devices);
+    let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());
+    let ok = out.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, n, "every device builds");
+    println!(
+        "{n} packages: {:.0} per CPU-second, {:.0}/s wall ({cpu:.2} s CPU, {wall:.2} s wall)",
+        n as f64 / cpu,
+        n as f64 / wall
+    );
+}
