@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use ppkg_format::path::{parse_path, Segment};
 use rayon::prelude::*;
-use workplace::{Asset, AuthPolicy, ClientCertificate, Enrollment, KeyLocation, Profile, Secret};
+use workplace::{
+    Asset, AuthPolicy, ClientCertificate, DomainJoin, Enrollment, KeyLocation, LocalUser, Profile,
+    Secret, Wifi, WifiSecurity,
+};
 
 use crate::error::{Error, Result};
 use crate::package::{Input, Package};
@@ -37,6 +40,20 @@ impl Device {
 
     /// Sets a setting by path (see [`ppkg_format::path`]): an existing list item (by key) is
     /// overridden, a new key adds an item. An empty value keeps the template's.
+    ///
+    /// Typed settings that can be set per device: `Accounts/ComputerAccount/{ComputerName,
+    /// DomainName, Account, AccountOU, Password}`, `Accounts/Users/User[UserName=…]/{Password,
+    /// UserGroup}`, `Accounts/Azure/{Authority, BPRT}` (when the template has an Azure AD
+    /// join), `Workplace/Enrollments/UPN[…]/{AuthPolicy, DiscoveryServiceFullUrl,
+    /// EnrollmentServiceFullUrl, PolicyServiceFullUrl, Secret}`,
+    /// `Certificates/ClientCertificates/ClientCertificate[CertificateName=…]/{CertificatePath,
+    /// CertificatePassword, KeyLocation, ExportCertificate}`,
+    /// `ConnectivityProfiles/WLAN/WLANSetting/WLANConfig[SSID=…]/{WLANXmlSettings/SecurityType,
+    /// WLANXmlSettings/SecurityKey, WLANXmlSettings/AutoConnect, WLANXmlSettings/HiddenNetwork,
+    /// ProxyServerPort}` and `PackageConfig/{Name, Version, OwnerType, Rank}`. The rest of the
+    /// typed areas (trusted certificates, 802.1X settings) are refused with an error: they are
+    /// files and structures set in the profile. Any other setting path overrides or adds a raw
+    /// setting.
     #[must_use]
     pub fn set(mut self, path: impl Into<String>, value: impl Into<String>) -> Self {
         self.settings.push((path.into(), value.into()));
@@ -480,25 +497,94 @@ impl Bulk {
             }
             ["ConnectivityProfiles", "WLAN", "WLANSetting", "WLANConfig", rest @ ..] => {
                 let ssid = key(3)?;
-                let w = p
-                    .wifi
-                    .iter_mut()
-                    .find(|w| w.ssid == ssid)
-                    .ok_or_else(|| format!("the template has no Wi-Fi network {ssid:?}"))?;
+                let w = match p.wifi.iter().position(|w| w.ssid == ssid) {
+                    Some(i) => &mut p.wifi[i],
+                    None => {
+                        // A new network: its SecurityType must come from the device too (the
+                        // empty type is reported by the profile checks, naming this path).
+                        p.wifi.push(Wifi {
+                            ssid: ssid.to_owned(),
+                            security: WifiSecurity::from_label(""),
+                            key: None,
+                            auto_connect: None,
+                            hidden: None,
+                            proxy: None,
+                            eap: None,
+                        });
+                        let last = p.wifi.len() - 1;
+                        &mut p.wifi[last]
+                    }
+                };
+                let flag = |v: &str, what: &str| {
+                    parse_bool(v).ok_or_else(|| format!("{what} {v:?}: expected True or False"))
+                };
                 match rest {
                     ["WLANXmlSettings", "SecurityKey"] => w.key = Some(Secret::new(value)),
-                    ["WLANXmlSettings", "AutoConnect"] => {
-                        w.auto_connect = Some(parse_bool(value).ok_or("expected True or False")?)
+                    ["WLANXmlSettings", "SecurityType"] => {
+                        w.security = WifiSecurity::from_label(value)
                     }
+                    ["WLANXmlSettings", "AutoConnect"] => {
+                        w.auto_connect = Some(flag(value, "AutoConnect")?)
+                    }
+                    ["WLANXmlSettings", "HiddenNetwork"] => {
+                        w.hidden = Some(flag(value, "HiddenNetwork")?)
+                    }
+                    ["ProxyServerPort"] => w.proxy = Some(value.to_owned()),
                     _ => {
                         return Err(format!(
-                            "{} cannot be set per device; set it in the profile",
-                            segs.iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join("/")
+                            "{} is not a setting of a WLANConfig item (SecurityType, \
+                             SecurityKey, AutoConnect, HiddenNetwork, ProxyServerPort); EAP \
+                             settings are set in the profile",
+                            ppkg_format::path::format_path(&segs)
                         ))
                     }
+                }
+            }
+            ["Accounts", "ComputerAccount", field] => {
+                let dj = p.domain_join.get_or_insert_with(|| DomainJoin {
+                    domain: String::new(),
+                    account: None,
+                    password: None,
+                    ou: None,
+                });
+                match *field {
+                    "DomainName" => dj.domain = value.to_owned(),
+                    "Account" => dj.account = Some(value.to_owned()),
+                    "AccountOU" => dj.ou = Some(value.to_owned()),
+                    "Password" => dj.password = Some(Secret::new(value)),
+                    other => return Err(format!("ComputerAccount has no setting {other:?}")),
+                }
+            }
+            ["Accounts", "Users", "User", field] => {
+                let name = key(2)?;
+                let u = match p.local_users.iter().position(|u| u.name == name) {
+                    Some(i) => &mut p.local_users[i],
+                    None => {
+                        p.local_users.push(LocalUser {
+                            name: name.to_owned(),
+                            password: None,
+                            group: None,
+                        });
+                        let last = p.local_users.len() - 1;
+                        &mut p.local_users[last]
+                    }
+                };
+                match *field {
+                    "Password" => u.password = Some(Secret::new(value)),
+                    "UserGroup" => u.group = Some(value.to_owned()),
+                    other => return Err(format!("User has no setting {other:?}")),
+                }
+            }
+            ["Accounts", "Azure", field] => {
+                let az = p.azure_ad.as_mut().ok_or_else(|| {
+                    "the template has no Azure AD join ([azure_ad]): its bulk token comes from \
+                     the profile"
+                        .to_owned()
+                })?;
+                match *field {
+                    "Authority" => az.authority = Some(value.to_owned()),
+                    "BPRT" => az.bprt = Secret::new(value),
+                    other => return Err(format!("Azure has no setting {other:?}")),
                 }
             }
             [first, ..]

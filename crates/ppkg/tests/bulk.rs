@@ -240,3 +240,81 @@ discovery_service_full_url = "https://enroll.example.com/EnrollmentServer/Discov
         "no secret in the message: {text}"
     );
 }
+
+/// Every field of a typed list item can be set per device: Wi-Fi (an existing network
+/// overridden, a new SSID added), domain join, local users; a new network without its
+/// SecurityType is an error at the row, naming the network.
+#[test]
+fn wifi_domain_join_and_local_users_per_device() {
+    use ppkg::workplace::WifiSecurity;
+    let template = Package::from_path(examples().join("bulk-enrollment.toml")).expect("loads");
+    let bulk = Bulk::new(template).expect("bulk");
+    let lab = "ConnectivityProfiles/WLAN/WLANSetting/WLANConfig[SSID=Example-Lab]";
+    let guest = "ConnectivityProfiles/WLAN/WLANSetting/WLANConfig[SSID=Guest-5G]";
+    let d = Device::new("devices.csv:2")
+        .name("one")
+        .set(format!("{lab}/WLANXmlSettings/HiddenNetwork"), "True")
+        .set(format!("{lab}/ProxyServerPort"), "proxy.example.com:8080")
+        .set(
+            format!("{guest}/WLANXmlSettings/SecurityType"),
+            "WPA2-Personal",
+        )
+        .set(
+            format!("{guest}/WLANXmlSettings/SecurityKey"),
+            "guest-passphrase-1",
+        )
+        .set("Accounts/ComputerAccount/DomainName", "corp.example.com")
+        .set("Accounts/ComputerAccount/Account", "corp\\joiner")
+        .set("Accounts/ComputerAccount/Password", "Join-Pass-1")
+        .set(
+            "Accounts/Users/User[UserName=labadmin]/Password",
+            "Local-Pass-1",
+        )
+        .set(
+            "Accounts/Users/User[UserName=labadmin]/UserGroup",
+            "Administrators",
+        );
+    let out = bulk.build(&d).expect("builds");
+    let back = read_back(&out.bytes);
+    let lab_net = back
+        .wifi
+        .iter()
+        .find(|w| w.ssid == "Example-Lab")
+        .expect("lab");
+    assert_eq!(lab_net.hidden, Some(true));
+    assert_eq!(lab_net.proxy.as_deref(), Some("proxy.example.com:8080"));
+    assert_eq!(lab_net.security, WifiSecurity::Wpa2Personal, "kept");
+    let guest_net = back
+        .wifi
+        .iter()
+        .find(|w| w.ssid == "Guest-5G")
+        .expect("added");
+    assert_eq!(guest_net.security, WifiSecurity::Wpa2Personal);
+    let dj = back.domain_join.as_ref().expect("domain join");
+    assert_eq!(dj.domain, "corp.example.com");
+    assert_eq!(dj.account.as_deref(), Some("corp\\joiner"));
+    assert_eq!(
+        dj.password.as_ref().map(Secret::expose),
+        Some("Join-Pass-1")
+    );
+    let user = back
+        .local_users
+        .iter()
+        .find(|u| u.name == "labadmin")
+        .expect("user");
+    assert_eq!(user.group.as_deref(), Some("Administrators"));
+    // A new network that names no SecurityType is refused, at the row.
+    let bad = Device::new("devices.csv:9").name("bad").set(
+        format!("{guest}/WLANXmlSettings/SecurityKey"),
+        "guest-passphrase-1",
+    );
+    let text = bulk.build(&bad).expect_err("no security type").to_string();
+    assert!(text.starts_with("devices.csv:9"), "{text}");
+    assert!(text.contains("Guest-5G"), "{text}");
+    // A field a WLANConfig does not have is refused with the list of those it has.
+    let bad = Device::new("devices.csv:10")
+        .name("bad2")
+        .set(format!("{lab}/WLANXmlSettings/Colour"), "blue");
+    let text = bulk.build(&bad).expect_err("unknown field").to_string();
+    assert!(text.contains("SecurityType, SecurityKey"), "{text}");
+}
