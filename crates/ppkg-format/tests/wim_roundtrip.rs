@@ -392,3 +392,54 @@ fn resource_cache_gives_identical_bytes() {
         assert_eq!(&r.read_to_vec(&e, 1 << 20).expect("read"), b, "{p}");
     }
 }
+
+/// Large blobs (over 1 MiB) are kept too: a file by its identity, bytes in memory by SHA-1.
+/// A hit writes the same bytes; a file changed in between is read again, not served stale.
+#[test]
+fn resource_cache_keeps_large_files_and_sees_changes() {
+    use ppkg_format::wim::{ResourceCache, Source};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("installer.bin");
+    let text = |seed: u32| -> Vec<u8> {
+        (0..300_000u32)
+            .flat_map(|i| format!("{seed} line {i}\n").into_bytes())
+            .take(3 << 20)
+            .collect()
+    };
+    std::fs::write(&file, text(1)).expect("write");
+    let memory: Vec<u8> = text(2);
+    let tree = || {
+        let mut t = ImageTree::new();
+        t.add_file("a/installer.bin", Source::File(file.clone()))
+            .expect("add");
+        t.add_file("b/in-memory.bin", memory.clone()).expect("add");
+        t
+    };
+    let info = ImageInfo::default();
+    let write = |opts: &WriteOptions| {
+        let mut out = Cursor::new(Vec::new());
+        write_wim(&mut out, &tree(), &info, opts).expect("write");
+        out.into_inner()
+    };
+    let cache = Arc::new(ResourceCache::new());
+    let cached = WriteOptions::deterministic([3; 16], T).with_resource_cache(Arc::clone(&cache));
+    let plain = write(&WriteOptions::deterministic([3; 16], T));
+    assert!(write(&cached) == plain, "miss");
+    let (n, bytes) = cache.len_and_bytes();
+    assert_eq!(n, 2, "both large blobs kept");
+    assert!(write(&cached) == plain, "hit");
+    assert_eq!(cache.len_and_bytes(), (n, bytes));
+    // Same size, new content: the file's times changed, so it is read again.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&file, text(3)).expect("rewrite");
+    let plain2 = write(&WriteOptions::deterministic([3; 16], T));
+    assert!(plain2 != plain);
+    assert!(write(&cached) == plain2, "a changed file is not served from the cache");
+    // A cache too small for a large blob streams it as before.
+    let small = Arc::new(ResourceCache::with_limit(1 << 20));
+    let w =
+        write(&WriteOptions::deterministic([3; 16], T).with_resource_cache(Arc::clone(&small)));
+    assert!(w == plain2);
+    assert_eq!(small.len_and_bytes().0, 0);
+}

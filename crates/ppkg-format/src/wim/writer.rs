@@ -63,9 +63,12 @@ pub struct WriteOptions {
     resource_cache: Option<Arc<ResourceCache>>,
 }
 
-/// Compressed resources of small blobs (at most 1 MiB, the writer's in-memory limit), keyed by
-/// their SHA-1, shared between many writes: a bulk run of thousands of packages that differ in
-/// a few XML files compresses each shared file once (issue #13, "compile the shared part once").
+/// Compressed resources shared between many writes: a bulk run of thousands of packages that
+/// differ in a few XML files compresses each shared file once (issue #13, "compile the shared
+/// part once"). Small blobs (at most 1 MiB, which the writer reads whole) are found by their
+/// SHA-1; a large payload (an installer of a provisioning command) by the file's identity and
+/// change times, so that it is neither read nor compressed again (see `LargeKey` in the
+/// source), or, when in memory, by its SHA-1.
 ///
 /// A hit writes the bytes a miss would have written: the XPRESS encoder is deterministic and
 /// a resource's bytes do not depend on where it sits in the WIM (chunk-table entries are
@@ -82,7 +85,67 @@ pub struct ResourceCache {
 #[derive(Default)]
 struct CacheMap {
     entries: HashMap<[u8; 20], Arc<CachedResource>>,
+    /// Large blobs by identity: the SHA-1 their resource is kept under.
+    large: HashMap<LargeKey, [u8; 20]>,
     bytes: usize,
+}
+
+/// How a large blob (over 1 MiB, streamed by the writer) is recognised without reading it: a
+/// file by its identity and change times (device, inode, size, modification and change times
+/// on Unix; path, size and modification time elsewhere), as build tools such as make and
+/// cargo decide that a file is unchanged; bytes in memory by their SHA-1.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum LargeKey {
+    #[cfg(unix)]
+    File {
+        dev: u64,
+        ino: u64,
+        len: u64,
+        mtime: (i64, i64),
+        ctime: (i64, i64),
+    },
+    #[cfg(not(unix))]
+    File {
+        path: PathBuf,
+        len: u64,
+        modified: Option<std::time::SystemTime>,
+    },
+    Bytes([u8; 20]),
+}
+
+impl LargeKey {
+    /// The key of `src` when it still has `size` bytes (`None` when its metadata cannot be
+    /// read or its size changed: the write then streams it and reports any change).
+    fn of(src: &Source, size: u64) -> Option<LargeKey> {
+        match src {
+            Source::Bytes(b) => Some(LargeKey::Bytes(Sha1::digest(b).into())),
+            Source::File(p) => {
+                let m = std::fs::metadata(p).ok()?;
+                if m.len() != size {
+                    return None;
+                }
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    Some(LargeKey::File {
+                        dev: m.dev(),
+                        ino: m.ino(),
+                        len: m.len(),
+                        mtime: (m.mtime(), m.mtime_nsec()),
+                        ctime: (m.ctime(), m.ctime_nsec()),
+                    })
+                }
+                #[cfg(not(unix))]
+                {
+                    Some(LargeKey::File {
+                        path: p.clone(),
+                        len: m.len(),
+                        modified: m.modified().ok(),
+                    })
+                }
+            }
+        }
+    }
 }
 
 /// One blob's resource as [`write_resource`] wrote it.
@@ -109,7 +172,7 @@ impl ResourceCache {
         }
     }
 
-    /// Blobs held and their compressed bytes.
+    /// Resources held and their bytes.
     pub fn len_and_bytes(&self) -> (usize, usize) {
         let m = self.lock();
         (m.entries.len(), m.bytes)
@@ -122,6 +185,28 @@ impl ResourceCache {
 
     fn get(&self, sha1: &[u8; 20]) -> Option<Arc<CachedResource>> {
         self.lock().entries.get(sha1).cloned()
+    }
+
+    fn get_large(&self, key: &LargeKey) -> Option<([u8; 20], Arc<CachedResource>)> {
+        let m = self.lock();
+        let h = m.large.get(key)?;
+        Some((*h, Arc::clone(m.entries.get(h)?)))
+    }
+
+    /// Whether a resource of about `size` bytes (an incompressible blob plus its chunk table)
+    /// would still fit.
+    fn has_room(&self, size: u64) -> bool {
+        let need = size.saturating_add(size / 1024 + 64);
+        let m = self.lock();
+        (m.bytes as u64).saturating_add(need) <= self.limit as u64
+    }
+
+    fn insert_large(&self, key: LargeKey, sha1: [u8; 20], r: CachedResource) {
+        self.insert(sha1, r);
+        let mut m = self.lock();
+        if m.entries.contains_key(&sha1) {
+            m.large.insert(key, sha1);
+        }
     }
 
     fn insert(&self, sha1: [u8; 20], r: CachedResource) {
@@ -864,6 +949,56 @@ fn write_file<W: Write + Seek>(
         };
         ctx.buf = buf;
         w
+    } else if let Some(cache) = ctx.cache {
+        // A large blob: found by the file's identity (or, in memory, its SHA-1) without
+        // reading it, else written to memory and kept when the cache has room for it.
+        let key = LargeKey::of(src, size);
+        let hit = key
+            .as_ref()
+            .and_then(|k| cache.get_large(k))
+            .filter(|(h, _)| known.is_none_or(|(k, _)| k == *h));
+        match (hit, key) {
+            (Some((h, res)), _) => {
+                if dup(ctx, &h) {
+                    return Ok(h);
+                }
+                out.write_all(&res.bytes)?;
+                Written {
+                    header: ResourceHeader {
+                        size_in_wim: res.size_in_wim,
+                        flags: res.flags,
+                        offset: pos,
+                        original_size: size,
+                    },
+                    sha1: h,
+                }
+            }
+            (None, Some(k)) if cache.has_room(size) => {
+                let mut mem = io::Cursor::new(Vec::new());
+                let w = write_resource(
+                    &mut mem,
+                    pos,
+                    &mut r,
+                    size,
+                    ctx.comp.as_deref_mut(),
+                    0,
+                    path,
+                )?;
+                let bytes = mem.into_inner();
+                out.write_all(&bytes)?;
+                cache.insert_large(
+                    k,
+                    w.sha1,
+                    CachedResource {
+                        size_in_wim: w.header.size_in_wim,
+                        flags: w.header.flags,
+                        bytes: bytes.into_boxed_slice(),
+                    },
+                );
+                w
+            }
+            _ => write_resource(out, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, path)?,
+        }
     } else {
         write_resource(out, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, path)?
     };
