@@ -435,11 +435,13 @@ fn resource_cache_keeps_large_files_and_sees_changes() {
     std::fs::write(&file, text(3)).expect("rewrite");
     let plain2 = write(&WriteOptions::deterministic([3; 16], T));
     assert!(plain2 != plain);
-    assert!(write(&cached) == plain2, "a changed file is not served from the cache");
+    assert!(
+        write(&cached) == plain2,
+        "a changed file is not served from the cache"
+    );
     // A cache too small for a large blob streams it as before.
     let small = Arc::new(ResourceCache::with_limit(1 << 20));
-    let w =
-        write(&WriteOptions::deterministic([3; 16], T).with_resource_cache(Arc::clone(&small)));
+    let w = write(&WriteOptions::deterministic([3; 16], T).with_resource_cache(Arc::clone(&small)));
     assert!(w == plain2);
     assert_eq!(small.len_and_bytes().0, 0);
 }

@@ -53,7 +53,8 @@ impl Device {
     /// ProxyServerPort}` and `PackageConfig/{Name, Version, OwnerType, Rank}`. The rest of the
     /// typed areas (trusted certificates, 802.1X settings) are refused with an error: they are
     /// files and structures set in the profile. Any other setting path overrides or adds a raw
-    /// setting.
+    /// setting. A path may start with `/Common/`, as `inspect` prints the settings for every
+    /// device.
     #[must_use]
     pub fn set(mut self, path: impl Into<String>, value: impl Into<String>) -> Self {
         self.settings.push((path.into(), value.into()));
@@ -407,7 +408,12 @@ impl Bulk {
         value: &str,
         touched: &mut Touched,
     ) -> std::result::Result<(), String> {
-        let segs = parse_path(path).map_err(|e| e.to_string())?;
+        let mut segs = parse_path(path).map_err(|e| e.to_string())?;
+        // `inspect` prints the settings for every device under `/Common/…` (the answer file's
+        // Settings/Customizations/Common): a path copied from there means the same setting.
+        if segs.len() > 1 && segs[0].name == "Common" && segs[0].key().is_none() {
+            segs.remove(0);
+        }
         let names: Vec<&str> = segs.iter().map(|s| s.name.as_str()).collect();
         let key = |i: usize| -> std::result::Result<&str, String> {
             segs[i].key().ok_or_else(|| {

@@ -41,7 +41,12 @@ fn each_bulk_package_equals_the_same_package_built_alone() {
                 format!("PC-{i:03}"),
             )
             .set(
-                "/Workplace/Enrollments/UPN[enroll@example.com]/Secret",
+                // Even rows as `inspect` prints the path, odd rows without the scope.
+                if i % 2 == 0 {
+                    "/Common/Workplace/Enrollments/UPN[enroll@example.com]/Secret"
+                } else {
+                    "/Workplace/Enrollments/UPN[enroll@example.com]/Secret"
+                },
                 format!("Secret-{i:04}"),
             );
         let out = bulk.build(&d).expect("builds");
