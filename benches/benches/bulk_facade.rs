@@ -10,7 +10,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
-use ppkg::{Bulk, Device, Package};
 
 /// The allocator of the `ppkg` binary (crates/ppkg-cli/src/main.rs), so the numbers are the CLI's.
 #[global_allocator]
@@ -18,33 +17,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const BATCH: usize = 1000;
 
-fn devices(offset: usize) -> Vec<Device> {
-    (0..BATCH)
-        .map(|i| {
-            let n = offset + i;
-            Device::new(format!("devices.csv:{}", n + 2))
-                .name(format!("dev{n:06}"))
-                .set(
-                    "Accounts/ComputerAccount/ComputerName",
-                    format!("PC-{n:06}"),
-                )
-                .set(
-                    "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
-                    format!("Secret-{n:06}"),
-                )
-        })
-        .collect()
-}
-
 fn bench(c: &mut Criterion) {
-    let template = Package::from_path(ppkg_benches::example_profile_path())
-        .expect("example loads")
-        .write_options(ppkg::WriteOptions::deterministic(
-            [0x42; 16],
-            0x01DC_0D07_2073_7ED1,
-        ));
-    let bulk = Bulk::new(template).expect("bulk");
-    let batch = devices(0);
+    let bulk = ppkg_benches::example_bulk();
+    let batch = ppkg_benches::example_devices(0, BATCH);
     let mut g = c.benchmark_group("bulk_facade");
     g.throughput(Throughput::Elements(BATCH as u64));
     g.sample_size(10);

@@ -2,8 +2,6 @@
 //! Secret), measured with the process's CPU time so that a busy machine does not skew it:
 //! `cargo run --release -p ppkg-benches --example bulk_cpu -- [DEVICES]`.
 
-use ppkg::{Bulk, Device, Package};
-
 /// The allocator of the `ppkg` binary (crates/ppkg-cli/src/main.rs), so the numbers are the CLI's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -22,27 +20,8 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(5000);
-    let template = Package::from_path(ppkg_benches::example_profile_path())
-        .expect("example loads")
-        .write_options(ppkg::WriteOptions::deterministic(
-            [0x42; 16],
-            0x01DC_0D07_2073_7ED1,
-        ));
-    let bulk = Bulk::new(template).expect("bulk");
-    let devices: Vec<Device> = (0..n)
-        .map(|i| {
-            Device::new(format!("devices.csv:{}", i + 2))
-                .name(format!("dev{i:06}"))
-                .set(
-                    "Accounts/ComputerAccount/ComputerName",
-                    format!("PC-{i:06}"),
-                )
-                .set(
-                    "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
-                    format!("Secret-{i:06}"),
-                )
-        })
-        .collect();
+    let bulk = ppkg_benches::example_bulk();
+    let devices = ppkg_benches::example_devices(0, n);
     let _ = bulk.build_all(&devices[..n.min(200)]);
     let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
     let out = bulk.build_all(&devices);

@@ -65,6 +65,41 @@ pub fn build_package(profile: &Profile) -> Result<Vec<u8>, String> {
     Ok(out.into_inner())
 }
 
+/// The bulk of the benchmarks: the example profile as template, with a fixed GUID and time.
+///
+/// # Panics
+/// When the example does not load (a broken checkout).
+pub fn example_bulk() -> ppkg::Bulk {
+    let template = ppkg::Package::from_path(example_profile_path())
+        .expect("example loads")
+        .write_options(WriteOptions::deterministic(
+            [0x42; 16],
+            0x01DC_0D07_2073_7ED1,
+        ));
+    ppkg::Bulk::new(template).expect("the example is a profile")
+}
+
+/// Devices `first..first + n` of the bulk benchmarks: each with its own output name
+/// (`dev000042`), computer name (`PC-000042`) and enrollment Secret (`Secret-000042`), the
+/// per-device values of issue #13's goal ("the example profile with per-device name and
+/// secret"), from row 2 of a `devices.csv` on.
+pub fn example_devices(first: usize, n: usize) -> Vec<ppkg::Device> {
+    (first..first + n)
+        .map(|i| {
+            ppkg::Device::new(format!("devices.csv:{}", i + 2))
+                .name(format!("dev{i:06}"))
+                .set(
+                    "Accounts/ComputerAccount/ComputerName",
+                    format!("PC-{i:06}"),
+                )
+                .set(
+                    "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
+                    format!("Secret-{i:06}"),
+                )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,20 +8,25 @@ use ppkg_format::wim::{write_wim, Compression, ImageTree, WimReader, WriteOption
 
 const T: u64 = 0x01DC_0D07_2073_7ED1;
 
-fn sample_files() -> Vec<(String, Vec<u8>)> {
-    let text: Vec<u8> = (0..3_000_000u32)
-        .flat_map(|i| format!("line {i} of some text\r\n").into_bytes())
-        .take(3 << 20)
-        .collect();
-    let mut x = 0x1234_5678u32;
-    let random: Vec<u8> = (0..(2 << 20))
+/// `n` incompressible bytes from a xorshift32 generator seeded with `seed`.
+fn xorshift_bytes(seed: u32, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
             (x >> 24) as u8
         })
+        .collect()
+}
+
+fn sample_files() -> Vec<(String, Vec<u8>)> {
+    let text: Vec<u8> = (0..3_000_000u32)
+        .flat_map(|i| format!("line {i} of some text\r\n").into_bytes())
+        .take(3 << 20)
         .collect();
+    let random = xorshift_bytes(0x1234_5678, 2 << 20);
     vec![
         ("a/empty".into(), vec![]),
         ("a/one".into(), vec![b'x']),
@@ -338,15 +343,7 @@ fn small_incompressible_blobs_have_no_chunk_table() {
 fn resource_cache_gives_identical_bytes() {
     use ppkg_format::wim::ResourceCache;
     use std::sync::Arc;
-    let mut x = 0x9E37_79B9u32;
-    let random: Vec<u8> = (0..40_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect();
+    let random = xorshift_bytes(0x9E37_79B9, 40_000);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("small.xml", b"<a><b>text text text text</b></a>".to_vec()),
         ("tiny", vec![b'x']),

@@ -440,21 +440,18 @@ impl Bulk {
             },
             ["Workplace", "Enrollments", "UPN", field] => {
                 let upn = key(2)?;
-                let e = match p.enrollments.iter().position(|e| e.upn == upn) {
-                    Some(i) => &mut p.enrollments[i],
-                    None => {
-                        p.enrollments.push(Enrollment {
-                            upn: upn.to_owned(),
-                            auth_policy: AuthPolicy::OnPremise,
-                            discovery_service_full_url: None,
-                            enrollment_service_full_url: None,
-                            policy_service_full_url: None,
-                            secret: None,
-                        });
-                        let last = p.enrollments.len() - 1;
-                        &mut p.enrollments[last]
-                    }
-                };
+                let e = find_or_push(
+                    &mut p.enrollments,
+                    |e| e.upn == upn,
+                    || Enrollment {
+                        upn: upn.to_owned(),
+                        auth_policy: AuthPolicy::OnPremise,
+                        discovery_service_full_url: None,
+                        enrollment_service_full_url: None,
+                        policy_service_full_url: None,
+                        secret: None,
+                    },
+                );
                 match field.to_ascii_lowercase().as_str() {
                     "authpolicy" => e.auth_policy = AuthPolicy::from_label(value),
                     "discoveryservicefullurl" => {
@@ -473,21 +470,18 @@ impl Bulk {
             }
             ["Certificates", "ClientCertificates", "ClientCertificate", field] => {
                 let name = key(2)?;
-                let c = match p.client_certificates.iter().position(|c| c.name == name) {
-                    Some(i) => &mut p.client_certificates[i],
-                    None => {
-                        p.client_certificates.push(ClientCertificate {
-                            name: name.to_owned(),
-                            label: None,
-                            pfx: Asset::path(""),
-                            password: None,
-                            key_location: None,
-                            export_certificate: None,
-                        });
-                        let last = p.client_certificates.len() - 1;
-                        &mut p.client_certificates[last]
-                    }
-                };
+                let c = find_or_push(
+                    &mut p.client_certificates,
+                    |c| c.name == name,
+                    || ClientCertificate {
+                        name: name.to_owned(),
+                        label: None,
+                        pfx: Asset::path(""),
+                        password: None,
+                        key_location: None,
+                        export_certificate: None,
+                    },
+                );
                 touched.client_certs.insert(name.to_owned());
                 match *field {
                     "CertificatePath" => c.pfx = self.load_file(value)?,
@@ -503,24 +497,21 @@ impl Bulk {
             }
             ["ConnectivityProfiles", "WLAN", "WLANSetting", "WLANConfig", rest @ ..] => {
                 let ssid = key(3)?;
-                let w = match p.wifi.iter().position(|w| w.ssid == ssid) {
-                    Some(i) => &mut p.wifi[i],
-                    None => {
-                        // A new network: its SecurityType must come from the device too (the
-                        // empty type is reported by the profile checks, naming this path).
-                        p.wifi.push(Wifi {
-                            ssid: ssid.to_owned(),
-                            security: WifiSecurity::from_label(""),
-                            key: None,
-                            auto_connect: None,
-                            hidden: None,
-                            proxy: None,
-                            eap: None,
-                        });
-                        let last = p.wifi.len() - 1;
-                        &mut p.wifi[last]
-                    }
-                };
+                // A new network: its SecurityType must come from the device too (the empty
+                // type is reported by the profile checks, naming this path).
+                let w = find_or_push(
+                    &mut p.wifi,
+                    |w| w.ssid == ssid,
+                    || Wifi {
+                        ssid: ssid.to_owned(),
+                        security: WifiSecurity::from_label(""),
+                        key: None,
+                        auto_connect: None,
+                        hidden: None,
+                        proxy: None,
+                        eap: None,
+                    },
+                );
                 let flag = |v: &str, what: &str| {
                     parse_bool(v).ok_or_else(|| format!("{what} {v:?}: expected True or False"))
                 };
@@ -563,18 +554,15 @@ impl Bulk {
             }
             ["Accounts", "Users", "User", field] => {
                 let name = key(2)?;
-                let u = match p.local_users.iter().position(|u| u.name == name) {
-                    Some(i) => &mut p.local_users[i],
-                    None => {
-                        p.local_users.push(LocalUser {
-                            name: name.to_owned(),
-                            password: None,
-                            group: None,
-                        });
-                        let last = p.local_users.len() - 1;
-                        &mut p.local_users[last]
-                    }
-                };
+                let u = find_or_push(
+                    &mut p.local_users,
+                    |u| u.name == name,
+                    || LocalUser {
+                        name: name.to_owned(),
+                        password: None,
+                        group: None,
+                    },
+                );
                 match *field {
                     "Password" => u.password = Some(Secret::new(value)),
                     "UserGroup" => u.group = Some(value.to_owned()),
@@ -600,7 +588,8 @@ impl Bulk {
                 ) && typed_area(&names) =>
             {
                 return Err(
-                    "this setting is part of the typed profile and cannot be set per device yet; set it in the profile"
+                    "this setting of the typed profile (trusted certificates, 802.1X \
+                     settings, provisioning files) cannot be set per device; set it in the profile"
                         .to_owned(),
                 )
             }
@@ -636,6 +625,19 @@ impl Bulk {
         let mut a = Asset::bytes(value, data);
         a.file = None;
         Ok(a)
+    }
+}
+
+/// The item of `list` that `is` picks, else a new one from `make`, appended: a device's path
+/// that names an existing list item by key overrides it, a new key adds one.
+fn find_or_push<T>(list: &mut Vec<T>, is: impl Fn(&T) -> bool, make: impl FnOnce() -> T) -> &mut T {
+    match list.iter().position(is) {
+        Some(i) => &mut list[i],
+        None => {
+            list.push(make());
+            let last = list.len() - 1;
+            &mut list[last]
+        }
     }
 }
 

@@ -155,6 +155,40 @@ struct CachedResource {
     bytes: Box<[u8]>,
 }
 
+impl CachedResource {
+    /// Runs `write` into memory (a resource's bytes do not depend on where it is written),
+    /// copies the bytes to `out` and returns them for the cache.
+    fn record<W: Write>(
+        out: &mut W,
+        write: impl FnOnce(&mut io::Cursor<Vec<u8>>) -> Result<Written>,
+    ) -> Result<(Written, CachedResource)> {
+        let mut mem = io::Cursor::new(Vec::new());
+        let w = write(&mut mem)?;
+        let bytes = mem.into_inner();
+        out.write_all(&bytes)?;
+        let res = CachedResource {
+            size_in_wim: w.header.size_in_wim,
+            flags: w.header.flags,
+            bytes: bytes.into_boxed_slice(),
+        };
+        Ok((w, res))
+    }
+
+    /// Writes the kept bytes at `pos` (offset in the WIM) for a blob of `size` bytes.
+    fn write<W: Write>(&self, out: &mut W, pos: u64, size: u64, sha1: [u8; 20]) -> Result<Written> {
+        out.write_all(&self.bytes)?;
+        Ok(Written {
+            header: ResourceHeader {
+                size_in_wim: self.size_in_wim,
+                flags: self.flags,
+                offset: pos,
+                original_size: size,
+            },
+            sha1,
+        })
+    }
+}
+
 impl ResourceCache {
     /// Default bound on the compressed bytes held: 64 MiB.
     pub const DEFAULT_LIMIT: usize = 64 << 20;
@@ -919,30 +953,12 @@ fn write_file<W: Write + Seek>(
         }
         let hit = ctx.cache.and_then(|c| c.get(&h));
         let w = if let Some(hit) = hit {
-            out.write_all(&hit.bytes)?;
-            Written {
-                header: ResourceHeader {
-                    size_in_wim: hit.size_in_wim,
-                    flags: hit.flags,
-                    offset: pos,
-                    original_size: size,
-                },
-                sha1: h,
-            }
+            hit.write(out, pos, size, h)?
         } else if let Some(cache) = ctx.cache {
-            // Written to memory first (its bytes do not depend on `pos`), then kept.
-            let mut mem = io::Cursor::new(Vec::new());
-            let w = write_small(&mut mem, pos, &buf, ctx.comp.as_deref_mut(), path)?;
-            let bytes = mem.into_inner();
-            out.write_all(&bytes)?;
-            cache.insert(
-                w.sha1,
-                CachedResource {
-                    size_in_wim: w.header.size_in_wim,
-                    flags: w.header.flags,
-                    bytes: bytes.into_boxed_slice(),
-                },
-            );
+            let (w, res) = CachedResource::record(out, |mem| {
+                write_small(mem, pos, &buf, ctx.comp.as_deref_mut(), path)
+            })?;
+            cache.insert(w.sha1, res);
             w
         } else {
             write_small(out, pos, &buf, ctx.comp.as_deref_mut(), path)?
@@ -962,39 +978,13 @@ fn write_file<W: Write + Seek>(
                 if dup(ctx, &h) {
                     return Ok(h);
                 }
-                out.write_all(&res.bytes)?;
-                Written {
-                    header: ResourceHeader {
-                        size_in_wim: res.size_in_wim,
-                        flags: res.flags,
-                        offset: pos,
-                        original_size: size,
-                    },
-                    sha1: h,
-                }
+                res.write(out, pos, size, h)?
             }
             (None, Some(k)) if cache.has_room(size) => {
-                let mut mem = io::Cursor::new(Vec::new());
-                let w = write_resource(
-                    &mut mem,
-                    pos,
-                    &mut r,
-                    size,
-                    ctx.comp.as_deref_mut(),
-                    0,
-                    path,
-                )?;
-                let bytes = mem.into_inner();
-                out.write_all(&bytes)?;
-                cache.insert_large(
-                    k,
-                    w.sha1,
-                    CachedResource {
-                        size_in_wim: w.header.size_in_wim,
-                        flags: w.header.flags,
-                        bytes: bytes.into_boxed_slice(),
-                    },
-                );
+                let (w, res) = CachedResource::record(out, |mem| {
+                    write_resource(mem, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, path)
+                })?;
+                cache.insert_large(k, w.sha1, res);
                 w
             }
             _ => write_resource(out, pos, &mut r, size, ctx.comp.as_deref_mut(), 0, path)?,
