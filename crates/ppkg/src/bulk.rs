@@ -21,7 +21,10 @@ use ppkg_format::wim::ResourceCache;
 /// by path, its variables and its output name.
 ///
 /// Values may use the bulk's declared variables as `{name}` (see [`Bulk::variables`]).
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows the origin, the output name and the setting paths and variable names, never
+/// their values: a value may be a password, a PFX password or an Azure AD token.
+#[derive(Clone, Default)]
 pub struct Device {
     origin: String,
     name: Option<String>,
@@ -82,8 +85,29 @@ impl Device {
     }
 }
 
-/// One device's package, built in memory.
-#[derive(Clone, Debug)]
+/// Values hidden: see [`Device`].
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Hidden<'a>(&'a [(String, String)]);
+        impl std::fmt::Debug for Hidden<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(k, _)| (k, format_args!("<hidden>"))))
+                    .finish()
+            }
+        }
+        f.debug_struct("Device")
+            .field("origin", &self.origin)
+            .field("name", &self.name)
+            .field("settings", &Hidden(&self.settings))
+            .field("vars", &Hidden(&self.vars))
+            .finish()
+    }
+}
+
+/// One device's package, built in memory. `Debug` gives the length of `bytes`, not the bytes
+/// (an unencrypted package holds the device's secrets).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct BulkOutput {
     /// The device's origin (`devices.csv:17`).
@@ -94,6 +118,17 @@ pub struct BulkOutput {
     pub package_id: uuid::Uuid,
     /// The package bytes.
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for BulkOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkOutput")
+            .field("origin", &self.origin)
+            .field("name", &self.name)
+            .field("package_id", &self.package_id)
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .finish()
+    }
 }
 
 /// Builds one package per device from a template [`Package`] (a profile): every device gets

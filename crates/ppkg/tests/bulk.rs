@@ -323,3 +323,35 @@ fn wifi_domain_join_and_local_users_per_device() {
     let text = bulk.build(&bad).expect_err("unknown field").to_string();
     assert!(text.contains("SecurityType, SecurityKey"), "{text}");
 }
+
+/// `Debug` of a device and of an output never shows a value (a device's Secret, PFX password
+/// or token) nor the package bytes.
+#[test]
+fn debug_hides_device_values_and_package_bytes() {
+    let marker = "Marker-Secret-7731";
+    let device = Device::new("devices.csv:2")
+        .var("serial", "SN-marker-7731")
+        .set(
+            "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
+            marker,
+        );
+    let shown = format!("{device:?}");
+    assert!(!shown.contains(marker), "{shown}");
+    assert!(!shown.contains("SN-marker-7731"), "{shown}");
+    assert!(shown.contains("devices.csv:2"), "{shown}");
+    assert!(shown.contains("UPN[enroll@example.com]/Secret"), "{shown}");
+    assert!(shown.contains("serial"), "{shown}");
+
+    let bulk = Bulk::new(Package::from_path(examples().join("bulk-enrollment.toml")).unwrap())
+        .unwrap()
+        .variables(["serial"])
+        .file_name("{serial}");
+    let out = bulk.build(&device).unwrap();
+    let shown = format!("{out:?}");
+    assert!(
+        shown.contains(&format!("<{} bytes>", out.bytes.len())),
+        "{shown}"
+    );
+    assert!(!shown.contains(marker), "{shown}");
+    assert!(shown.len() < 300, "{shown}");
+}
