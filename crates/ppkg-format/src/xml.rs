@@ -54,6 +54,12 @@ pub fn is_xml_char(c: char) -> bool {
 /// The first character of `text` that XML 1.0 cannot carry ([`is_xml_char`]), as its byte
 /// offset in `text`, its 0-based character index and the character; `None` when all can.
 pub fn first_non_xml_char(text: &str) -> Option<(usize, usize, char)> {
+    // Fast path: in UTF-8 a refused character is a C0 control byte or starts with 0xEF
+    // (U+FFFE and U+FFFF are EF BF BE / EF BF BF); text without either is all XML.
+    let suspect = |b: &u8| (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;
+    if !text.as_bytes().iter().any(suspect) {
+        return None;
+    }
     text.char_indices()
         .enumerate()
         .find(|(_, (_, c))| !is_xml_char(*c))
@@ -1450,6 +1456,20 @@ fn is_xml_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-level fast path of `first_non_xml_char` agrees with `is_xml_char` for every
+    /// character of the BMP and the first supplementary plane, alone and after other text.
+    #[test]
+    fn first_non_xml_char_agrees_with_is_xml_char() {
+        for u in 0..0x2_0000u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let text = format!("ab\u{E9}{c}z");
+            let want = (!is_xml_char(c)).then_some((4, 3, c));
+            assert_eq!(first_non_xml_char(&text), want, "U+{u:04X}");
+        }
+        assert_eq!(first_non_xml_char("plain ASCII\r\n\ttext"), None);
+        assert_eq!(first_non_xml_char("\u{EFFF}\u{FFFD}"), None);
+    }
 
     fn xml_err(r: Result<Document>) -> (String, u32, u32, Option<u64>) {
         let e = r.unwrap_err();

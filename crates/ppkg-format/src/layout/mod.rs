@@ -465,7 +465,12 @@ fn xml_member(member: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
         let text = crate::metadata::decode_utf16le(&bytes[2..])?;
         crate::xml::check_xml_text(&text, member)?;
     } else {
-        let text = String::from_utf8_lossy(&bytes);
+        // `from_utf8` first: valid text (every member this crate writes) is checked in place,
+        // faster than the lossy decoder's chunk walk.
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&bytes),
+        };
         crate::xml::check_xml_text(text.trim_start_matches('\u{feff}'), member)?;
     }
     Ok(bytes)
