@@ -384,11 +384,17 @@ impl Package {
     /// # Errors
     /// [`Error::Invalid`] with every diagnostic when any is an error; [`Error::Compile`].
     pub fn compile(&self) -> Result<Compiled> {
-        let p = self.prepare()?;
+        // The validation's dry compile is skipped: the real compile follows. Only when that
+        // fails is the validation run again whole, so that a refusal comes back as the same
+        // placed diagnostic `validate` gives (one compile per package instead of two).
+        let p = self.prepare_with(false)?;
         if p.report.has_errors() {
             return Err(Error::Invalid(p.report));
         }
-        compile_prepared(p, self.edition, &self.display)
+        compile_prepared(p, self.edition, &self.display).map_err(|e| match self.prepare() {
+            Ok(full) if full.report.has_errors() => Error::Invalid(full.report),
+            _ => e,
+        })
     }
 
     /// Builds the package and writes it to `out` (encrypted when asked). When signing, the
@@ -541,6 +547,12 @@ impl Package {
 
     /// Loads, checks and validates; gives the answer file its package ID.
     pub(crate) fn prepare(&self) -> Result<Prepared> {
+        self.prepare_with(true)
+    }
+
+    /// [`Package::prepare`], with or without the validation's dry compile (see
+    /// `csp_model::validate::Validator::with_dry_compile`).
+    fn prepare_with(&self, dry_compile: bool) -> Result<Prepared> {
         let now = self.now.unwrap_or_else(SystemTime::now);
         let mut profile_text: Option<Arc<str>> = None;
         let (mut answer, resolver, mut diags, use_profile, profile): (
@@ -573,8 +585,9 @@ impl Package {
                 ((**answer).clone(), resolver, diags, false, None)
             }
         };
-        let catalog_report =
-            csp_model::validate::validate(&answer, Catalog::builtin(), self.edition);
+        let catalog_report = csp_model::validate::Validator::new(Catalog::builtin(), self.edition)
+            .with_dry_compile(dry_compile)
+            .validate(&answer);
         merge_catalog_diags(
             &mut diags,
             &catalog_report,

@@ -64,6 +64,7 @@ pub struct Validator<'a> {
     catalog: &'a Catalog,
     edition: Edition,
     ddf: Option<&'a DdfSet>,
+    dry_compile: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -73,7 +74,17 @@ impl<'a> Validator<'a> {
             catalog,
             edition,
             ddf: None,
+            dry_compile: true,
         }
+    }
+
+    /// Whether a clean walk ends with the dry run of the compiler (default `true`). A caller
+    /// that compiles the same answer file right after may turn it off and, only when its
+    /// compile fails, validate again with it on for the placed diagnostic: that is what
+    /// `ppkg::Package` does when it writes, saving one compile per package (bulk runs).
+    pub fn with_dry_compile(mut self, on: bool) -> Self {
+        self.dry_compile = on;
+        self
     }
 
     /// Also checks CSP-mapped values against the nodes of `ddf` (see the type's docs).
@@ -101,7 +112,7 @@ impl<'a> Validator<'a> {
             noted_groups: Vec::new(),
         };
         w.answer(answer);
-        if !w.out.iter().any(Diagnostic::is_error) {
+        if self.dry_compile && !w.out.iter().any(Diagnostic::is_error) {
             w.dry_compile(answer);
         }
         for d in w.out {
