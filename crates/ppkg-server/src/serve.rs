@@ -22,7 +22,7 @@ use crate::engine;
 pub enum StartError {
     /// A template has errors: every diagnostic, one per line.
     #[error("the templates have errors; the server does not start:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Templates(Vec<engine::Diag>),
+    Templates(Vec<ppkg::Diagnostic>),
     /// Anything else (token file, TLS files, signing PFX, binding the address).
     #[error("{0}")]
     Other(String),
@@ -92,6 +92,9 @@ impl Server {
             .local_addr()
             .map_err(|e| StartError::Other(e.to_string()))?;
         let metrics = crate::metrics::Metrics::default();
+        // One build at a time per core: more would only share the cores and lengthen every
+        // request's latency.
+        let build_permits = std::thread::available_parallelism().map_or(2, |n| n.get());
         metrics
             .templates
             .set(i64::try_from(set.templates.len()).unwrap_or(i64::MAX));
@@ -102,6 +105,8 @@ impl Server {
             signer,
             metrics,
             limiter: Arc::new(Semaphore::new(config.limits.max_concurrent)),
+            builds: Arc::new(Semaphore::new(build_permits)),
+            build_permits,
             ready: AtomicBool::new(true),
             config,
         });
@@ -122,7 +127,7 @@ impl Server {
     ///
     /// # Errors
     /// Every diagnostic of the new set.
-    pub async fn reload(&self) -> Result<usize, Vec<engine::Diag>> {
+    pub async fn reload(&self) -> Result<usize, Vec<ppkg::Diagnostic>> {
         reload(&self.state).await
     }
 
@@ -135,15 +140,15 @@ impl Server {
     }
 }
 
-async fn reload(state: &AppState) -> Result<usize, Vec<engine::Diag>> {
+async fn reload(state: &AppState) -> Result<usize, Vec<ppkg::Diagnostic>> {
     let dir = state.config.templates.clone();
     let edition = state.edition;
     let r = tokio::task::spawn_blocking(move || engine::load_templates(&dir, edition))
         .await
         .unwrap_or_else(|e| {
-            Err(vec![engine::Diag::error(
+            Err(vec![engine::diag(
                 "reload",
-                "Internal",
+                ppkg::Code::InputUnreadable,
                 "",
                 e.to_string(),
             )])

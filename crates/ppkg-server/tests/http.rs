@@ -191,14 +191,7 @@ async fn per_device_package_from_a_template() -> T {
     let id1 = r.header("x-package-id").ok_or("no package id")?.to_owned();
     assert!(r.header("x-package-password").is_none());
     wimlib_verify(&r.body);
-    let i = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &r.body,
-    )
-    .await;
+    let i = common::inspect(s.addr, &r.body, None).await;
     assert_eq!(i.status, 200, "{}", i.text());
     let j = i.json();
     assert_eq!(j["metadata"]["name"], "Lab SN-0042");
@@ -229,17 +222,15 @@ async fn package_errors_are_problems_with_place() -> T {
     let s = start(dir.path(), "").await;
     // Unknown template.
     let r = post_json(s.addr, "/v1/packages", &json!({"template": "nope"})).await;
-    assert_eq!(r.status, 404);
-    assert_eq!(r.json()["type"], "urn:ppkg:problem:unknown-template");
+    common::assert_problem(&r, 404, "unknown-template");
     // Neither or both.
     let r = post_json(s.addr, "/v1/packages", &json!({})).await;
     assert_eq!(r.status, 400);
     // Malformed JSON: line and column of the fault.
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/packages",
-        &[("Content-Type", "application/json")],
+        "application/json",
         b"{\n  \"template\": \"x\",\n  oops\n}",
     )
     .await;
@@ -293,8 +284,7 @@ async fn package_errors_are_problems_with_place() -> T {
         &json!({"template": "bulk-enrollment", "sign": true}),
     )
     .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["type"], "urn:ppkg:problem:signing-not-configured");
+    common::assert_problem(&r, 400, "signing-not-configured");
     s.shutdown().await;
     Ok(())
 }
@@ -316,27 +306,17 @@ async fn encrypted_package_password_once() -> T {
         .to_owned();
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert!((8..=16).contains(&pw.len()));
-    let no = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &r.body,
-    )
-    .await;
-    assert_eq!(no.status, 422);
-    assert_eq!(no.json()["diagnostics"][0]["code"], "PasswordRequired");
-    let yes = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[
-            ("Content-Type", "application/octet-stream"),
-            ("X-Package-Password", &pw),
-        ],
-        &r.body,
-    )
-    .await;
+    let no = common::inspect(s.addr, &r.body, None).await;
+    let j = common::assert_problem(&no, 422, "invalid-input");
+    assert_eq!(j["diagnostics"][0]["code"], "InputUnreadable");
+    assert!(
+        j["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("X-Package-Password"),
+        "{j}"
+    );
+    let yes = common::inspect(s.addr, &r.body, Some(&pw)).await;
     assert_eq!(yes.status, 200, "{}", yes.text());
     assert_eq!(yes.json()["encrypted"], true);
     assert_eq!(yes.json()["metadata"]["name"], "Example bulk enrollment");
@@ -350,14 +330,7 @@ async fn validate_every_input_kind() -> T {
     let s = start(dir.path(), "").await;
     // TOML profile: diagnostics at their key's line and column.
     let toml = "[package]\nname = \"T\"\n\n[[enrollments]]\nupn = \"bad upn\"\nauth_policy = \"OnPremise\"\ndiscovery_service_full_url = \"https://e.example.com/d.svc\"\nsecret = \"x-long-password\"\n";
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/validate",
-        &[("Content-Type", "application/toml")],
-        toml.as_bytes(),
-    )
-    .await;
+    let r = common::post(s.addr, "/v1/validate", "application/toml", toml.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
     assert_eq!(j["valid"], false);
@@ -371,11 +344,10 @@ async fn validate_every_input_kind() -> T {
     assert_eq!(d["line"], 5, "{d}");
     assert!(d["column"].as_u64().is_some());
     // TOML syntax error: line and column.
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/toml")],
+        "application/toml",
         b"[package]\nname = \n",
     )
     .await;
@@ -397,62 +369,38 @@ async fn validate_every_input_kind() -> T {
         &json!({"template": "bulk-enrollment"}),
     )
     .await;
-    let insp = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &pkg.body,
-    )
-    .await;
+    let insp = common::inspect(s.addr, &pkg.body, None).await;
     assert_eq!(insp.status, 200);
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/xml")],
+        "application/xml",
         b"<WindowsCustomizations><oops",
     )
     .await;
     assert_eq!(r.json()["valid"], false);
     // Package.
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/octet-stream")],
+        "application/octet-stream",
         &pkg.body,
     )
     .await;
     assert_eq!(r.json()["valid"], true, "{}", r.text());
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/octet-stream")],
+        "application/octet-stream",
         b"not a wim",
     )
     .await;
     assert_eq!(r.json()["valid"], false);
     // Unsupported type.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/validate",
-        &[("Content-Type", "image/png")],
-        b"x",
-    )
-    .await;
+    let r = common::post(s.addr, "/v1/validate", "image/png", b"x").await;
     assert_eq!(r.status, 415);
     // Inspect of garbage.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        b"garbage",
-    )
-    .await;
+    let r = common::inspect(s.addr, b"garbage", None).await;
     assert_eq!(r.status, 422);
     s.shutdown().await;
     Ok(())
@@ -463,11 +411,10 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     let dir = template_dir();
     let s = start(dir.path(), "").await;
     let csv = "serial,computer_name,enrollment_secret\nA1,LAB-A1,Secret-A1-long\nA2,LAB-A2,Secret-A2-long\nA3,,\n";
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D",
-        &[("Content-Type", "text/csv")],
+        "text/csv",
         csv.as_bytes(),
     )
     .await;
@@ -481,14 +428,7 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     let mut one = Vec::new();
     std::io::Read::read_to_end(&mut z.by_name("Dev_A2.ppkg")?, &mut one)?;
     wimlib_verify(&one);
-    let i = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &one,
-    )
-    .await;
+    let i = common::inspect(s.addr, &one, None).await;
     assert_eq!(i.json()["metadata"]["name"], "Dev A2");
     assert!(i.text().contains("LAB-A2"));
     // JSON rows.
@@ -502,25 +442,18 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     assert_eq!(zip::ZipArchive::new(std::io::Cursor::new(r.body))?.len(), 2);
     // A bad row: 422 naming its CSV line, before anything is streamed.
     let bad = "serial,upn\nB1,ok@example.com\nB2,not-a-upn\n";
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/bulk?template=bulk-enrollment",
-        &[("Content-Type", "text/csv")],
+        "text/csv",
         bad.as_bytes(),
     )
     .await;
-    assert_eq!(r.status, 422, "{}", r.text());
-    assert_eq!(r.json()["file"], "devices.csv:3");
+    let j = common::assert_problem(&r, 422, "invalid-input");
+    assert_eq!(j["file"], "devices.csv", "{j}");
+    assert_eq!(j["line"], 3, "{j}");
     // CSV without a template.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/bulk",
-        &[("Content-Type", "text/csv")],
-        bad.as_bytes(),
-    )
-    .await;
+    let r = common::post(s.addr, "/v1/bulk", "text/csv", bad.as_bytes()).await;
     assert_eq!(r.status, 400);
     s.shutdown().await;
     Ok(())
@@ -543,23 +476,9 @@ async fn body_limits_per_route() -> T {
     let head = String::from_utf8_lossy(&buf[..n]);
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     // Chunked (no length): cut off once over the limit.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &vec![0u8; 6000],
-    )
-    .await;
+    let r = common::inspect(s.addr, &vec![0u8; 6000], None).await;
     assert_eq!(r.status, 413);
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &vec![0u8; 4000],
-    )
-    .await;
+    let r = common::inspect(s.addr, &vec![0u8; 4000], None).await;
     assert_eq!(r.status, 422, "under the limit: read, and not a package");
     s.shutdown().await;
     Ok(())
@@ -609,8 +528,7 @@ async fn slow_clients_time_out() -> T {
     let mut c = TcpStream::connect(s.addr).await?;
     c.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/toml\r\nContent-Length: 100\r\n\r\n[pack").await?;
     let r = common::read_response(&mut c).await;
-    assert_eq!(r.status, 408);
-    assert_eq!(r.json()["type"], "urn:ppkg:problem:timeout");
+    common::assert_problem(&r, 408, "timeout");
     s.shutdown().await;
     Ok(())
 }
@@ -667,8 +585,11 @@ async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
     )?;
     let e = s.reload().await.expect_err("broken template");
     assert!(
-        e.iter()
-            .any(|d| d.file.ends_with("broken.toml") && d.line == Some(3)),
+        e.iter().any(|d| d
+            .file
+            .as_deref()
+            .is_some_and(|f| f.ends_with("broken.toml"))
+            && d.pos.map(|p| p.line) == Some(3)),
         "{e:?}"
     );
     let r = post_json(

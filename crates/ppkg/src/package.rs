@@ -349,6 +349,19 @@ impl Package {
         self
     }
 
+    /// Gives the profile's assets not yet loaded their bytes from `lookup(field_path,
+    /// reference)` instead of the file system ([`workplace::Profile::load_assets_with`]): a
+    /// service takes them from the request, so that a posted profile never names a file of the
+    /// server. An asset `lookup` leaves out is still read from the asset folder when the package
+    /// is checked or built. No effect on an answer file.
+    #[must_use]
+    pub fn load_assets_with(mut self, lookup: impl FnMut(&str, &str) -> Option<Vec<u8>>) -> Self {
+        if let Input::Profile { profile, .. } = &mut self.input {
+            profile.load_assets_with(lookup);
+        }
+        self
+    }
+
     /// The profile, when the input is one.
     pub fn profile(&self) -> Option<&Profile> {
         match &self.input {

@@ -108,6 +108,29 @@ pub async fn post_json(addr: std::net::SocketAddr, path: &str, v: &serde_json::V
     .await
 }
 
+/// `POST` of `body` as `content_type`.
+pub async fn post(addr: std::net::SocketAddr, path: &str, content_type: &str, body: &[u8]) -> Resp {
+    request(addr, "POST", path, &[("Content-Type", content_type)], body).await
+}
+
+/// `POST /v1/inspect` of a package (with its password, if any).
+pub async fn inspect(addr: std::net::SocketAddr, package: &[u8], password: Option<&str>) -> Resp {
+    let mut headers = vec![("Content-Type", "application/octet-stream")];
+    if let Some(p) = password {
+        headers.push(("X-Package-Password", p));
+    }
+    request(addr, "POST", "/v1/inspect", &headers, package).await
+}
+
+/// Asserts a problem+json answer of this status and `type` slug; returns its JSON.
+pub fn assert_problem(r: &Resp, status: u16, slug: &str) -> serde_json::Value {
+    assert_eq!(r.status, status, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    let j = r.json();
+    assert_eq!(j["type"], format!("urn:ppkg:problem:{slug}"), "{j}");
+    j
+}
+
 /// Reads a response until the server closes the connection (30 s at most).
 pub async fn read_response(s: &mut TcpStream) -> Resp {
     let mut raw = Vec::new();
