@@ -273,8 +273,11 @@ pub fn run(config: Config) -> Result<(), String> {
         .with_span_list(false)
         .with_writer(std::io::stderr)
         .try_init();
+    // Idle blocking threads (builds, validation) end after 5 s instead of tokio's 10 s, so
+    // that their allocator caches go back to the system soon after a burst of requests.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_keep_alive(Duration::from_secs(5))
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async move {
