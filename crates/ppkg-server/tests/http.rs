@@ -13,8 +13,7 @@ type T = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_ready_metrics_openapi() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = get(s.addr, "/healthz").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["status"], "ok");
@@ -65,8 +64,7 @@ async fn openapi_documents_every_route() -> T {
         .collect();
     routes.sort();
     assert_eq!(documented, routes, "OpenAPI paths and router routes differ");
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     for (m, p) in ppkg_server::app::ROUTES {
         let path = p.replace("{hresult}", "0x80180014");
         let r = request(
@@ -93,8 +91,7 @@ async fn openapi_documents_every_route() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_is_embedded_with_a_strict_policy() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = get(s.addr, "/").await;
     assert_eq!(r.status, 200);
     assert!(r
@@ -126,8 +123,7 @@ async fn page_is_embedded_with_a_strict_policy() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn templates_explain_schedule() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = get(s.addr, "/v1/templates").await;
     assert_eq!(r.status, 200);
     let j = r.json();
@@ -174,8 +170,7 @@ async fn templates_explain_schedule() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_device_package_from_a_template() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let req = json!({
         "template": "bulk-enrollment",
         "device": { "serial": "SN-0042", "computer_name": "LAB-%RAND:4%", "enrollment_secret": "Device-Secret-1" },
@@ -218,8 +213,7 @@ async fn per_device_package_from_a_template() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn package_errors_are_problems_with_place() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     // Unknown template.
     let r = post_json(s.addr, "/v1/packages", &json!({"template": "nope"})).await;
     common::assert_problem(&r, 404, "unknown-template");
@@ -291,8 +285,7 @@ async fn package_errors_are_problems_with_place() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn encrypted_package_password_once() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = post_json(
         s.addr,
         "/v1/packages",
@@ -326,8 +319,7 @@ async fn encrypted_package_password_once() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_every_input_kind() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     // TOML profile: diagnostics at their key's line and column.
     let toml = "[package]\nname = \"T\"\n\n[[enrollments]]\nupn = \"bad upn\"\nauth_policy = \"OnPremise\"\ndiscovery_service_full_url = \"https://e.example.com/d.svc\"\nsecret = \"x-long-password\"\n";
     let r = common::post(s.addr, "/v1/validate", "application/toml", toml.as_bytes()).await;
@@ -408,8 +400,7 @@ async fn validate_every_input_kind() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_csv_and_json_stream_a_zip() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let csv = "serial,computer_name,enrollment_secret\nA1,LAB-A1,Secret-A1-long\nA2,LAB-A2,Secret-A2-long\nA3,,\n";
     let r = common::post(
         s.addr,
@@ -486,8 +477,7 @@ async fn body_limits_per_route() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_limit_answers_503_with_retry_after() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "[limits]\nmax_concurrent = 1\n").await;
+    let (_dir, s) = common::serve("[limits]\nmax_concurrent = 1\n").await;
     // Hold the only permit: a request whose body is still coming.
     let mut slow = TcpStream::connect(s.addr).await?;
     slow.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/toml\r\nContent-Length: 20\r\nConnection: close\r\n\r\n[package]").await?;
@@ -576,8 +566,7 @@ async fn bearer_tokens() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (dir, s) = common::serve("").await;
     // Break it: the reload is refused and the old set keeps serving.
     std::fs::write(
         dir.path().join("broken.toml"),
@@ -623,8 +612,7 @@ async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_in_flight_and_refuses_new() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let addr = s.addr;
     let mut inflight = TcpStream::connect(addr).await?;
     let body = serde_json::to_vec(&json!({"template": "bulk-enrollment"}))?;

@@ -32,8 +32,7 @@ async fn inspect_is_the_cli_document() -> T {
         eprintln!("note: skipping: the ppkg binary is not built");
         return Ok(());
     };
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = post_json(
         s.addr,
         "/v1/packages",
@@ -82,8 +81,7 @@ async fn inspect_is_the_cli_document() -> T {
 /// with a problem naming the setting path; nothing of the server's disk reaches a package.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_cannot_read_server_files() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (dir, s) = common::serve("").await;
     let secret_file = dir.path().join("assets/example-test-root-ca.cer");
     let secret_file = secret_file.display().to_string();
     let pfx_path =

@@ -43,6 +43,14 @@ pub async fn start(dir: &Path, extra: &str) -> Server {
         .expect("server starts")
 }
 
+/// A server on the shipped example template with `extra` configuration; the template folder
+/// lives as long as the returned guard.
+pub async fn serve(extra: &str) -> (tempfile::TempDir, Server) {
+    let dir = template_dir();
+    let s = start(dir.path(), extra).await;
+    (dir, s)
+}
+
 /// A response: status, headers (lower-case names), body (de-chunked).
 #[derive(Debug)]
 pub struct Resp {
