@@ -480,29 +480,23 @@ pub struct BuildOptions {
     pub signer: Option<Arc<SigningPfx>>,
 }
 
-/// The signing certificate: a PFX and its password, read from files at start (checked there
-/// with [`SigningPfx::check`]). `Debug` shows neither.
+/// The signing certificate, opened once at start from the PFX and its password (read from
+/// files); every signed package uses the opened key. `Debug` shows the subject only.
+#[derive(Debug)]
 pub struct SigningPfx {
-    /// The PKCS#12 bytes.
-    pub pfx: Vec<u8>,
-    /// Its password.
-    pub password: Secret,
-}
-
-impl std::fmt::Debug for SigningPfx {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SigningPfx({} bytes)", self.pfx.len())
-    }
+    signer: Arc<ppkg_sign::Signer>,
 }
 
 impl SigningPfx {
-    /// Opens the PFX once to check it.
+    /// Opens the PFX.
     ///
     /// # Errors
     /// The PFX does not open with the password or holds no key.
-    pub fn check(&self) -> Result<(), String> {
-        ppkg_sign::Signer::from_pfx(&self.pfx, self.password.expose())
-            .map(|_| ())
+    pub fn open(pfx: &[u8], password: &Secret) -> Result<SigningPfx, String> {
+        ppkg_sign::Signer::from_pfx(pfx, password.expose())
+            .map(|s| SigningPfx {
+                signer: Arc::new(s),
+            })
             .map_err(|e| e.to_string())
     }
 }
@@ -552,9 +546,7 @@ pub fn build(bulk: &Bulk, device: &Device, opts: &BuildOptions) -> Result<Built,
         pkg = pkg.encrypt(ppkg::Encryption::Generate);
     }
     if let Some(s) = &opts.signer {
-        pkg = pkg
-            .sign_with_pfx(&s.pfx, s.password.expose())
-            .map_err(|e| EngineError::Internal(format!("signing PFX: {e}")))?;
+        pkg = pkg.sign_shared(Arc::clone(&s.signer));
     }
     let mut out = Cursor::new(Vec::new());
     let file = device.origin().to_owned();

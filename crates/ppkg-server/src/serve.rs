@@ -67,11 +67,8 @@ impl Server {
                 let pw = std::fs::read_to_string(&s.password_file).map_err(|e| {
                     StartError::Other(format!("{}: {e}", s.password_file.display()))
                 })?;
-                let signer = engine::SigningPfx {
-                    pfx,
-                    password: workplace::Secret::new(pw.lines().next().unwrap_or("")),
-                };
-                signer.check().map_err(|e| {
+                let password = workplace::Secret::new(pw.lines().next().unwrap_or(""));
+                let signer = engine::SigningPfx::open(&pfx, &password).map_err(|e| {
                     StartError::Other(format!(
                         "{}: cannot open the signing PFX: {e}",
                         s.pfx.display()

@@ -313,6 +313,13 @@ impl Package {
         self
     }
 
+    /// [`Package::sign`] with a signer shared by many packages (a service opens its PFX once).
+    #[must_use]
+    pub fn sign_shared(mut self, signer: Arc<ppkg_sign::Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
     /// Signs with a PFX (PKCS#12) given as bytes and its password.
     ///
     /// # Errors
