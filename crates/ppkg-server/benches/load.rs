@@ -26,6 +26,12 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The server (this executable as a child) runs on mimalloc v2, as the `ppkg` binary that
+/// `ppkg serve` is does: a package build makes many small, short-lived allocations on every
+/// thread at once.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     if let Ok(cfg) = std::env::var("PPKG_BENCH_SERVE") {
         let config = ppkg_server::Config::load(Path::new(&cfg)).unwrap();

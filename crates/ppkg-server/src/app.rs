@@ -27,9 +27,10 @@ use workplace::Secret;
 
 use crate::auth::Tokens;
 use crate::config::Config;
-use crate::engine::{self, BuildOptions, Diag, EngineError, Overrides, TemplateSet};
+use crate::engine::{self, BuildOptions, EngineError, Overrides, Template, TemplateSet};
 use crate::metrics::Metrics;
 use crate::problem::Problem;
+use ppkg::{Code, Diagnostic};
 
 /// Every route the router serves, as `(METHOD, path)` in OpenAPI's path syntax. A test checks
 /// that `/openapi.json` documents exactly these.
@@ -67,6 +68,11 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Permits for requests in flight.
     pub limiter: Arc<Semaphore>,
+    /// Permits for package builds: one per core (`build_permits`), so that builds queue
+    /// without a thread each and do not oversubscribe the cores.
+    pub builds: Arc<Semaphore>,
+    /// The number of build permits.
+    pub build_permits: usize,
     /// Cleared when shutdown begins (`/readyz` turns 503).
     pub ready: AtomicBool,
 }
@@ -312,7 +318,6 @@ async fn metrics(State(s): State<Arc<AppState>>) -> Response {
     ),
     components(schemas(
         Problem,
-        Diag,
         PackageRequest,
         DeviceValues,
         PackageFields,
@@ -343,13 +348,13 @@ async fn templates(State(s): State<Arc<AppState>>) -> impl IntoResponse {
         .map(|t| {
             serde_json::json!({
                 "name": t.name,
-                "package_name": t.profile.package.name,
-                "version": t.profile.package.version,
-                "computer_name": t.profile.computer_name,
-                "enrollments": t.profile.enrollments.iter().map(|e| serde_json::json!({
+                "package_name": t.profile().package.name,
+                "version": t.profile().package.version,
+                "computer_name": t.profile().computer_name,
+                "enrollments": t.profile().enrollments.iter().map(|e| serde_json::json!({
                     "upn": e.upn, "auth_policy": e.auth_policy.label(),
                     "discovery_service_full_url": e.discovery_service_full_url })).collect::<Vec<_>>(),
-                "wifi": t.profile.wifi.iter().map(|w| w.ssid.clone()).collect::<Vec<_>>(),
+                "wifi": t.profile().wifi.iter().map(|w| w.ssid.clone()).collect::<Vec<_>>(),
                 "warnings": t.warnings,
             })
         })
@@ -489,9 +494,67 @@ fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T
     serde_json::from_slice(body).map_err(|e| Problem::bad_json(&e, what))
 }
 
-/// Turns a request into the profile to build (template or inline, overrides applied).
-fn profile_of(s: &AppState, r: &PackageRequest) -> Result<(workplace::Profile, String), Problem> {
-    let (mut profile, file) = match (&r.template, &r.profile) {
+/// What a package request builds from: a served template's [`ppkg::Bulk`] (made once, when
+/// the templates were loaded) or one made for a posted profile.
+enum Source {
+    Template(Arc<Template>),
+    Inline(Box<ppkg::Bulk>),
+}
+
+impl Source {
+    fn bulk(&self) -> &ppkg::Bulk {
+        match self {
+            Source::Template(t) => &t.bulk,
+            Source::Inline(b) => b,
+        }
+    }
+}
+
+/// A posted profile as a [`ppkg::Bulk`]: its files from `assets` only (a request never makes
+/// the server read its own files).
+fn inline_source(
+    s: &AppState,
+    v: &serde_json::Value,
+    r: &PackageRequest,
+) -> Result<Source, Problem> {
+    let p: workplace::Profile = serde_json::from_value(v.clone()).map_err(|e| {
+        Problem::invalid(vec![engine::diag(
+            BODY,
+            Code::ParseError,
+            "profile",
+            e.to_string(),
+        )])
+    })?;
+    let mut assets = BTreeMap::new();
+    for (name, b64) in &r.assets {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|e| {
+                Problem::invalid(vec![engine::diag(
+                    BODY,
+                    Code::ParseError,
+                    &format!("assets/{name}"),
+                    format!("not base64: {e}"),
+                )])
+            })?;
+        assets.insert(name.clone(), bytes);
+    }
+    let pkg = ppkg::Package::from_profile(p)
+        .named(BODY)
+        .edition(s.edition);
+    let (pkg, refused) = engine::request_package(pkg, &assets, BODY);
+    if !refused.is_empty() {
+        return Err(Problem::invalid(refused));
+    }
+    let bulk =
+        ppkg::Bulk::new(pkg).map_err(|e| Problem::invalid(engine::error_diagnostics(e, BODY)))?;
+    Ok(Source::Inline(Box::new(bulk)))
+}
+
+/// Turns a request into what to build: the template (or posted profile) and the device (every
+/// per-device value as a setting path of the CLI's syntax).
+fn device_of(s: &AppState, r: &PackageRequest) -> Result<(Source, ppkg::Device), Problem> {
+    let (source, file) = match (&r.template, &r.profile) {
         (Some(name), None) => {
             let set = s.templates.load();
             let t = set.templates.get(name).ok_or_else(|| {
@@ -501,40 +564,9 @@ fn profile_of(s: &AppState, r: &PackageRequest) -> Result<(workplace::Profile, S
                     format!("no template named {name:?} (see GET /v1/templates)"),
                 )
             })?;
-            let mut p = t.profile.clone();
-            // Each package gets its own ID unless the request names one.
-            p.package.id = None;
-            (p, format!("template {name}"))
+            (Source::Template(t.clone()), format!("template {name}"))
         }
-        (None, Some(v)) => {
-            let p: workplace::Profile = serde_json::from_value(v.clone()).map_err(|e| {
-                Problem::invalid(vec![Diag::error(
-                    BODY,
-                    "ProfileSyntax",
-                    "profile",
-                    e.to_string(),
-                )])
-            })?;
-            let mut assets = BTreeMap::new();
-            for (name, b64) in &r.assets {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|e| {
-                        Problem::invalid(vec![Diag::error(
-                            BODY,
-                            "AssetEncoding",
-                            &format!("assets/{name}"),
-                            format!("not base64: {e}"),
-                        )])
-                    })?;
-                assets.insert(name.clone(), bytes);
-            }
-            let mut p = p;
-            if !p.assets().is_empty() {
-                engine::attach_assets(&mut p, &assets, BODY).map_err(Problem::invalid)?;
-            }
-            (p, BODY.to_owned())
-        }
+        (None, Some(v)) => (inline_source(s, v, r)?, BODY.to_owned()),
         _ => {
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -543,6 +575,11 @@ fn profile_of(s: &AppState, r: &PackageRequest) -> Result<(workplace::Profile, S
             ))
         }
     };
+    let base = source
+        .bulk()
+        .template()
+        .profile()
+        .ok_or_else(|| Problem::internal("a template is not a profile"))?;
     let mut vars = r.device.vars.clone();
     if let Some(serial) = &r.device.serial {
         vars.insert("serial".to_owned(), serial.clone());
@@ -562,17 +599,14 @@ fn profile_of(s: &AppState, r: &PackageRequest) -> Result<(workplace::Profile, S
             .package
             .name
             .clone()
-            .or_else(|| (!vars.is_empty()).then(|| profile.package.name.clone())),
+            .or_else(|| (!vars.is_empty()).then(|| base.package.name.clone())),
         package_version: r.package.version.clone(),
         owner_type: r.package.owner_type.clone(),
         rank: r.package.rank,
         vars,
     };
-    ov.apply(&mut profile, &file).map_err(Problem::invalid)?;
-    if let Some(id) = &r.package.id {
-        profile.package.id = Some(id.clone());
-    }
-    Ok((profile, file))
+    let device = ov.device(base, &file).map_err(Problem::invalid)?;
+    Ok((source, device))
 }
 
 fn build_options(s: &AppState, r: &PackageRequest) -> Result<BuildOptions, Problem> {
@@ -587,9 +621,22 @@ fn build_options(s: &AppState, r: &PackageRequest) -> Result<BuildOptions, Probl
     } else {
         None
     };
+    let package_id = match &r.package.id {
+        None => None,
+        Some(id) => Some(
+            uuid::Uuid::parse_str(id.trim().trim_start_matches('{').trim_end_matches('}'))
+                .map_err(|e| {
+                    Problem::invalid(vec![engine::diag(
+                        BODY,
+                        Code::PackageIdInvalid,
+                        "PackageConfig/ID",
+                        format!("{id:?} is not a GUID: {e}"),
+                    )])
+                })?,
+        ),
+    };
     Ok(BuildOptions {
-        edition: s.edition,
-        package_id: None,
+        package_id,
         encrypt: r.encrypt,
         signer,
     })
@@ -617,12 +664,23 @@ fn engine_problem(e: EngineError) -> Problem {
     (status = 503, description = "busy", body = Problem, content_type = "application/problem+json")))]
 async fn packages(State(s): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let r: PackageRequest = parse_json(&body, "package request")?;
-    let (profile, file) = profile_of(&s, &r)?;
+    let (source, device) = device_of(&s, &r)?;
     let opts = build_options(&s, &r)?;
-    let built = tokio::task::spawn_blocking(move || engine::build(&profile, &file, &opts))
+    // One build per core at a time; the others wait here, without a thread.
+    let permit = s
+        .builds
+        .clone()
+        .acquire_owned()
         .await
-        .map_err(|e| Problem::internal(format!("build task: {e}")))?
-        .map_err(engine_problem)?;
+        .map_err(|e| Problem::internal(format!("build permits: {e}")))?;
+    let built = tokio::task::spawn_blocking(move || {
+        let b = engine::build(source.bulk(), &device, &opts);
+        drop(permit);
+        b
+    })
+    .await
+    .map_err(|e| Problem::internal(format!("build task: {e}")))?
+    .map_err(engine_problem)?;
     s.metrics.packages.inc();
     let stem = engine::file_name(&built.name);
     let mut resp = match &built.catalog {
@@ -694,13 +752,6 @@ struct BulkQuery {
     name: Option<String>,
 }
 
-/// One row of a bulk request, ready to build.
-struct BulkRow {
-    file: String,
-    name: String,
-    profile: workplace::Profile,
-}
-
 /// One CSV row: its line, the device values and the setting-path columns.
 type CsvRow = (usize, DeviceValues, Vec<(String, String)>);
 
@@ -711,9 +762,9 @@ fn csv_rows(body: &[u8]) -> Result<Vec<CsvRow>, Problem> {
     let headers = rd
         .headers()
         .map_err(|e| {
-            Problem::invalid(vec![Diag::error(
+            Problem::invalid(vec![engine::diag(
                 "devices.csv:1",
-                "CsvSyntax",
+                Code::ParseError,
                 "",
                 e.to_string(),
             )])
@@ -723,9 +774,9 @@ fn csv_rows(body: &[u8]) -> Result<Vec<CsvRow>, Problem> {
     for (i, rec) in rd.records().enumerate() {
         let line = i + 2;
         let rec = rec.map_err(|e| {
-            Problem::invalid(vec![Diag::error(
+            Problem::invalid(vec![engine::diag(
                 &format!("devices.csv:{line}"),
-                "CsvSyntax",
+                Code::ParseError,
                 "",
                 e.to_string(),
             )])
@@ -817,14 +868,13 @@ async fn bulk(
                 format!("no template named {template:?}"),
             )
         })?;
-    let edition = s.edition;
-    // Check every row first (in a blocking task: it is CPU work).
-    let checked = tokio::task::spawn_blocking(move || -> Result<Vec<BulkRow>, Vec<Diag>> {
-        let mut out = Vec::new();
+    let devices = {
+        let base = base.profile();
+        let mut devices = Vec::with_capacity(rows.len());
         let mut diags = Vec::new();
         let mut names = std::collections::BTreeSet::new();
         for (n, d, settings) in rows {
-            let file = if is_csv {
+            let origin = if is_csv {
                 format!("devices.csv:{n}")
             } else {
                 format!("rows[{n}]")
@@ -835,11 +885,18 @@ async fn bulk(
             }
             let pattern = name.clone().unwrap_or_else(|| {
                 if vars.contains_key("serial") {
-                    format!("{} {{serial}}", base.profile.package.name)
+                    format!("{} {{serial}}", base.package.name)
                 } else {
-                    base.profile.package.name.clone()
+                    base.package.name.clone()
                 }
             });
+            // Distinct file names in the zip (as Windows compares them).
+            let package_name = engine::expand_vars(&pattern, &vars);
+            let mut stem = engine::file_name(&package_name);
+            if !names.insert(stem.to_ascii_lowercase()) {
+                stem = engine::file_name(&format!("{package_name} {n}"));
+                names.insert(stem.to_ascii_lowercase());
+            }
             let ov = Overrides {
                 computer_name: d.computer_name,
                 upn: d.upn,
@@ -851,71 +908,58 @@ async fn bulk(
                 vars,
                 ..Overrides::default()
             };
-            let mut p = base.profile.clone();
-            p.package.id = None;
-            if let Err(e) = ov.apply(&mut p, &file) {
-                diags.extend(e);
-                continue;
+            match ov.device(base, &origin) {
+                Ok(dev) => devices.push(dev.name(stem.trim_end_matches(".ppkg"))),
+                Err(e) => diags.extend(e),
             }
-            // The row is the place: `devices.csv:LINE` (or `rows[N]`), not a position in it.
-            let found: Vec<Diag> = engine::check_profile(&p, &file, None, edition)
-                .into_iter()
-                .map(|d| Diag {
-                    file: file.clone(),
-                    line: None,
-                    column: None,
-                    ..d
-                })
-                .collect();
-            if found.iter().any(Diag::is_error) {
-                diags.extend(found.into_iter().filter(Diag::is_error));
-                continue;
-            }
-            let mut stem = engine::file_name(&p.package.name);
-            if !names.insert(stem.clone()) {
-                stem = engine::file_name(&format!("{} {n}", p.package.name));
-                names.insert(stem.clone());
-            }
-            out.push(BulkRow {
-                file,
-                name: stem,
-                profile: p,
-            });
         }
-        if diags.is_empty() {
-            Ok(out)
-        } else {
-            Err(diags)
+        if !diags.is_empty() {
+            return Err(Problem::invalid(diags));
         }
+        devices
+    };
+    // Every row is checked, compiled and written once, on every core (rayon), before the first
+    // byte is sent: a bad row fails the request whole, naming its line.
+    let permit = s
+        .builds
+        .clone()
+        .acquire_many_owned(u32::try_from(s.build_permits).unwrap_or(1))
+        .await
+        .map_err(|e| Problem::internal(format!("build permits: {e}")))?;
+    let built = tokio::task::spawn_blocking(move || {
+        let out = base.bulk.build_all(&devices);
+        drop(permit);
+        out
     })
     .await
-    .map_err(|e| Problem::internal(format!("bulk task: {e}")))?
-    .map_err(Problem::invalid)?;
+    .map_err(|e| Problem::internal(format!("bulk task: {e}")))?;
+    let mut outputs = Vec::with_capacity(built.len());
+    let mut diags = Vec::new();
+    for r in built {
+        match r {
+            Ok(o) => outputs.push(o),
+            // The row is the place: `devices.csv`, line N (or `rows[N]`).
+            Err(report) => diags.extend(
+                report
+                    .into_diagnostics()
+                    .into_iter()
+                    .filter(Diagnostic::is_error),
+            ),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Problem::invalid(diags));
+    }
+    s.metrics.packages.inc_by(outputs.len() as u64);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    let s2 = s.clone();
     tokio::task::spawn_blocking(move || {
         let writer = ChannelWriter {
             tx,
             buf: Vec::with_capacity(64 << 10),
         };
         let mut zip = crate::zipstream::ZipStream::new(writer);
-        let opts = BuildOptions {
-            edition,
-            package_id: None,
-            encrypt: false,
-            signer: None,
-        };
-        for row in checked {
-            let built = match engine::build(&row.profile, &row.file, &opts) {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::error!(target: "ppkg_server::bulk", file = %row.file, "bulk row failed after its check: {}",
-                        match e { EngineError::Invalid(d) => d.first().map(ToString::to_string).unwrap_or_default(), EngineError::Internal(m) => m });
-                    return;
-                }
-            };
-            s2.metrics.packages.inc();
-            if zip.add(&row.name, &built.bytes).is_err() {
+        for o in outputs {
+            if zip.add(&format!("{}.ppkg", o.name), &o.bytes).is_err() {
                 return; // the client went away
             }
         }
@@ -990,7 +1034,7 @@ impl futures_core::Stream for ReceiverStream {
 /// `{valid, diagnostics}` whatever the verdict.
 #[utoipa::path(post, path = "/v1/validate", request_body(content = String, description = "TOML/JSON profile, package request, answer file or package"),
     responses(
-    (status = 200, description = "{valid: bool, diagnostics: [Diag]}"),
+    (status = 200, description = "{valid: bool, diagnostics: [Diagnostic]} (as `ppkg validate --json`)"),
     (status = 400, description = "malformed JSON", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "body too large"),
     (status = 415, description = "unsupported content type", body = Problem, content_type = "application/problem+json")))]
@@ -1014,45 +1058,46 @@ async fn validate(
         .map(str::to_owned);
     let edition = s.edition;
     let s2 = s.clone();
-    let diags = tokio::task::spawn_blocking(move || -> Result<Vec<Diag>, Problem> {
+    let diags = tokio::task::spawn_blocking(move || -> Result<Vec<Diagnostic>, Problem> {
         let text = || {
             std::str::from_utf8(&body).map_err(|e| {
-                Problem::invalid(vec![Diag::error(BODY, "NotUtf8", "", format!("not UTF-8 at byte {}", e.valid_up_to()))])
+                Problem::invalid(vec![engine::diag(BODY, Code::ParseError, "", format!("not UTF-8 at byte {}", e.valid_up_to()))])
             })
         };
-        Ok(match ct.as_str() {
-            "application/toml" | "text/toml" | "text/x-toml" => {
-                let t = text()?;
-                match engine::parse_profile(t, false, BODY) {
-                    Ok(p) => {
-                        if p.assets().is_empty() {
-                            engine::check_profile(&p, BODY, Some(t), edition)
-                        } else {
-                            let mut d = engine::check_profile(&p, BODY, Some(t), edition);
-                            d.retain(|d| d.code != "AssetNotLoaded");
-                            d
-                        }
-                    }
-                    Err(d) => d,
-                }
+        // A posted profile is checked with its files refused (never read from the server).
+        let check = |pkg: ppkg::Result<ppkg::Package>| match pkg {
+            Ok(p) => {
+                let (p, refused) = engine::request_package(p.named(BODY).edition(edition), &BTreeMap::new(), BODY);
+                csp_model::validate::merge_layers(refused, p.validate().into_diagnostics())
             }
+            Err(e) => engine::error_diagnostics(e, BODY),
+        };
+        Ok(match ct.as_str() {
+            "application/toml" | "text/toml" | "text/x-toml" => check(ppkg::Package::from_toml(text()?)),
             "application/json" => {
                 let v: serde_json::Value = parse_json(&body, "JSON body")?;
                 if v.get("template").is_some() || v.get("profile").is_some() {
                     let r: PackageRequest = parse_json(&body, "package request")?;
-                    match profile_of(&s2, &r) {
-                        Ok((p, file)) => engine::check_profile(&p, &file, None, edition),
+                    match device_of(&s2, &r) {
+                        Ok((source, device)) => match source.bulk().device_package(&device) {
+                            Ok(p) => p.validate().into_diagnostics(),
+                            Err(report) => report.into_diagnostics(),
+                        },
                         Err(p) if p.status == 422 => p.diagnostics,
                         Err(p) => return Err(p),
                     }
                 } else {
-                    match engine::parse_profile(text()?, true, BODY) {
-                        Ok(p) => engine::check_profile(&p, BODY, None, edition),
-                        Err(d) => d,
-                    }
+                    check(
+                        workplace::Profile::from_json(text()?)
+                            .map(ppkg::Package::from_profile)
+                            .map_err(|source| ppkg::Error::Profile { file: BODY.to_owned(), source: Box::new(source) }),
+                    )
                 }
             }
-            "application/xml" | "text/xml" => engine::validate_answer(&body, BODY, edition),
+            "application/xml" | "text/xml" => match ppkg::Package::from_answer_file(&body) {
+                Ok(p) => p.named(BODY).edition(edition).validate().into_diagnostics(),
+                Err(e) => engine::error_diagnostics(e, BODY),
+            },
             "application/octet-stream" | "application/vnd.ms-ppkg" => {
                 engine::validate_package(body.to_vec(), password.as_deref(), BODY, edition)
             }
@@ -1067,31 +1112,47 @@ async fn validate(
     })
     .await
     .map_err(|e| Problem::internal(format!("validate task: {e}")))??;
-    let valid = !diags.iter().any(Diag::is_error);
+    let valid = !diags.iter().any(Diagnostic::is_error);
     Ok(axum::Json(serde_json::json!({ "valid": valid, "diagnostics": diags })).into_response())
 }
 
 /// Reads a package (body: the `.ppkg`; password of an encrypted one in
-/// `X-Package-Password`) and returns its metadata, settings (secrets masked), elements and
-/// payloads.
+/// `X-Package-Password`) and returns the document `ppkg inspect --json` prints (the same code:
+/// `ppkg::inspect`): metadata, settings and compiled parms (secrets masked), payloads, typed
+/// Wi-Fi networks and every check `validate` runs.
 #[utoipa::path(post, path = "/v1/inspect", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    params(("X-Package-Password" = Option<String>, Header, description = "password of an encrypted package")),
+    params(("X-Package-Password" = Option<String>, Header, description = "password of an encrypted package"), InspectQuery),
     responses(
     (status = 200, description = "the package's contents"),
     (status = 413, description = "body too large"),
     (status = 422, description = "not a readable package", body = Problem, content_type = "application/problem+json")))]
-async fn inspect(headers: HeaderMap, body: Bytes) -> Result<Response, Problem> {
+async fn inspect(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<InspectQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
     let password = headers
         .get("x-package-password")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let file = q.file.unwrap_or_else(|| BODY.to_owned());
+    let edition = s.edition;
     let v = tokio::task::spawn_blocking(move || {
-        engine::inspect(body.to_vec(), password.as_deref(), BODY)
+        engine::inspect(body.to_vec(), password.as_deref(), &file, edition)
     })
     .await
     .map_err(|e| Problem::internal(format!("inspect task: {e}")))?
     .map_err(engine_problem)?;
     Ok(axum::Json(v).into_response())
+}
+
+/// `?file=NAME` of `/v1/inspect`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct InspectQuery {
+    /// The name the document gives the package (`file`, and the file of its diagnostics);
+    /// default `request body`.
+    file: Option<String>,
 }
 
 /// `POST /v1/certificates/thumbprint`.
@@ -1115,9 +1176,9 @@ async fn thumbprint(body: Bytes) -> Result<Response, Problem> {
     let pfx = base64::engine::general_purpose::STANDARD
         .decode(r.pfx.trim())
         .map_err(|e| {
-            Problem::invalid(vec![Diag::error(
+            Problem::invalid(vec![engine::diag(
                 BODY,
-                "AssetEncoding",
+                Code::ParseError,
                 "pfx",
                 format!("not base64: {e}"),
             )])
@@ -1126,7 +1187,9 @@ async fn thumbprint(body: Bytes) -> Result<Response, Problem> {
         tokio::task::spawn_blocking(move || engine::pfx_thumbprint(&pfx, r.password.expose()))
             .await
             .map_err(|e| Problem::internal(format!("pfx task: {e}")))?
-            .map_err(|m| Problem::invalid(vec![Diag::error(BODY, "PfxUnreadable", "pfx", m)]))?;
+            .map_err(|m| {
+                Problem::invalid(vec![engine::diag(BODY, Code::InputUnreadable, "pfx", m)])
+            })?;
     Ok(
         axum::Json(serde_json::json!({ "thumbprint": thumbprint, "subject": subject }))
             .into_response(),

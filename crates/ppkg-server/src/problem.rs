@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::engine::Diag;
+use ppkg::Diagnostic;
 
 /// The media type of problem details (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -38,9 +38,11 @@ pub struct Problem {
     /// 1-based column of the first error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
-    /// Every finding.
+    /// Every finding (`ppkg::Diagnostic`: `file`, `member`, `line`, `column`, `severity`,
+    /// `code`, `path`, `message`, `hint`, `reason`), as `ppkg validate --json` prints them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub diagnostics: Vec<Diag>,
+    #[schema(value_type = Vec<Object>)]
+    pub diagnostics: Vec<Diagnostic>,
     /// Seconds for `Retry-After` (503).
     #[serde(skip)]
     pub retry_after: Option<u64>,
@@ -64,7 +66,7 @@ impl Problem {
     }
 
     /// 422 for an input with errors: the first error's place at the top, all diagnostics.
-    pub fn invalid(diags: Vec<Diag>) -> Problem {
+    pub fn invalid(diags: Vec<Diagnostic>) -> Problem {
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let first = diags
             .iter()
@@ -81,9 +83,12 @@ impl Problem {
         );
         if let Some(d) = first {
             p.path = (!d.path.is_empty()).then_some(d.path);
-            p.file = Some(d.file);
-            p.line = d.line;
-            p.column = d.column;
+            p.file = d.file.map(|f| match &d.member {
+                Some(m) => format!("{f}!/{m}"),
+                None => f,
+            });
+            p.line = d.pos.map(|p| p.line);
+            p.column = d.pos.map(|p| p.column);
         }
         p.diagnostics = diags;
         p

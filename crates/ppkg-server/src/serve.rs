@@ -22,7 +22,7 @@ use crate::engine;
 pub enum StartError {
     /// A template has errors: every diagnostic, one per line.
     #[error("the templates have errors; the server does not start:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Templates(Vec<engine::Diag>),
+    Templates(Vec<ppkg::Diagnostic>),
     /// Anything else (token file, TLS files, signing PFX, binding the address).
     #[error("{0}")]
     Other(String),
@@ -67,11 +67,8 @@ impl Server {
                 let pw = std::fs::read_to_string(&s.password_file).map_err(|e| {
                     StartError::Other(format!("{}: {e}", s.password_file.display()))
                 })?;
-                let signer = engine::SigningPfx {
-                    pfx,
-                    password: workplace::Secret::new(pw.lines().next().unwrap_or("")),
-                };
-                signer.check().map_err(|e| {
+                let password = workplace::Secret::new(pw.lines().next().unwrap_or(""));
+                let signer = engine::SigningPfx::open(&pfx, &password).map_err(|e| {
                     StartError::Other(format!(
                         "{}: cannot open the signing PFX: {e}",
                         s.pfx.display()
@@ -92,6 +89,9 @@ impl Server {
             .local_addr()
             .map_err(|e| StartError::Other(e.to_string()))?;
         let metrics = crate::metrics::Metrics::default();
+        // One build at a time per core: more would only share the cores and lengthen every
+        // request's latency.
+        let build_permits = std::thread::available_parallelism().map_or(2, |n| n.get());
         metrics
             .templates
             .set(i64::try_from(set.templates.len()).unwrap_or(i64::MAX));
@@ -102,6 +102,8 @@ impl Server {
             signer,
             metrics,
             limiter: Arc::new(Semaphore::new(config.limits.max_concurrent)),
+            builds: Arc::new(Semaphore::new(build_permits)),
+            build_permits,
             ready: AtomicBool::new(true),
             config,
         });
@@ -122,7 +124,7 @@ impl Server {
     ///
     /// # Errors
     /// Every diagnostic of the new set.
-    pub async fn reload(&self) -> Result<usize, Vec<engine::Diag>> {
+    pub async fn reload(&self) -> Result<usize, Vec<ppkg::Diagnostic>> {
         reload(&self.state).await
     }
 
@@ -135,15 +137,15 @@ impl Server {
     }
 }
 
-async fn reload(state: &AppState) -> Result<usize, Vec<engine::Diag>> {
+async fn reload(state: &AppState) -> Result<usize, Vec<ppkg::Diagnostic>> {
     let dir = state.config.templates.clone();
     let edition = state.edition;
     let r = tokio::task::spawn_blocking(move || engine::load_templates(&dir, edition))
         .await
         .unwrap_or_else(|e| {
-            Err(vec![engine::Diag::error(
+            Err(vec![engine::diag(
                 "reload",
-                "Internal",
+                ppkg::Code::InputUnreadable,
                 "",
                 e.to_string(),
             )])
@@ -268,8 +270,11 @@ pub fn run(config: Config) -> Result<(), String> {
         .with_span_list(false)
         .with_writer(std::io::stderr)
         .try_init();
+    // Idle blocking threads (builds, validation) end after 5 s instead of tokio's 10 s, so
+    // that their allocator caches go back to the system soon after a burst of requests.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_keep_alive(Duration::from_secs(5))
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async move {

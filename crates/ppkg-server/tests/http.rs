@@ -13,8 +13,7 @@ type T = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_ready_metrics_openapi() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = get(s.addr, "/healthz").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["status"], "ok");
@@ -65,8 +64,7 @@ async fn openapi_documents_every_route() -> T {
         .collect();
     routes.sort();
     assert_eq!(documented, routes, "OpenAPI paths and router routes differ");
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     for (m, p) in ppkg_server::app::ROUTES {
         let path = p.replace("{hresult}", "0x80180014");
         let r = request(
@@ -93,8 +91,7 @@ async fn openapi_documents_every_route() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_is_embedded_with_a_strict_policy() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = get(s.addr, "/").await;
     assert_eq!(r.status, 200);
     assert!(r
@@ -126,8 +123,7 @@ async fn page_is_embedded_with_a_strict_policy() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn templates_explain_schedule() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = get(s.addr, "/v1/templates").await;
     assert_eq!(r.status, 200);
     let j = r.json();
@@ -174,8 +170,7 @@ async fn templates_explain_schedule() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_device_package_from_a_template() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let req = json!({
         "template": "bulk-enrollment",
         "device": { "serial": "SN-0042", "computer_name": "LAB-%RAND:4%", "enrollment_secret": "Device-Secret-1" },
@@ -191,14 +186,7 @@ async fn per_device_package_from_a_template() -> T {
     let id1 = r.header("x-package-id").ok_or("no package id")?.to_owned();
     assert!(r.header("x-package-password").is_none());
     wimlib_verify(&r.body);
-    let i = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &r.body,
-    )
-    .await;
+    let i = common::inspect(s.addr, &r.body, None).await;
     assert_eq!(i.status, 200, "{}", i.text());
     let j = i.json();
     assert_eq!(j["metadata"]["name"], "Lab SN-0042");
@@ -225,21 +213,18 @@ async fn per_device_package_from_a_template() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn package_errors_are_problems_with_place() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     // Unknown template.
     let r = post_json(s.addr, "/v1/packages", &json!({"template": "nope"})).await;
-    assert_eq!(r.status, 404);
-    assert_eq!(r.json()["type"], "urn:ppkg:problem:unknown-template");
+    common::assert_problem(&r, 404, "unknown-template");
     // Neither or both.
     let r = post_json(s.addr, "/v1/packages", &json!({})).await;
     assert_eq!(r.status, 400);
     // Malformed JSON: line and column of the fault.
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/packages",
-        &[("Content-Type", "application/json")],
+        "application/json",
         b"{\n  \"template\": \"x\",\n  oops\n}",
     )
     .await;
@@ -293,16 +278,14 @@ async fn package_errors_are_problems_with_place() -> T {
         &json!({"template": "bulk-enrollment", "sign": true}),
     )
     .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["type"], "urn:ppkg:problem:signing-not-configured");
+    common::assert_problem(&r, 400, "signing-not-configured");
     s.shutdown().await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn encrypted_package_password_once() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let r = post_json(
         s.addr,
         "/v1/packages",
@@ -316,27 +299,17 @@ async fn encrypted_package_password_once() -> T {
         .to_owned();
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert!((8..=16).contains(&pw.len()));
-    let no = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &r.body,
-    )
-    .await;
-    assert_eq!(no.status, 422);
-    assert_eq!(no.json()["diagnostics"][0]["code"], "PasswordRequired");
-    let yes = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[
-            ("Content-Type", "application/octet-stream"),
-            ("X-Package-Password", &pw),
-        ],
-        &r.body,
-    )
-    .await;
+    let no = common::inspect(s.addr, &r.body, None).await;
+    let j = common::assert_problem(&no, 422, "invalid-input");
+    assert_eq!(j["diagnostics"][0]["code"], "InputUnreadable");
+    assert!(
+        j["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("X-Package-Password"),
+        "{j}"
+    );
+    let yes = common::inspect(s.addr, &r.body, Some(&pw)).await;
     assert_eq!(yes.status, 200, "{}", yes.text());
     assert_eq!(yes.json()["encrypted"], true);
     assert_eq!(yes.json()["metadata"]["name"], "Example bulk enrollment");
@@ -346,18 +319,10 @@ async fn encrypted_package_password_once() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_every_input_kind() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     // TOML profile: diagnostics at their key's line and column.
     let toml = "[package]\nname = \"T\"\n\n[[enrollments]]\nupn = \"bad upn\"\nauth_policy = \"OnPremise\"\ndiscovery_service_full_url = \"https://e.example.com/d.svc\"\nsecret = \"x-long-password\"\n";
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/validate",
-        &[("Content-Type", "application/toml")],
-        toml.as_bytes(),
-    )
-    .await;
+    let r = common::post(s.addr, "/v1/validate", "application/toml", toml.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
     assert_eq!(j["valid"], false);
@@ -371,11 +336,10 @@ async fn validate_every_input_kind() -> T {
     assert_eq!(d["line"], 5, "{d}");
     assert!(d["column"].as_u64().is_some());
     // TOML syntax error: line and column.
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/toml")],
+        "application/toml",
         b"[package]\nname = \n",
     )
     .await;
@@ -397,62 +361,38 @@ async fn validate_every_input_kind() -> T {
         &json!({"template": "bulk-enrollment"}),
     )
     .await;
-    let insp = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &pkg.body,
-    )
-    .await;
+    let insp = common::inspect(s.addr, &pkg.body, None).await;
     assert_eq!(insp.status, 200);
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/xml")],
+        "application/xml",
         b"<WindowsCustomizations><oops",
     )
     .await;
     assert_eq!(r.json()["valid"], false);
     // Package.
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/octet-stream")],
+        "application/octet-stream",
         &pkg.body,
     )
     .await;
     assert_eq!(r.json()["valid"], true, "{}", r.text());
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/validate",
-        &[("Content-Type", "application/octet-stream")],
+        "application/octet-stream",
         b"not a wim",
     )
     .await;
     assert_eq!(r.json()["valid"], false);
     // Unsupported type.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/validate",
-        &[("Content-Type", "image/png")],
-        b"x",
-    )
-    .await;
+    let r = common::post(s.addr, "/v1/validate", "image/png", b"x").await;
     assert_eq!(r.status, 415);
     // Inspect of garbage.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        b"garbage",
-    )
-    .await;
+    let r = common::inspect(s.addr, b"garbage", None).await;
     assert_eq!(r.status, 422);
     s.shutdown().await;
     Ok(())
@@ -460,14 +400,12 @@ async fn validate_every_input_kind() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_csv_and_json_stream_a_zip() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let csv = "serial,computer_name,enrollment_secret\nA1,LAB-A1,Secret-A1-long\nA2,LAB-A2,Secret-A2-long\nA3,,\n";
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D",
-        &[("Content-Type", "text/csv")],
+        "text/csv",
         csv.as_bytes(),
     )
     .await;
@@ -481,14 +419,7 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     let mut one = Vec::new();
     std::io::Read::read_to_end(&mut z.by_name("Dev_A2.ppkg")?, &mut one)?;
     wimlib_verify(&one);
-    let i = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &one,
-    )
-    .await;
+    let i = common::inspect(s.addr, &one, None).await;
     assert_eq!(i.json()["metadata"]["name"], "Dev A2");
     assert!(i.text().contains("LAB-A2"));
     // JSON rows.
@@ -502,25 +433,18 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     assert_eq!(zip::ZipArchive::new(std::io::Cursor::new(r.body))?.len(), 2);
     // A bad row: 422 naming its CSV line, before anything is streamed.
     let bad = "serial,upn\nB1,ok@example.com\nB2,not-a-upn\n";
-    let r = request(
+    let r = common::post(
         s.addr,
-        "POST",
         "/v1/bulk?template=bulk-enrollment",
-        &[("Content-Type", "text/csv")],
+        "text/csv",
         bad.as_bytes(),
     )
     .await;
-    assert_eq!(r.status, 422, "{}", r.text());
-    assert_eq!(r.json()["file"], "devices.csv:3");
+    let j = common::assert_problem(&r, 422, "invalid-input");
+    assert_eq!(j["file"], "devices.csv", "{j}");
+    assert_eq!(j["line"], 3, "{j}");
     // CSV without a template.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/bulk",
-        &[("Content-Type", "text/csv")],
-        bad.as_bytes(),
-    )
-    .await;
+    let r = common::post(s.addr, "/v1/bulk", "text/csv", bad.as_bytes()).await;
     assert_eq!(r.status, 400);
     s.shutdown().await;
     Ok(())
@@ -543,23 +467,9 @@ async fn body_limits_per_route() -> T {
     let head = String::from_utf8_lossy(&buf[..n]);
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     // Chunked (no length): cut off once over the limit.
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &vec![0u8; 6000],
-    )
-    .await;
+    let r = common::inspect(s.addr, &vec![0u8; 6000], None).await;
     assert_eq!(r.status, 413);
-    let r = request(
-        s.addr,
-        "POST",
-        "/v1/inspect",
-        &[("Content-Type", "application/octet-stream")],
-        &vec![0u8; 4000],
-    )
-    .await;
+    let r = common::inspect(s.addr, &vec![0u8; 4000], None).await;
     assert_eq!(r.status, 422, "under the limit: read, and not a package");
     s.shutdown().await;
     Ok(())
@@ -567,8 +477,7 @@ async fn body_limits_per_route() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_limit_answers_503_with_retry_after() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "[limits]\nmax_concurrent = 1\n").await;
+    let (_dir, s) = common::serve("[limits]\nmax_concurrent = 1\n").await;
     // Hold the only permit: a request whose body is still coming.
     let mut slow = TcpStream::connect(s.addr).await?;
     slow.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/toml\r\nContent-Length: 20\r\nConnection: close\r\n\r\n[package]").await?;
@@ -609,8 +518,7 @@ async fn slow_clients_time_out() -> T {
     let mut c = TcpStream::connect(s.addr).await?;
     c.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/toml\r\nContent-Length: 100\r\n\r\n[pack").await?;
     let r = common::read_response(&mut c).await;
-    assert_eq!(r.status, 408);
-    assert_eq!(r.json()["type"], "urn:ppkg:problem:timeout");
+    common::assert_problem(&r, 408, "timeout");
     s.shutdown().await;
     Ok(())
 }
@@ -658,8 +566,7 @@ async fn bearer_tokens() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (dir, s) = common::serve("").await;
     // Break it: the reload is refused and the old set keeps serving.
     std::fs::write(
         dir.path().join("broken.toml"),
@@ -667,8 +574,11 @@ async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
     )?;
     let e = s.reload().await.expect_err("broken template");
     assert!(
-        e.iter()
-            .any(|d| d.file.ends_with("broken.toml") && d.line == Some(3)),
+        e.iter().any(|d| d
+            .file
+            .as_deref()
+            .is_some_and(|f| f.ends_with("broken.toml"))
+            && d.pos.map(|p| p.line) == Some(3)),
         "{e:?}"
     );
     let r = post_json(
@@ -702,8 +612,7 @@ async fn broken_template_refuses_start_and_reload_keeps_old_set() -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_in_flight_and_refuses_new() -> T {
-    let dir = template_dir();
-    let s = start(dir.path(), "").await;
+    let (_dir, s) = common::serve("").await;
     let addr = s.addr;
     let mut inflight = TcpStream::connect(addr).await?;
     let body = serde_json::to_vec(&json!({"template": "bulk-enrollment"}))?;

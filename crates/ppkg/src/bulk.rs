@@ -48,12 +48,13 @@ impl Device {
     /// DomainName, Account, AccountOU, Password}`, `Accounts/Users/User[UserName=…]/{Password,
     /// UserGroup}`, `Accounts/Azure/{Authority, BPRT}` (when the template has an Azure AD
     /// join), `Workplace/Enrollments/UPN[…]/{AuthPolicy, DiscoveryServiceFullUrl,
-    /// EnrollmentServiceFullUrl, PolicyServiceFullUrl, Secret}`,
+    /// EnrollmentServiceFullUrl, PolicyServiceFullUrl, Secret, UPN}` (`UPN` renames the item),
     /// `Certificates/ClientCertificates/ClientCertificate[CertificateName=…]/{CertificatePath,
     /// CertificatePassword, KeyLocation, ExportCertificate}`,
     /// `ConnectivityProfiles/WLAN/WLANSetting/WLANConfig[SSID=…]/{WLANXmlSettings/SecurityType,
     /// WLANXmlSettings/SecurityKey, WLANXmlSettings/AutoConnect, WLANXmlSettings/HiddenNetwork,
-    /// ProxyServerPort}` and `PackageConfig/{Name, Version, OwnerType, Rank}`. The rest of the
+    /// ProxyServerPort, SSID}` (`SSID` renames the network) and `PackageConfig/{Name, Version,
+    /// OwnerType, Rank}`. The rest of the
     /// typed areas (trusted certificates, 802.1X settings) are refused with an error: they are
     /// files and structures set in the profile. Any other setting path overrides or adds a raw
     /// setting. A path may start with `/Common/`, as `inspect` prints the settings for every
@@ -496,6 +497,8 @@ impl Bulk {
                         e.enrollment_service_full_url = Some(value.to_owned())
                     }
                     "policyservicefullurl" => e.policy_service_full_url = Some(value.to_owned()),
+                    // Renames the item (a per-device UPN on a template's enrollment).
+                    "upn" => e.upn = value.to_owned(),
                     "secret" => {
                         e.secret = Some(Secret::new(value));
                         touched.secrets.insert(upn.to_owned());
@@ -562,6 +565,8 @@ impl Bulk {
                         w.hidden = Some(flag(value, "HiddenNetwork")?)
                     }
                     ["ProxyServerPort"] => w.proxy = Some(value.to_owned()),
+                    // Renames the network (a per-device SSID on a template's network).
+                    ["SSID"] => w.ssid = value.to_owned(),
                     _ => {
                         return Err(format!(
                             "{} is not a setting of a WLANConfig item (SecurityType, \

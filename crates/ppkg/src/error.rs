@@ -58,6 +58,24 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A package that cannot be read: not a WIM, damaged (a file's SHA-1 or XPRESS data), a
+    /// wrong password, or a part that does not parse ([`crate::inspect`]).
+    #[error("{file}: {what}: {source}")]
+    Read {
+        /// The package, as shown in diagnostics.
+        file: String,
+        /// What could not be read (`damaged package`, `not a package`, …).
+        what: &'static str,
+        /// What went wrong.
+        #[source]
+        source: Box<ppkg_format::Error>,
+    },
+    /// An encrypted package was given without its password.
+    #[error("{file}: the package is encrypted: give its password")]
+    PasswordRequired {
+        /// The package, as shown in diagnostics.
+        file: String,
+    },
     /// A bad option value (a package ID that is not a GUID, an edition name, a bulk column…).
     #[error("{0}")]
     Usage(String),

@@ -51,12 +51,16 @@
 //!
 //! Setting paths (`Workplace/Enrollments/UPN[enroll@example.com]/Secret`) are read and written by
 //! [`workplace::parse_path`] and [`workplace::format_path`].
+//!
+//! [`inspect`] reads a package (or an answer file) into the document `ppkg inspect --json`
+//! prints and `ppkg serve` returns.
 
 #![forbid(unsafe_code)]
 
 mod atomic;
 mod bulk;
 mod error;
+pub mod inspect;
 mod package;
 mod report;
 mod resolve;

@@ -313,6 +313,13 @@ impl Package {
         self
     }
 
+    /// [`Package::sign`] with a signer shared by many packages (a service opens its PFX once).
+    #[must_use]
+    pub fn sign_shared(mut self, signer: Arc<ppkg_sign::Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
     /// Signs with a PFX (PKCS#12) given as bytes and its password.
     ///
     /// # Errors
@@ -346,6 +353,19 @@ impl Package {
     #[must_use]
     pub fn checked_at(mut self, now: SystemTime) -> Self {
         self.now = Some(now);
+        self
+    }
+
+    /// Gives the profile's assets not yet loaded their bytes from `lookup(field_path,
+    /// reference)` instead of the file system ([`workplace::Profile::load_assets_with`]): a
+    /// service takes them from the request, so that a posted profile never names a file of the
+    /// server. An asset `lookup` leaves out is still read from the asset folder when the package
+    /// is checked or built. No effect on an answer file.
+    #[must_use]
+    pub fn load_assets_with(mut self, lookup: impl FnMut(&str, &str) -> Option<Vec<u8>>) -> Self {
+        if let Input::Profile { profile, .. } = &mut self.input {
+            profile.load_assets_with(lookup);
+        }
         self
     }
 

@@ -381,6 +381,10 @@ codes! {
     /// A row of a `ppkg bulk` devices CSV cannot be applied to the profile (unknown column, no
     /// item to override).
     BulkRowInvalid = Error in Input;
+    /// A setting that names a file (`*Path`, `*File`: a PFX, a certificate, a command file)
+    /// given per request to `ppkg serve`: a request may not make the server read its own
+    /// files; such files belong in a template, or are sent as inline `assets`.
+    FileSettingRefused = Error in Input;
 }
 
 impl fmt::Display for Code {

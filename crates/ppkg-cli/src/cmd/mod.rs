@@ -51,26 +51,5 @@ pub(crate) fn run(command: Command) -> Result<u8> {
     }
 }
 
-/// Hex of a hash.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    ::hex::encode(bytes)
-}
-
-/// What a masked value prints as: `<hidden>` (no length: the length of a password or key
-/// narrows a guess).
-pub(crate) const HIDDEN: &str = "<hidden>";
-
-/// Masks a secret value unless `show` is set: [`HIDDEN`]; an empty value stays empty (there
-/// is nothing to hide, and "no password" is worth seeing).
-pub(crate) fn mask(value: &str, secret: bool, show: bool) -> String {
-    if is_masked(value, secret, show) {
-        HIDDEN.to_owned()
-    } else {
-        value.to_owned()
-    }
-}
-
-/// Whether [`mask`] hides this value.
-pub(crate) fn is_masked(value: &str, secret: bool, show: bool) -> bool {
-    secret && !show && !value.is_empty()
-}
+/// Masking of secret values: one rule for `inspect`, `diff` and `ppkg serve`.
+pub(crate) use ppkg::inspect::mask;

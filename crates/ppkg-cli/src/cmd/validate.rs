@@ -8,8 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
-use csp_model::validate::{Code, Diagnostic};
-use csp_model::Catalog;
+use csp_model::validate::Code;
 use ppkg_format::answer::AnswerFile;
 use serde::Serialize;
 
@@ -210,9 +209,8 @@ fn answer_member(message: &str) -> String {
         .unwrap_or_else(|| "Multivariant/0/customizations.xml".to_owned())
 }
 
-/// Every check `build` runs, on a package's answer file: the catalog validation and the typed
-/// profile checks, with certificate payloads loaded from the package, placed in `member` of
-/// `file`, one diagnostic per fault.
+/// Every check `build` runs, on a package's answer file ([`ppkg::inspect::package_checks`]),
+/// at the date `--now` gives.
 pub(crate) fn package_checks(
     pkg: &mut ppkg_format::layout::Package<PackageFile>,
     answer: &AnswerFile,
@@ -220,122 +218,7 @@ pub(crate) fn package_checks(
     member: &str,
     edition: csp_model::Edition,
 ) -> Vec<Diag> {
-    let place = |d: Diagnostic, pos: Option<csp_model::validate::LineCol>| {
-        d.in_file(file)
-            .in_member(member)
-            .at(pos)
-            .unplaced_because("the answer file does not write this setting")
-    };
-    let report = csp_model::validate::validate(answer, Catalog::builtin(), edition);
-    let catalog: Vec<Diag> = report
-        .into_diagnostics()
-        .into_iter()
-        .map(|d| {
-            let pos = d.pos;
-            place(d, pos)
-        })
-        .collect();
-    let profile_diags: Vec<Diag> = match workplace::Profile::from_answer_file(answer) {
-        Ok(mut profile) => {
-            load_package_assets(pkg, &mut profile);
-            workplace::check(&profile, crate::clock::now())
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.code != workplace::Code::AssetNotLoaded)
-                .map(|d| {
-                    let pos = workplace::locate(answer, &d.path).map(Into::into);
-                    place(d, pos)
-                })
-                .collect()
-        }
-        Err(e) => vec![place(
-            Diag::field(
-                Code::ProfileChecksSkipped,
-                "",
-                format!("the typed profile checks did not run: {e}"),
-            ),
-            answer
-                .common()
-                .map(|c| c.pos)
-                .filter(|p| p.is_known())
-                .map(Into::into),
-        )],
-    };
-    csp_model::validate::merge_layers(profile_diags, catalog)
-}
-
-/// Loads the certificate files a profile names from the built package, so that expiry and PFX
-/// checks run on a package as they did at build time: certificates compiled inline (the
-/// base64 `EncodedCertificate` / `PFXCertBlob` parm whose `SettingsPath` is the field and whose
-/// `.provxml` is named after the item, `1__Certificates_RootCertificates_<name>.provxml`), else
-/// payload files matched by file name.
-fn load_package_assets(
-    pkg: &mut ppkg_format::layout::Package<PackageFile>,
-    profile: &mut workplace::Profile,
-) {
-    use base64::Engine as _;
-    // (document name, SettingsPath, decoded bytes) of every inline base64 parm.
-    let mut inline = Vec::new();
-    if let Ok(docs) = pkg.provxml() {
-        for (name, doc) in &docs {
-            for (_, parm) in doc.parms() {
-                let (Some(sp), Some(v)) = (&parm.settings_path, &parm.value) else {
-                    continue;
-                };
-                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(v.trim()) {
-                    inline.push((name.clone(), sp.clone(), bytes));
-                }
-            }
-        }
-    }
-    let mut payloads = std::collections::HashMap::new();
-    if let Ok(assets) = pkg.assets() {
-        for a in assets {
-            if let Some(wim_path) = &a.wim_path {
-                if let Ok(Some(b)) = pkg.read_part(wim_path) {
-                    payloads.insert(a.file_name.to_ascii_lowercase(), b);
-                }
-            }
-        }
-    }
-    profile.load_assets_with(|field, reference| {
-        let (bare, key) = strip_keys(field);
-        let found = inline.iter().find(|(name, sp, _)| {
-            *sp == bare
-                && key.as_deref().is_none_or(|k| {
-                    let stem = name.rsplit('/').next().unwrap_or(name);
-                    stem.strip_suffix(".provxml")
-                        .is_some_and(|s| s.ends_with(&format!("_{k}")))
-                })
-        });
-        if let Some((_, _, b)) = found {
-            return Some(b.clone());
-        }
-        let name = reference.rsplit(['/', '\\']).next().unwrap_or(reference);
-        payloads.get(&name.to_ascii_lowercase()).cloned()
-    });
-}
-
-/// `A/B[@K="v"]/C` → (`A/B/C`, the first key's value `v`).
-fn strip_keys(path: &str) -> (String, Option<String>) {
-    let mut bare = String::new();
-    let mut key = None;
-    let mut rest = path;
-    while let Some(open) = rest.find('[') {
-        bare.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find(']') else {
-            break;
-        };
-        let inner = &rest[open + 1..open + close];
-        if key.is_none() {
-            key = inner
-                .split_once('=')
-                .map(|(_, v)| v.trim_matches('"').to_owned());
-        }
-        rest = &rest[open + close + 1..];
-    }
-    bare.push_str(rest);
-    (bare, key)
+    ppkg::inspect::package_checks(pkg, answer, file, member, edition, crate::clock::now())
 }
 
 /// A catalog beside the package that does not sign it.

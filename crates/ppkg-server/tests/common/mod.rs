@@ -43,6 +43,14 @@ pub async fn start(dir: &Path, extra: &str) -> Server {
         .expect("server starts")
 }
 
+/// A server on the shipped example template with `extra` configuration; the template folder
+/// lives as long as the returned guard.
+pub async fn serve(extra: &str) -> (tempfile::TempDir, Server) {
+    let dir = template_dir();
+    let s = start(dir.path(), extra).await;
+    (dir, s)
+}
+
 /// A response: status, headers (lower-case names), body (de-chunked).
 #[derive(Debug)]
 pub struct Resp {
@@ -106,6 +114,29 @@ pub async fn post_json(addr: std::net::SocketAddr, path: &str, v: &serde_json::V
         &serde_json::to_vec(v).expect("json"),
     )
     .await
+}
+
+/// `POST` of `body` as `content_type`.
+pub async fn post(addr: std::net::SocketAddr, path: &str, content_type: &str, body: &[u8]) -> Resp {
+    request(addr, "POST", path, &[("Content-Type", content_type)], body).await
+}
+
+/// `POST /v1/inspect` of a package (with its password, if any).
+pub async fn inspect(addr: std::net::SocketAddr, package: &[u8], password: Option<&str>) -> Resp {
+    let mut headers = vec![("Content-Type", "application/octet-stream")];
+    if let Some(p) = password {
+        headers.push(("X-Package-Password", p));
+    }
+    request(addr, "POST", "/v1/inspect", &headers, package).await
+}
+
+/// Asserts a problem+json answer of this status and `type` slug; returns its JSON.
+pub fn assert_problem(r: &Resp, status: u16, slug: &str) -> serde_json::Value {
+    assert_eq!(r.status, status, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    let j = r.json();
+    assert_eq!(j["type"], format!("urn:ppkg:problem:{slug}"), "{j}");
+    j
 }
 
 /// Reads a response until the server closes the connection (30 s at most).
