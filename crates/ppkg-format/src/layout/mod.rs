@@ -31,7 +31,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metadata::ImageInfo;
 use crate::provxml::ProvDoc;
 use crate::runtime::{master_datastore_xml, RunTime};
-use crate::wim::{write_wim, ImageTree, Source, WriteOptions, WriteStats};
+use crate::wim::{write_wim, ImageTree, Source, WimWriter, WriteOptions, WriteStats};
 use crate::xml::{Declaration, Document, Element, Node, WriteStyle};
 
 pub use read::{AssetInfo, ElementInfo, Package};
@@ -251,13 +251,16 @@ pub fn asset_folder(key: &str) -> String {
         .join("/")
 }
 
-/// SHA-256 of a source's bytes, streaming a [`Source::File`].
+/// SHA-256 of a source's bytes, streaming a [`Source::File`] (a [`Source::Written`] blob
+/// carries its SHA-256 from the writer's one read).
 ///
 /// # Errors
 /// I/O errors opening or reading the file, with its path.
 pub fn sha256_source(source: &Source) -> Result<[u8; 32]> {
     let mut h = Sha256::new();
     match source {
+        // Hashed when the writer wrote it: nothing to read.
+        Source::Written(d) => return Ok(d.sha256),
         Source::Bytes(b) => h.update(b),
         Source::File(p) => {
             let mut f = std::fs::File::open(p)
@@ -550,6 +553,35 @@ pub fn write_package_with<W: Write + Seek>(
     let mut opts = opts.clone();
     opts.file_count = crate::wim::FileCount::WcdPackage;
     write_wim(out, &tree, &info, &opts)
+}
+
+/// [`write_package_with`] into a [`WimWriter`] that may already hold the payloads
+/// ([`WimWriter::write_blobs`]; the parts' assets then have [`Source::Written`] sources, whose
+/// SHA-256 names them without another read).
+///
+/// # Errors
+/// As [`write_package_with`].
+pub fn write_package_into<W: Write + Seek>(
+    mut writer: WimWriter<W>,
+    parts: &PackageParts,
+    layout: &LayoutOptions,
+) -> Result<WriteStats> {
+    let config = parts.answer_file.package_config()?;
+    config.validate()?;
+    if config.id.is_none() {
+        return Err(Error::invalid_input(
+            "PackageConfig has no ID; set one before building (WCD always writes one)",
+        ));
+    }
+    let tree = build_tree_with(parts, layout)?;
+    let info = image_info_flags(
+        &config,
+        &layout.target_skus,
+        layout.encrypt_package,
+        layout.sign_package,
+    );
+    writer.set_file_count(crate::wim::FileCount::WcdPackage);
+    writer.finish(&tree, &info)
 }
 
 #[cfg(test)]
