@@ -461,7 +461,7 @@ impl Package {
         opts: &WriteOptions,
         encrypt: bool,
         sign: bool,
-    ) -> Result<(WriteStats, Compiled)> {
+    ) -> Result<(WriteStats, WrittenParts)> {
         let write_err = |e: ppkg_format::Error| Error::Write(Box::new(e));
         if self.resource_cache.is_some() {
             let mut compiled = compile_prepared(p, self.edition, &self.display)?;
@@ -469,15 +469,27 @@ impl Package {
             compiled.layout.sign_package = sign;
             let stats = write_package_with(out, &compiled.parts, opts, &compiled.layout)
                 .map_err(write_err)?;
-            return Ok((stats, compiled));
+            return Ok((stats, WrittenParts::of(compiled)));
         }
         let mut writer = WimWriter::new(out, opts).map_err(write_err)?;
-        let mut compiled = compile_prepared_with(p, self.edition, &self.display, &mut writer)?;
-        compiled.layout.encrypt_package = encrypt;
-        compiled.layout.sign_package = sign;
-        let stats =
-            write_package_into(writer, &compiled.parts, &compiled.layout).map_err(write_err)?;
-        Ok((stats, compiled))
+        let compiled = compile_prepared_with(p, self.edition, &self.display, &mut writer)?;
+        let Compiled {
+            parts,
+            mut layout,
+            report,
+            package_id,
+        } = compiled;
+        layout.encrypt_package = encrypt;
+        layout.sign_package = sign;
+        let written = WrittenParts {
+            groups: parts.provxml.len(),
+            payloads: parts.assets.len(),
+            report,
+            package_id,
+        };
+        // By value: the compiled documents are dropped as they are serialized (peak memory).
+        let stats = write_package_into(writer, parts, &layout).map_err(write_err)?;
+        Ok((stats, written))
     }
 
     fn write_compiled<W: Write + Seek>(
@@ -555,11 +567,11 @@ impl Package {
             out.flush().map_err(|e| Error::io(name, e))?;
             (stats, n, catalog, compiled)
         };
-        let Compiled {
-            parts,
+        let WrittenParts {
+            groups,
+            payloads,
             report,
             package_id,
-            ..
         } = compiled;
         let generated = match (&self.encryption, password) {
             (Some(Encryption::Generate), Some(p)) => Some(p),
@@ -569,8 +581,8 @@ impl Package {
             package_id,
             bytes,
             wim,
-            groups: parts.provxml.len(),
-            payloads: parts.assets.len(),
+            groups,
+            payloads,
             password: generated,
             catalog,
             catalog_path: None,
@@ -692,6 +704,26 @@ pub(crate) struct Prepared {
     /// The profile with its assets loaded, when the input is one.
     #[allow(dead_code)]
     pub(crate) profile: Option<Profile>,
+}
+
+/// What [`Written`] reports of the compiled parts (the parts themselves are dropped while
+/// the package is written).
+struct WrittenParts {
+    groups: usize,
+    payloads: usize,
+    report: Report,
+    package_id: uuid::Uuid,
+}
+
+impl WrittenParts {
+    fn of(c: Compiled) -> Self {
+        Self {
+            groups: c.parts.provxml.len(),
+            payloads: c.parts.assets.len(),
+            report: c.report,
+            package_id: c.package_id,
+        }
+    }
 }
 
 /// A validated, compiled package, not yet written.
