@@ -11,8 +11,8 @@ use csp_model::compile::AssetResolver;
 use csp_model::{Catalog, CompileOptions, Edition};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::crypt::{self, Password};
-use ppkg_format::layout::{write_package_with, LayoutOptions, PackageParts};
-use ppkg_format::wim::{Compression, ResourceCache, WriteOptions, WriteStats};
+use ppkg_format::layout::{write_package_into, write_package_with, LayoutOptions, PackageParts};
+use ppkg_format::wim::{Compression, ResourceCache, WimWriter, WriteOptions, WriteStats};
 use workplace::Profile;
 
 use crate::error::{Error, Result};
@@ -424,12 +424,12 @@ impl Package {
     /// As [`Package::compile`]; [`Error::Write`] / [`Error::Io`] for the output;
     /// [`Error::Sign`].
     pub fn write_to<W: Write + Seek>(&self, out: W) -> Result<Written> {
-        let compiled = self.compile()?;
+        let prepared = self.prepare_valid()?;
         let name = self
             .file_name
             .clone()
             .unwrap_or_else(|| "package.ppkg".to_owned());
-        self.write_compiled(compiled, out, &name)
+        self.write_compiled(prepared, out, &name)
     }
 
     /// Builds the package and writes it to `path` atomically: to a temporary file in the same
@@ -442,13 +442,13 @@ impl Package {
     /// As [`Package::write_to`]; [`Error::Io`] when the folder is not writable.
     pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<Written> {
         let path = path.as_ref();
-        let compiled = self.compile()?;
+        let prepared = self.prepare_valid()?;
         let mut file = crate::atomic::AtomicFile::create(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut written = self.write_compiled(compiled, file.file(), &name)?;
+        let mut written = self.write_compiled(prepared, file.file(), &name)?;
         let mut cat_file = None;
         if let Some(cat) = &written.catalog {
             let cat_path = ppkg_sign::catalog_path(path);
@@ -466,18 +466,64 @@ impl Package {
         Ok(written)
     }
 
-    fn write_compiled<W: Write + Seek>(
+    /// [`Package::prepare`], refusing an input with errors.
+    fn prepare_valid(&self) -> Result<Prepared> {
+        let p = self.prepare()?;
+        if p.report.has_errors() {
+            return Err(Error::Invalid(p.report));
+        }
+        Ok(p)
+    }
+
+    /// Compiles `p` and writes the WIM to `out`. Without a resource cache, the compiler hashes
+    /// the payloads through the WIM writer, which writes each one as it hashes it: every payload
+    /// byte is read once (issue #15; the payload blobs then precede the compiled documents in
+    /// the file). With a cache (bulk runs), payloads are hashed first and the cache finds them
+    /// already compressed.
+    fn compile_and_write<W: Write + Seek>(
         &self,
-        compiled: Compiled,
-        mut out: W,
-        name: &str,
-    ) -> Result<Written> {
+        p: Prepared,
+        out: W,
+        opts: &WriteOptions,
+        encrypt: bool,
+        sign: bool,
+    ) -> Result<(WriteStats, WrittenParts)> {
+        let write_err = |e: ppkg_format::Error| Error::Write(Box::new(e));
+        if self.resource_cache.is_some() {
+            let mut compiled = compile_prepared(p, self.edition, &self.display)?;
+            compiled.layout.encrypt_package = encrypt;
+            compiled.layout.sign_package = sign;
+            let stats = write_package_with(out, &compiled.parts, opts, &compiled.layout)
+                .map_err(write_err)?;
+            return Ok((stats, WrittenParts::of(compiled)));
+        }
+        let mut writer = WimWriter::new(out, opts).map_err(write_err)?;
+        let compiled = compile_prepared_with(p, self.edition, &self.display, &mut writer)?;
         let Compiled {
             parts,
             mut layout,
             report,
             package_id,
         } = compiled;
+        layout.encrypt_package = encrypt;
+        layout.sign_package = sign;
+        let written = WrittenParts {
+            groups: parts.provxml.len(),
+            payloads: parts.assets.len(),
+            report,
+            package_id,
+        };
+        // By value: the compiled documents are dropped as they are serialized (peak memory).
+        let stats = write_package_into(writer, parts, &layout).map_err(write_err)?;
+        Ok((stats, written))
+    }
+
+    fn write_compiled<W: Write + Seek>(
+        &self,
+        prepared: Prepared,
+        mut out: W,
+        name: &str,
+    ) -> Result<Written> {
         let password = match &self.encryption {
             None => None,
             Some(Encryption::Generate) => {
@@ -485,8 +531,7 @@ impl Package {
             }
             Some(Encryption::Password(p)) => Some(p.clone()),
         };
-        layout.encrypt_package = password.is_some();
-        layout.sign_package = self.signer.is_some();
+        let (encrypt, sign) = (password.is_some(), self.signer.is_some());
         let opts = self
             .write_options
             .clone()
@@ -497,21 +542,21 @@ impl Package {
             None => opts,
         };
         let needs_copy = password.is_some() || self.signer.is_some();
-        let (wim, bytes, catalog) = if !needs_copy {
+        let (wim, bytes, catalog, compiled) = if !needs_copy {
             let start = out.stream_position().map_err(|e| Error::io(name, e))?;
             let mut w = std::io::BufWriter::new(&mut out);
-            let stats = write_package_with(&mut w, &parts, &opts, &layout)
-                .map_err(|e| Error::Write(Box::new(e)))?;
+            let (stats, compiled) =
+                self.compile_and_write(prepared, &mut w, &opts, encrypt, sign)?;
             w.flush().map_err(|e| Error::io(name, e))?;
             drop(w);
             let end = out.stream_position().map_err(|e| Error::io(name, e))?;
-            (stats, end - start, None)
+            (stats, end - start, None, compiled)
         } else {
             let tmp_err = |e| Error::io("(temporary file)", e);
             let mut plain = tempfile::tempfile().map_err(tmp_err)?;
             let mut w = std::io::BufWriter::new(&mut plain);
-            let stats = write_package_with(&mut w, &parts, &opts, &layout)
-                .map_err(|e| Error::Write(Box::new(e)))?;
+            let (stats, compiled) =
+                self.compile_and_write(prepared, &mut w, &opts, encrypt, sign)?;
             w.flush().map_err(tmp_err)?;
             drop(w);
             plain.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
@@ -546,8 +591,14 @@ impl Package {
             fin.seek(SeekFrom::Start(0)).map_err(tmp_err)?;
             let n = std::io::copy(&mut fin, &mut out).map_err(|e| Error::io(name, e))?;
             out.flush().map_err(|e| Error::io(name, e))?;
-            (stats, n, catalog)
+            (stats, n, catalog, compiled)
         };
+        let WrittenParts {
+            groups,
+            payloads,
+            report,
+            package_id,
+        } = compiled;
         let generated = match (&self.encryption, password) {
             (Some(Encryption::Generate), Some(p)) => Some(p),
             _ => None,
@@ -556,8 +607,8 @@ impl Package {
             package_id,
             bytes,
             wim,
-            groups: parts.provxml.len(),
-            payloads: parts.assets.len(),
+            groups,
+            payloads,
             password: generated,
             catalog,
             catalog_path: None,
@@ -688,6 +739,26 @@ pub(crate) struct Prepared {
     pub(crate) profile: Option<Profile>,
 }
 
+/// What [`Written`] reports of the compiled parts (the parts themselves are dropped while
+/// the package is written).
+struct WrittenParts {
+    groups: usize,
+    payloads: usize,
+    report: Report,
+    package_id: uuid::Uuid,
+}
+
+impl WrittenParts {
+    fn of(c: Compiled) -> Self {
+        Self {
+            groups: c.parts.provxml.len(),
+            payloads: c.parts.assets.len(),
+            report: c.report,
+            package_id: c.package_id,
+        }
+    }
+}
+
 /// A validated, compiled package, not yet written.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -703,14 +774,22 @@ pub struct Compiled {
 }
 
 pub(crate) fn compile_prepared(p: Prepared, edition: Edition, display: &str) -> Result<Compiled> {
+    compile_prepared_with(p, edition, display, &mut csp_model::compile::StreamDigests)
+}
+
+/// [`compile_prepared`], hashing payloads with `digests` (the package's WIM writer).
+pub(crate) fn compile_prepared_with(
+    p: Prepared,
+    edition: Edition,
+    display: &str,
+    digests: &mut dyn csp_model::PayloadDigests,
+) -> Result<Compiled> {
     let catalog = Catalog::builtin();
     let opts = CompileOptions::for_edition(edition);
-    let compiled =
-        csp_model::compile(&p.answer, catalog, &opts, p.resolver.as_ref()).map_err(|source| {
-            Error::Compile {
-                file: display.to_owned(),
-                source: Box::new(source),
-            }
+    let compiled = csp_model::compile_with(&p.answer, catalog, &opts, p.resolver.as_ref(), digests)
+        .map_err(|source| Error::Compile {
+            file: display.to_owned(),
+            source: Box::new(source),
         })?;
     let mut layout = LayoutOptions::default();
     layout.common_settings_xml = Some(csp_model::answer_settings_xml(&p.answer, catalog));

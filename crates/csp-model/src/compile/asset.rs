@@ -107,6 +107,105 @@ impl AssetContent {
     }
 }
 
+/// The SHA-256 and size of a DataAsset payload (its key holds the hash), and the blob it was
+/// written to when the digests came from a package writer's one read of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadDigest {
+    /// SHA-256 of the content.
+    pub sha256: [u8; 32],
+    /// Size in bytes.
+    pub size: u64,
+    /// The blob a [`WimWriter`](ppkg_format::wim::WimWriter) wrote while hashing; the compiled
+    /// asset's source then refers to it ([`ppkg_format::wim::Source::Written`]).
+    pub written: Option<ppkg_format::wim::BlobDigest>,
+}
+
+/// Why [`PayloadDigests::digests`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// Payload `index` could not be read.
+    Read {
+        /// Index in the slice given.
+        index: usize,
+        /// What failed.
+        error: std::io::Error,
+    },
+    /// Anything else (writing the package, a payload that changed while it was read).
+    Other(crate::Error),
+}
+
+/// Hashes DataAsset payloads for the compiler (their keys hold the SHA-256). Hashing is the
+/// compiler's only read of a payload: [`StreamDigests`] streams each one;
+/// a [`WimWriter`](ppkg_format::wim::WimWriter) writes each payload into the package as it
+/// hashes it, so a build reads every payload byte once (issue #15).
+pub trait PayloadDigests {
+    /// The digests of `payloads`, in order.
+    ///
+    /// # Errors
+    /// [`PayloadError`].
+    fn digests(&mut self, payloads: &[&AssetContent]) -> Result<Vec<PayloadDigest>, PayloadError>;
+}
+
+/// Streams each payload through SHA-256, in parallel (what [`crate::compile`] uses).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StreamDigests;
+
+impl PayloadDigests for StreamDigests {
+    fn digests(&mut self, payloads: &[&AssetContent]) -> Result<Vec<PayloadDigest>, PayloadError> {
+        use rayon::prelude::*;
+        payloads
+            .par_iter()
+            .enumerate()
+            .map(|(index, c)| {
+                let (sha256, size) = c
+                    .sha256()
+                    .map_err(|error| PayloadError::Read { index, error })?;
+                Ok(PayloadDigest {
+                    sha256,
+                    size,
+                    written: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A package writer as the compiler's hasher: payloads are written into the WIM while they
+/// are hashed ([`WimWriter::write_blobs`](ppkg_format::wim::WimWriter::write_blobs)).
+impl<W: std::io::Write + std::io::Seek> PayloadDigests for ppkg_format::wim::WimWriter<W> {
+    fn digests(&mut self, payloads: &[&AssetContent]) -> Result<Vec<PayloadDigest>, PayloadError> {
+        use ppkg_format::wim::Source;
+        let sources: Vec<Source> = payloads
+            .iter()
+            .map(|c| match c {
+                AssetContent::Bytes(b) => Source::from(b.as_slice()),
+                AssetContent::File(p) => Source::File(p.clone()),
+            })
+            .collect();
+        let names: Vec<String> = payloads
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                AssetContent::File(p) => p.display().to_string(),
+                AssetContent::Bytes(_) => format!("payload {i}"),
+            })
+            .collect();
+        let pairs: Vec<(&str, &Source)> = names.iter().map(String::as_str).zip(&sources).collect();
+        let written = self
+            .write_blobs(&pairs)
+            .map_err(|e| PayloadError::Other(crate::Error::Format(e)))?;
+        Ok(written
+            .into_iter()
+            .map(|d| PayloadDigest {
+                sha256: d.sha256,
+                size: d.size,
+                written: Some(d),
+            })
+            .collect())
+    }
+}
+
 /// The last component of a file reference, splitting on `\` and `/` (Windows paths in answer
 /// files): `D:\Cortex_XDR.msi` → `Cortex_XDR.msi`.
 pub fn file_name_of(reference: &str) -> &str {

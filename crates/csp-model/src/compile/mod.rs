@@ -98,7 +98,7 @@ use ppkg_format::xml::Element;
 
 pub use asset::{
     data_asset_key, file_name_of, AssetContent, AssetFile, AssetResolver, DirResolver, MapResolver,
-    NoAssets, MAX_INLINE_ASSET,
+    NoAssets, PayloadDigest, PayloadDigests, PayloadError, StreamDigests, MAX_INLINE_ASSET,
 };
 
 use crate::catalog::{Catalog, Edition, Setting, SettingKind};
@@ -194,9 +194,10 @@ impl Compiled {
                     setting_name: a.setting_name,
                     setting_path: a.setting_path,
                     file_name: a.file_name,
-                    source: match a.content {
-                        AssetContent::Bytes(b) => Source::from(b),
-                        AssetContent::File(p) => Source::from(p),
+                    source: match (a.written, a.content) {
+                        (Some(d), _) => Source::Written(d),
+                        (None, AssetContent::Bytes(b)) => Source::from(b),
+                        (None, AssetContent::File(p)) => Source::from(p),
                     },
                 })
                 .collect(),
@@ -225,6 +226,8 @@ pub struct CompiledAsset {
     pub size: u64,
     /// The content.
     pub content: AssetContent,
+    /// The blob holding it, when a package writer hashed it ([`compile_with`]).
+    pub written: Option<ppkg_format::wim::BlobDigest>,
 }
 
 /// Compiles the `Common` settings of `answer`. See the [module documentation](self) for the
@@ -242,6 +245,23 @@ pub fn compile(
     catalog: &Catalog,
     opts: &CompileOptions,
     assets: &dyn AssetResolver,
+) -> Result<Compiled> {
+    compile_with(answer, catalog, opts, assets, &mut StreamDigests)
+}
+
+/// [`compile`], hashing the DataAsset payloads with `digests`: given the
+/// [`WimWriter`](ppkg_format::wim::WimWriter) of the package, the payloads are written while
+/// they are hashed and the compiled assets refer to their blobs, so that a build reads each
+/// payload once (issue #15). Payloads are hashed in the order their settings appear.
+///
+/// # Errors
+/// As [`compile`]; [`Error::Format`] for errors of the writer.
+pub fn compile_with(
+    answer: &AnswerFile,
+    catalog: &Catalog,
+    opts: &CompileOptions,
+    assets: &dyn AssetResolver,
+    digests: &mut dyn PayloadDigests,
 ) -> Result<Compiled> {
     refuse_multivariant(answer)?;
     let mut walker = Walker {
@@ -346,7 +366,7 @@ pub fn compile(
         }
     }
 
-    hash_payloads(&mut groups)?;
+    hash_payloads(&mut groups, digests)?;
 
     // Order (rule 7) and number (rule 8).
     groups.sort_by_key(|g| (g.tier, g.order));
@@ -396,6 +416,7 @@ pub fn compile(
                     file,
                     sha256,
                     size,
+                    written,
                 } => {
                     let index = compiled_assets
                         .iter()
@@ -421,6 +442,7 @@ pub fn compile(
                         sha256,
                         size,
                         content: file.content,
+                        written,
                     });
                 }
             }
@@ -603,6 +625,7 @@ enum Pending {
         file: AssetFile,
         sha256: [u8; 32],
         size: u64,
+        written: Option<ppkg_format::wim::BlobDigest>,
     },
 }
 
@@ -765,6 +788,7 @@ impl Leaf<'_> {
                 file,
                 sha256,
                 size,
+                written: None,
             });
         }
         let value = self.value()?;
@@ -791,34 +815,56 @@ impl Leaf<'_> {
     }
 }
 
-/// Computes the SHA-256 and size of every DataAsset payload (their names carry the hash),
-/// in parallel: a package's payloads are often large installers, and hashing them one after
-/// the other was a fifth of a 256 MiB build's CPU time.
-fn hash_payloads(groups: &mut [Group]) -> Result<()> {
-    use rayon::prelude::*;
+/// Computes the SHA-256 and size of every DataAsset payload (their names carry the hash) with
+/// `digests`, all payloads in one call (in the order of their settings): [`StreamDigests`]
+/// hashes them in parallel; a package writer writes them as it hashes them.
+fn hash_payloads(groups: &mut [Group], digests: &mut dyn PayloadDigests) -> Result<()> {
     let mut payloads: Vec<&mut Pending> = groups
         .iter_mut()
         .flat_map(|g| g.parms.iter_mut())
         .filter(|p| matches!(p, Pending::DataAsset { .. }))
         .collect();
-    payloads.par_iter_mut().try_for_each(|p| {
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    let contents: Vec<&AssetContent> = payloads
+        .iter()
+        .filter_map(|p| match &**p {
+            Pending::DataAsset { file, .. } => Some(&file.content),
+            _ => None,
+        })
+        .collect();
+    let found = match digests.digests(&contents) {
+        Ok(d) => d,
+        Err(PayloadError::Read { index, error }) => {
+            return Err(match payloads.get(index).map(|p| &**p) {
+                Some(Pending::DataAsset {
+                    setting_path,
+                    source_ref,
+                    ..
+                }) => Error::Asset {
+                    path: setting_path.clone(),
+                    reference: source_ref.clone(),
+                    message: error.to_string(),
+                },
+                _ => Error::Io(error),
+            })
+        }
+        Err(PayloadError::Other(e)) => return Err(e),
+    };
+    drop(contents);
+    for (p, d) in payloads.iter_mut().zip(found) {
         if let Pending::DataAsset {
-            setting_path,
-            source_ref,
-            file,
             sha256,
             size,
+            written,
             ..
         } = &mut **p
         {
-            (*sha256, *size) = file.content.sha256().map_err(|e| Error::Asset {
-                path: setting_path.clone(),
-                reference: source_ref.clone(),
-                message: e.to_string(),
-            })?;
+            (*sha256, *size, *written) = (d.sha256, d.size, d.written);
         }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 /// How an asset setting with a CSP path is written inline (rule 5).

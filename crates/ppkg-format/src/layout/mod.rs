@@ -31,7 +31,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metadata::ImageInfo;
 use crate::provxml::ProvDoc;
 use crate::runtime::{master_datastore_xml, RunTime};
-use crate::wim::{write_wim, ImageTree, Source, WriteOptions, WriteStats};
+use crate::wim::{write_wim, ImageTree, Source, WimWriter, WriteOptions, WriteStats};
 use crate::xml::{Declaration, Document, Element, Node, WriteStyle};
 
 pub use read::{AssetInfo, ElementInfo, Package};
@@ -251,13 +251,16 @@ pub fn asset_folder(key: &str) -> String {
         .join("/")
 }
 
-/// SHA-256 of a source's bytes, streaming a [`Source::File`].
+/// SHA-256 of a source's bytes, streaming a [`Source::File`] (a [`Source::Written`] blob
+/// carries its SHA-256 from the writer's one read).
 ///
 /// # Errors
 /// I/O errors opening or reading the file, with its path.
 pub fn sha256_source(source: &Source) -> Result<[u8; 32]> {
     let mut h = Sha256::new();
     match source {
+        // Hashed when the writer wrote it: nothing to read.
+        Source::Written(d) => return Ok(d.sha256),
         Source::Bytes(b) => h.update(b),
         Source::File(p) => {
             let mut f = std::fs::File::open(p)
@@ -339,6 +342,22 @@ pub fn build_tree(parts: &PackageParts) -> Result<ImageTree> {
 /// invalid Windows name, a `.provxml` listed in the RunTime but not given (or given twice), or an
 /// asset file that cannot be read (hashing).
 pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<ImageTree> {
+    build_tree_from(
+        parts,
+        parts.provxml.iter().map(|(n, d)| (n.clone(), d.to_bytes())),
+        opts,
+    )
+}
+
+/// [`build_tree_with`] with the `.provxml` documents given serialized, one at a time (`parts`'
+/// own list is not used): [`write_package_into`] drops each document as soon as it is
+/// serialized (issue #15: a package of 2,000 command files holds 12,000 documents, whose trees
+/// were a third of the build's peak memory).
+fn build_tree_from(
+    parts: &PackageParts,
+    provxml: impl Iterator<Item = (String, Vec<u8>)>,
+    opts: &LayoutOptions,
+) -> Result<ImageTree> {
     let mut tree = ImageTree::new();
     // Element 0: Multivariant.
     tree.add_file(
@@ -358,7 +377,10 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
         xml_member("Multivariant/0/Prov/RunTime.xml", parts.runtime.to_bytes())?,
     )?;
     let mut seen = std::collections::HashSet::new();
-    for (name, doc) in &parts.provxml {
+    let mut any = false;
+    for (name, doc) in provxml {
+        any = true;
+        let name = &name;
         check_plain_name(name, "provxml file name")?;
         if !seen.insert(name.to_ascii_lowercase()) {
             return Err(Error::invalid_input(format!(
@@ -366,7 +388,7 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
             )));
         }
         let member = format!("Multivariant/0/Prov/RunTime/{name}");
-        let bytes = xml_member(&member, doc.to_bytes())?;
+        let bytes = xml_member(&member, doc)?;
         tree.add_file(&member, bytes)?;
     }
     for set in &parts.runtime.sets {
@@ -378,7 +400,7 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
             }
         }
     }
-    if parts.provxml.is_empty() {
+    if !any {
         tree.add_dir("Multivariant/0/Prov/RunTime")?;
     }
     // Element 1: CommonSettings.
@@ -555,6 +577,44 @@ pub fn write_package_with<W: Write + Seek>(
     let mut opts = opts.clone();
     opts.file_count = crate::wim::FileCount::WcdPackage;
     write_wim(out, &tree, &info, &opts)
+}
+
+/// [`write_package_with`] into a [`WimWriter`] that may already hold the payloads
+/// ([`WimWriter::write_blobs`]; the parts' assets then have [`Source::Written`] sources, whose
+/// SHA-256 names them without another read).
+///
+/// # Errors
+/// As [`write_package_with`].
+///
+/// Takes the parts by value: each `.provxml` document is dropped as soon as it is serialized
+/// (the answer file, RunTime and assets are kept to the end).
+pub fn write_package_into<W: Write + Seek>(
+    mut writer: WimWriter<W>,
+    mut parts: PackageParts,
+    layout: &LayoutOptions,
+) -> Result<WriteStats> {
+    let config = parts.answer_file.package_config()?;
+    config.validate()?;
+    if config.id.is_none() {
+        return Err(Error::invalid_input(
+            "PackageConfig has no ID; set one before building (WCD always writes one)",
+        ));
+    }
+    let docs = std::mem::take(&mut parts.provxml);
+    let tree = build_tree_from(
+        &parts,
+        docs.into_iter().map(|(n, d)| (n, d.to_bytes())),
+        layout,
+    )?;
+    drop(parts);
+    let info = image_info_flags(
+        &config,
+        &layout.target_skus,
+        layout.encrypt_package,
+        layout.sign_package,
+    );
+    writer.set_file_count(crate::wim::FileCount::WcdPackage);
+    writer.finish(&tree, &info)
 }
 
 #[cfg(test)]

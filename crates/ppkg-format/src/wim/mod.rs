@@ -49,6 +49,6 @@ pub use reader::{
 };
 pub use resource::BlobReader;
 pub use writer::{
-    write_wim, Compression, FileCount, ImageTree, ResourceCache, Source, WriteOptions, WriteStats,
-    CHUNK_SIZE,
+    write_wim, BlobDigest, Compression, FileCount, ImageTree, ResourceCache, Source, WimWriter,
+    WriteOptions, WriteStats, CHUNK_SIZE,
 };

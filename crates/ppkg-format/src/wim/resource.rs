@@ -346,6 +346,23 @@ pub(crate) fn write_resource<W: Write + Seek>(
     extra_flags: u8,
     part: &str,
 ) -> Result<Written> {
+    write_resource_hashed(out, pos, src, size, compress, extra_flags, part, None)
+}
+
+/// [`write_resource`], also feeding every byte read to `sha256` (alongside the SHA-1, on the
+/// hashing side of each batch): the DataAsset key of a payload is its SHA-256, and computing it
+/// here spares a second read of the payload (issue #15).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_resource_hashed<W: Write + Seek>(
+    out: &mut W,
+    pos: u64,
+    src: &mut dyn Read,
+    size: u64,
+    compress: Option<&mut super::codec::Compressor>,
+    extra_flags: u8,
+    part: &str,
+    mut sha256: Option<&mut sha2::Sha256>,
+) -> Result<Written> {
     let chunk_size = CHUNK;
     let mut hasher = Sha1::new();
     let size_in_wim;
@@ -392,7 +409,11 @@ pub(crate) fn write_resource<W: Write + Seek>(
                 let ((), ()) = rayon::join(
                     || {
                         for j in 0..k {
-                            hasher.update(&data[j * chunk_size..j * chunk_size + ulens[j]]);
+                            let c = &data[j * chunk_size..j * chunk_size + ulens[j]];
+                            hasher.update(c);
+                            if let Some(h) = sha256.as_deref_mut() {
+                                h.update(c);
+                            }
                         }
                     },
                     || {
@@ -451,6 +472,9 @@ pub(crate) fn write_resource<W: Write + Seek>(
                 let n = left.min(chunk_size as u64) as usize;
                 read_exact_src(src, &mut chunk[..n], part)?;
                 hasher.update(&chunk[..n]);
+                if let Some(h) = sha256.as_deref_mut() {
+                    h.update(&chunk[..n]);
+                }
                 out.write_all(&chunk[..n])?;
                 left -= n as u64;
             }

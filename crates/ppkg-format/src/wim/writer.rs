@@ -119,6 +119,7 @@ impl LargeKey {
     fn of(src: &Source, size: u64) -> Option<LargeKey> {
         match src {
             Source::Bytes(b) => Some(LargeKey::Bytes(Sha1::digest(b).into())),
+            Source::Written(_) => None,
             Source::File(p) => {
                 let m = std::fs::metadata(p).ok()?;
                 if m.len() != size {
@@ -355,6 +356,22 @@ pub enum Source {
     Bytes(Arc<[u8]>),
     /// A file on disk.
     File(PathBuf),
+    /// A blob already written by the [`WimWriter`] that writes this tree
+    /// ([`WimWriter::write_blobs`]): the file refers to it, nothing is read again.
+    Written(BlobDigest),
+}
+
+/// The digests of a blob written by [`WimWriter::write_blobs`]: its SHA-1 (the WIM's blob
+/// name), its SHA-256 (the DataAsset key of a payload) and its size, all from the one read that
+/// wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlobDigest {
+    /// SHA-1 of the bytes.
+    pub sha1: [u8; 20],
+    /// SHA-256 of the bytes.
+    pub sha256: [u8; 32],
+    /// Size in bytes.
+    pub size: u64,
 }
 
 impl Source {
@@ -362,6 +379,7 @@ impl Source {
         Ok(match self {
             Self::Bytes(b) => Box::new(&b[..]),
             Self::File(p) => Box::new(File::open(p)?),
+            Self::Written(_) => Box::new(io::empty()),
         })
     }
 
@@ -370,6 +388,7 @@ impl Source {
         Ok(match self {
             Self::Bytes(b) => b.len() as u64,
             Self::File(p) => std::fs::metadata(p)?.len(),
+            Self::Written(d) => d.size,
         })
     }
 
@@ -377,6 +396,7 @@ impl Source {
         match self {
             Self::Bytes(b) => format!("{} bytes in memory", b.len()),
             Self::File(p) => p.display().to_string(),
+            Self::Written(d) => format!("blob {} written before", super::resource::hex(&d.sha1)),
         }
     }
 }
@@ -386,6 +406,7 @@ impl fmt::Debug for Source {
         match self {
             Self::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             Self::File(p) => f.debug_tuple("File").field(p).finish(),
+            Self::Written(d) => write!(f, "Written({} bytes)", d.size),
         }
     }
 }
@@ -605,172 +626,549 @@ pub struct WriteStats {
 /// its first-pass hash), or when an `info` field holds a character XML 1.0 cannot carry
 /// ([`ImageInfo::check_xml_chars`]).
 pub fn write_wim<W: Write + Seek>(
-    mut out: W,
+    out: W,
     tree: &ImageTree,
     info: &ImageInfo,
     opts: &WriteOptions,
 ) -> Result<WriteStats> {
     // Issue #11: refuse metadata XML cannot carry before writing a byte.
     info.check_xml_chars()?;
-    let base = out.stream_position()?;
-    out.write_all(&[0u8; HEADER_SIZE])?;
-    let xpress = opts.compression == Compression::Xpress;
-    let mut spare = SpareCompressor::take();
-    let comp = spare.get();
-    let mut stats = WriteStats::default();
-    let mut blobs: Vec<BlobEntry> = Vec::new();
-    let mut by_hash: HashMap<[u8; 20], usize> = HashMap::new();
-    // One read of each file (issue 15): sizes come from `stat`; a file of at most
-    // SMALL_FILE bytes is read whole, hashed and deduplicated before it is written; a larger
-    // one is hashed, probed and compressed in one streaming pass. Only large files whose size
-    // another large file shares could be duplicates that a streaming pass finds too late:
-    // those alone are hashed first (in parallel), and so read twice.
-    let plan = {
+    WimWriter::new(out, opts)?.finish(tree, info)
+}
+
+/// A WIM written in two steps, so that blobs can be written before the tree that names them is
+/// known: [`WimWriter::write_blobs`] streams payloads into the WIM and returns their SHA-1 and
+/// SHA-256 from that one read; [`WimWriter::finish`] then writes the tree's other files, whose
+/// [`Source::Written`] entries refer to those blobs, and the metadata, blob table and XML data
+/// (the WIM layout lets all of these follow the blobs). A package's DataAsset payloads are
+/// named by their SHA-256 in the compiled documents and in the tree: this is how each payload
+/// byte is read once (issue #15). [`write_wim`] is `new` + `finish`.
+///
+/// The bytes written depend only on the inputs, never on the thread count.
+pub struct WimWriter<W: Write + Seek> {
+    out: W,
+    base: u64,
+    opts: WriteOptions,
+    spare: SpareCompressor,
+    blobs: Vec<BlobEntry>,
+    by_hash: HashMap<[u8; 20], usize>,
+    /// SHA-256 of the blobs [`WimWriter::write_blobs`] wrote, by SHA-1.
+    sha256: HashMap<[u8; 20], [u8; 32]>,
+    /// Bytes of payloads written by [`WimWriter::write_blobs`] (read from their sources).
+    bytes_read: u64,
+}
+
+impl<W: Write + Seek> fmt::Debug for WimWriter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WimWriter")
+            .field("blobs", &self.blobs.len())
+            .field("bytes_read", &self.bytes_read)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Small payloads (at most [`SMALL_FILE`]) read, hashed and compressed in parallel per group,
+/// holding at most this many input bytes at once.
+const SMALL_GROUP_BYTES: u64 = 8 << 20;
+
+/// One small payload prepared off the writing thread: its digests and its resource written to
+/// memory at offset 0.
+struct Prepared {
+    digest: BlobDigest,
+    resource: Option<(CachedResourceHeader, Vec<u8>)>,
+}
+
+/// A resource's header fields that do not depend on its offset.
+#[derive(Clone, Copy)]
+struct CachedResourceHeader {
+    size_in_wim: u64,
+    flags: u8,
+}
+
+impl<W: Write + Seek> WimWriter<W> {
+    /// Starts a WIM at the writer's current position (offsets in the WIM are relative to it):
+    /// writes a placeholder header, filled in by [`WimWriter::finish`].
+    ///
+    /// # Errors
+    /// I/O errors of `out`.
+    pub fn new(mut out: W, opts: &WriteOptions) -> Result<Self> {
+        let base = out.stream_position()?;
+        out.write_all(&[0u8; HEADER_SIZE])?;
+        Ok(Self {
+            out,
+            base,
+            opts: opts.clone(),
+            spare: SpareCompressor::take(),
+            blobs: Vec::new(),
+            by_hash: HashMap::new(),
+            sha256: HashMap::new(),
+            bytes_read: 0,
+        })
+    }
+
+    /// Sets how `FILECOUNT` is counted (the package layout counts as WCD does).
+    pub(crate) fn set_file_count(&mut self, c: FileCount) {
+        self.opts.file_count = c;
+    }
+
+    /// Bytes read from the sources given to [`WimWriter::write_blobs`] so far (each source is
+    /// read once; a large file whose size another large file shares is read twice, see
+    /// [`write_wim`]).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Writes the blobs of `sources` ((name for messages, source) pairs) now, in order,
+    /// deduplicated by SHA-1, and returns each one's digests. Each source is read once: its
+    /// SHA-1 and SHA-256 are computed from the bytes that are compressed. Small sources (at
+    /// most 1 MiB) are read, hashed and compressed in parallel in groups of up to 8 MiB, then
+    /// written in order, so the bytes do not depend on the thread count. Refer to a blob in
+    /// the tree given to [`WimWriter::finish`] with [`Source::Written`]; a blob no file refers
+    /// to is left out of the blob table.
+    ///
+    /// # Errors
+    /// As [`write_wim`].
+    pub fn write_blobs(&mut self, sources: &[(&str, &Source)]) -> Result<Vec<BlobDigest>> {
         use rayon::prelude::*;
-        let mut files = Vec::new();
-        collect_files(&tree.root, "", &mut files);
-        let sizes: Vec<Option<u64>> = files.iter().map(|(_, s)| s.size().ok()).collect();
+        let xpress = self.opts.compression == Compression::Xpress;
+        let cache = self.opts.resource_cache.clone().filter(|_| xpress);
+        // The same file named twice is read once.
+        let mut first_of: HashMap<&std::path::Path, usize> = HashMap::new();
+        let mut same_as: Vec<Option<usize>> = Vec::with_capacity(sources.len());
+        for (i, (_, src)) in sources.iter().enumerate() {
+            same_as.push(match src {
+                Source::File(p) => match first_of.get(p.as_path()) {
+                    Some(&j) => Some(j),
+                    None => {
+                        first_of.insert(p.as_path(), i);
+                        None
+                    }
+                },
+                _ => None,
+            });
+        }
+        let sizes: Vec<Option<u64>> = sources
+            .iter()
+            .zip(&same_as)
+            .map(|((_, s), dup)| if dup.is_some() { None } else { s.size().ok() })
+            .collect();
+        // Large files whose size another large file shares may be duplicates that a streaming
+        // pass finds too late: those are hashed first (as `write_wim` does).
         let mut seen: HashMap<u64, usize> = HashMap::new();
         for &sz in sizes.iter().flatten() {
             if sz > SMALL_FILE {
                 *seen.entry(sz).or_default() += 1;
             }
         }
-        files
-            .par_iter()
-            .zip(sizes.par_iter())
-            .map(|((path, src), size)| {
-                let pre = match size {
-                    Some(sz) if *sz > SMALL_FILE && seen.get(sz).copied().unwrap_or(0) > 1 => {
-                        Some(hash_source(src, path))
+        let mut out: Vec<Option<BlobDigest>> = vec![None; sources.len()];
+        let mut i = 0;
+        while i < sources.len() {
+            if let Some(j) = same_as[i] {
+                let d = out[j].ok_or_else(|| Error::invalid_input("payload order"))?;
+                out[i] = Some(d);
+                i += 1;
+                continue;
+            }
+            let small = |k: usize| {
+                same_as[k].is_none()
+                    && matches!(sources[k].1, Source::Bytes(_) | Source::File(_))
+                    && sizes[k].is_some_and(|n| n <= SMALL_FILE)
+            };
+            if small(i) {
+                // A group of consecutive small sources, prepared in parallel.
+                let mut end = i;
+                let mut bytes = 0u64;
+                while end < sources.len() && small(end) && (end == i || bytes < SMALL_GROUP_BYTES) {
+                    bytes += sizes[end].unwrap_or(0);
+                    end += 1;
+                }
+                let prepared: Vec<Result<Prepared>> = (i..end)
+                    .into_par_iter()
+                    .map(|k| {
+                        let (path, src) = sources[k];
+                        prepare_small(path, src, sizes[k].unwrap_or(0), xpress, cache.as_deref())
+                    })
+                    .collect();
+                for (k, p) in (i..end).zip(prepared) {
+                    let p = p?;
+                    out[k] = Some(self.put_prepared(p, cache.as_deref())?);
+                }
+                i = end;
+                continue;
+            }
+            let (path, src) = sources[i];
+            let d = match src {
+                Source::Written(d) => {
+                    if !self.by_hash.contains_key(&d.sha1) {
+                        return Err(Error::invalid_input(format!(
+                            "'{path}': {} was not written by this writer",
+                            src.describe()
+                        )));
                     }
-                    _ => None,
-                };
-                (*size, pre)
-            })
-            .collect::<Vec<_>>()
-    };
-    let root = write_dir(
-        &mut out,
-        base,
-        "",
-        &tree.root,
-        &mut Ctx {
-            comp: xpress.then_some(&mut *comp),
-            cache: opts.resource_cache.as_deref().filter(|_| xpress),
-            blobs: &mut blobs,
-            by_hash: &mut by_hash,
-            stats: &mut stats,
-            plan: plan.into_iter(),
-            buf: Vec::new(),
-        },
-    )?;
-    let root = OutDentry {
-        name: Vec::new(),
-        is_dir: true,
-        hash: [0; 20],
-        children: root,
-    };
-
-    // Metadata resource.
-    let meta = write_metadata(&root, opts.timestamp);
-    let meta_pos = out.stream_position()? - base;
-    let mut meta_src: &[u8] = &meta;
-    let meta_compress =
-        xpress && worth_compressing(&mut &meta[..], meta.len() as u64, comp, "metadata resource")?;
-    let mw = write_resource(
-        &mut out,
-        meta_pos,
-        &mut meta_src,
-        meta.len() as u64,
-        if meta_compress { Some(comp) } else { None },
-        RESHDR_METADATA,
-        "metadata resource",
-    )?;
-    let meta_entry = BlobEntry {
-        resource: mw.header,
-        part_number: 1,
-        ref_count: 1,
-        sha1: mw.sha1,
-    };
-
-    // Blob table: the metadata blob first, then the data blobs in file order (as WCD).
-    let table_pos = out.stream_position()? - base;
-    let mut table = Vec::with_capacity((blobs.len() + 1) * BLOB_ENTRY_SIZE);
-    for b in std::iter::once(&meta_entry).chain(blobs.iter()) {
-        table.extend_from_slice(&b.to_bytes()?);
+                    *d
+                }
+                _ => {
+                    let pre = match sizes[i] {
+                        Some(sz) if seen.get(&sz).copied().unwrap_or(0) > 1 => {
+                            Some(hash_source(src, path)?)
+                        }
+                        _ => None,
+                    };
+                    self.write_large(path, src, sizes[i], pre)?
+                }
+            };
+            out[i] = Some(d);
+            i += 1;
+        }
+        out.into_iter()
+            .map(|d| d.ok_or_else(|| Error::invalid_input("payload order")))
+            .collect()
     }
-    out.write_all(&table)?;
 
-    // XML data.
-    let xml_pos = out.stream_position()? - base;
-    let mut info = info.clone();
-    info.dir_count = stats.dirs;
-    info.file_count = match opts.file_count {
-        FileCount::Files => stats.files,
-        FileCount::WcdPackage => (stats.files + stats.dirs).saturating_sub(4),
-    };
-    info.total_bytes = stats.bytes_in;
-    info.hard_link_bytes = 0;
-    if info.creation_time == 0 {
-        info.creation_time = opts.timestamp;
+    /// Writes (or finds written) one prepared small blob.
+    fn put_prepared(&mut self, p: Prepared, cache: Option<&ResourceCache>) -> Result<BlobDigest> {
+        let d = p.digest;
+        self.bytes_read += d.size;
+        self.sha256.insert(d.sha1, d.sha256);
+        if d.size == 0 || self.by_hash.contains_key(&d.sha1) {
+            return Ok(d);
+        }
+        let pos = self.out.stream_position()? - self.base;
+        let (h, bytes) = match p.resource {
+            Some(r) => r,
+            None => {
+                // Found in the cache while preparing.
+                let res = cache
+                    .and_then(|c| c.get(&d.sha1))
+                    .ok_or_else(|| Error::invalid_input("resource cache entry vanished"))?;
+                let w = res.write(&mut self.out, pos, d.size, d.sha1)?;
+                self.push_blob(w.header, d.sha1, 0);
+                return Ok(d);
+            }
+        };
+        self.out.write_all(&bytes)?;
+        let header = ResourceHeader {
+            size_in_wim: h.size_in_wim,
+            flags: h.flags,
+            offset: pos,
+            original_size: d.size,
+        };
+        if let Some(c) = cache {
+            c.insert(
+                d.sha1,
+                CachedResource {
+                    size_in_wim: h.size_in_wim,
+                    flags: h.flags,
+                    bytes: bytes.into_boxed_slice(),
+                },
+            );
+        }
+        self.push_blob(header, d.sha1, 0);
+        Ok(d)
     }
-    if info.last_modification_time == 0 {
-        info.last_modification_time = opts.timestamp;
-    }
-    let xml = encode_utf16le(&info.to_wim_xml(xml_pos));
-    out.write_all(&xml)?;
-    let end = out.stream_position()?;
 
-    let guid = if opts.guid_from_content {
-        let mut h = Sha256::new();
-        h.update(&meta);
-        h.update(&xml);
-        let d = h.finalize();
-        let mut g = [0u8; 16];
-        g.copy_from_slice(&d[..16]);
-        g[6] = (g[6] & 0x0F) | 0x80; // UUID version 8 (custom)
-        g[8] = (g[8] & 0x3F) | 0x80; // RFC 4122 variant
-        g
-    } else {
-        opts.guid
-    };
-    let header = Header {
-        version: VERSION_1_13,
-        flags: if xpress {
-            FLAG_COMPRESSION | FLAG_RP_FIX | FLAG_XPRESS
+    fn push_blob(&mut self, resource: ResourceHeader, sha1: [u8; 20], ref_count: u32) {
+        self.by_hash.insert(sha1, self.blobs.len());
+        self.blobs.push(BlobEntry {
+            resource,
+            part_number: 1,
+            ref_count,
+            sha1,
+        });
+    }
+
+    /// Streams one large source (or one whose size is unknown) into the WIM, hashing SHA-1 and
+    /// SHA-256 as it is compressed.
+    fn write_large(
+        &mut self,
+        path: &str,
+        src: &Source,
+        planned: Option<u64>,
+        pre: Option<([u8; 20], u64)>,
+    ) -> Result<BlobDigest> {
+        let open_err =
+            |e: io::Error| Error::from(e).in_part(format!("{path} ({})", src.describe()));
+        if let Some((h, n)) = pre {
+            if let Some(&s256) = self.sha256.get(&h) {
+                self.bytes_read += n;
+                return Ok(BlobDigest {
+                    sha1: h,
+                    sha256: s256,
+                    size: n,
+                });
+            }
+        }
+        let size = match (pre, planned) {
+            (Some((_, n)), _) | (None, Some(n)) => n,
+            (None, None) => src.size().map_err(open_err)?,
+        };
+        let mut r = src.open().map_err(open_err)?;
+        let pos = self.out.stream_position()? - self.base;
+        let mut sha256 = Sha256::new();
+        let xpress = self.opts.compression == Compression::Xpress;
+        let comp = self.spare.get();
+        let w = super::resource::write_resource_hashed(
+            &mut self.out,
+            pos,
+            &mut r,
+            size,
+            xpress.then_some(comp),
+            0,
+            path,
+            Some(&mut sha256),
+        )?;
+        let changed = || {
+            Error::invalid_input(format!(
+                "'{path}' ({}) changed while it was being written",
+                src.describe()
+            ))
+        };
+        if pre.is_some_and(|(h, _)| h != w.sha1) || self.by_hash.contains_key(&w.sha1) {
+            return Err(changed());
+        }
+        let d = BlobDigest {
+            sha1: w.sha1,
+            sha256: sha256.finalize().into(),
+            size,
+        };
+        self.bytes_read += size;
+        self.sha256.insert(d.sha1, d.sha256);
+        if size > 0 {
+            self.push_blob(w.header, w.sha1, 0);
+        }
+        Ok(d)
+    }
+
+    /// Writes the files of `tree` that are not written yet (a [`Source::Written`] file refers
+    /// to its blob), then the metadata resource, the blob table, the XML data and the header;
+    /// see [`write_wim`].
+    ///
+    /// # Errors
+    /// As [`write_wim`]; [`crate::ErrorKind::InvalidInput`] when a [`Source::Written`] names a
+    /// blob this writer did not write.
+    pub fn finish(self, tree: &ImageTree, info: &ImageInfo) -> Result<WriteStats> {
+        info.check_xml_chars()?;
+        let Self {
+            mut out,
+            base,
+            opts,
+            mut spare,
+            mut blobs,
+            mut by_hash,
+            ..
+        } = self;
+        let opts = &opts;
+        let xpress = opts.compression == Compression::Xpress;
+        let comp = spare.get();
+        let mut stats = WriteStats::default();
+        // One read of each file (issue 15): sizes come from `stat`; a file of at most
+        // SMALL_FILE bytes is read whole, hashed and deduplicated before it is written; a larger
+        // one is hashed, probed and compressed in one streaming pass. Only large files whose size
+        // another large file shares could be duplicates that a streaming pass finds too late:
+        // those alone are hashed first (in parallel), and so read twice.
+        let plan = {
+            use rayon::prelude::*;
+            let mut files = Vec::new();
+            collect_files(&tree.root, "", &mut files);
+            let sizes: Vec<Option<u64>> = files.iter().map(|(_, s)| s.size().ok()).collect();
+            let mut seen: HashMap<u64, usize> = HashMap::new();
+            for (sz, (_, src)) in sizes.iter().zip(&files) {
+                let Some(sz) = *sz else { continue };
+                if sz > SMALL_FILE && !matches!(src, Source::Written(_)) {
+                    *seen.entry(sz).or_default() += 1;
+                }
+            }
+            files
+                .par_iter()
+                .zip(sizes.par_iter())
+                .map(|((path, src), size)| {
+                    let pre = match size {
+                        _ if matches!(src, Source::Written(_)) => None,
+                        Some(sz) if *sz > SMALL_FILE && seen.get(sz).copied().unwrap_or(0) > 1 => {
+                            Some(hash_source(src, path))
+                        }
+                        _ => None,
+                    };
+                    (*size, pre)
+                })
+                .collect::<Vec<_>>()
+        };
+        let root = write_dir(
+            &mut out,
+            base,
+            "",
+            &tree.root,
+            &mut Ctx {
+                comp: xpress.then_some(&mut *comp),
+                cache: opts.resource_cache.as_deref().filter(|_| xpress),
+                blobs: &mut blobs,
+                by_hash: &mut by_hash,
+                stats: &mut stats,
+                plan: plan.into_iter(),
+                buf: Vec::new(),
+            },
+        )?;
+        let root = OutDentry {
+            name: Vec::new(),
+            is_dir: true,
+            hash: [0; 20],
+            children: root,
+        };
+
+        // Metadata resource.
+        let meta = write_metadata(&root, opts.timestamp);
+        let meta_pos = out.stream_position()? - base;
+        let mut meta_src: &[u8] = &meta;
+        let meta_compress = xpress
+            && worth_compressing(&mut &meta[..], meta.len() as u64, comp, "metadata resource")?;
+        let mw = write_resource(
+            &mut out,
+            meta_pos,
+            &mut meta_src,
+            meta.len() as u64,
+            if meta_compress { Some(comp) } else { None },
+            RESHDR_METADATA,
+            "metadata resource",
+        )?;
+        let meta_entry = BlobEntry {
+            resource: mw.header,
+            part_number: 1,
+            ref_count: 1,
+            sha1: mw.sha1,
+        };
+
+        // Blob table: the metadata blob first, then the data blobs in file order (as WCD).
+        let table_pos = out.stream_position()? - base;
+        let mut table = Vec::with_capacity((blobs.len() + 1) * BLOB_ENTRY_SIZE);
+        // Blobs written by `write_blobs` that no file refers to are left out.
+        blobs.retain(|b| b.ref_count > 0);
+        for b in std::iter::once(&meta_entry).chain(blobs.iter()) {
+            table.extend_from_slice(&b.to_bytes()?);
+        }
+        out.write_all(&table)?;
+
+        // XML data.
+        let xml_pos = out.stream_position()? - base;
+        let mut info = info.clone();
+        info.dir_count = stats.dirs;
+        info.file_count = match opts.file_count {
+            FileCount::Files => stats.files,
+            FileCount::WcdPackage => (stats.files + stats.dirs).saturating_sub(4),
+        };
+        info.total_bytes = stats.bytes_in;
+        info.hard_link_bytes = 0;
+        if info.creation_time == 0 {
+            info.creation_time = opts.timestamp;
+        }
+        if info.last_modification_time == 0 {
+            info.last_modification_time = opts.timestamp;
+        }
+        let xml = encode_utf16le(&info.to_wim_xml(xml_pos));
+        out.write_all(&xml)?;
+        let end = out.stream_position()?;
+
+        let guid = if opts.guid_from_content {
+            let mut h = Sha256::new();
+            h.update(&meta);
+            h.update(&xml);
+            let d = h.finalize();
+            let mut g = [0u8; 16];
+            g.copy_from_slice(&d[..16]);
+            g[6] = (g[6] & 0x0F) | 0x80; // UUID version 8 (custom)
+            g[8] = (g[8] & 0x3F) | 0x80; // RFC 4122 variant
+            g
         } else {
-            FLAG_RP_FIX
-        },
-        chunk_size: if xpress { CHUNK_SIZE } else { 0 },
-        guid,
-        part_number: 1,
-        total_parts: 1,
-        image_count: 1,
-        blob_table: ResourceHeader {
-            size_in_wim: table.len() as u64,
-            flags: RESHDR_METADATA,
-            offset: table_pos,
-            original_size: table.len() as u64,
-        },
-        xml_data: ResourceHeader {
-            size_in_wim: xml.len() as u64,
-            // WCD and wimlib both flag the XML data METADATA.
-            flags: RESHDR_METADATA,
-            offset: xml_pos,
-            original_size: xml.len() as u64,
-        },
-        boot_metadata: ResourceHeader::default(),
-        boot_index: 0,
-        integrity: ResourceHeader::default(),
+            opts.guid
+        };
+        let header = Header {
+            version: VERSION_1_13,
+            flags: if xpress {
+                FLAG_COMPRESSION | FLAG_RP_FIX | FLAG_XPRESS
+            } else {
+                FLAG_RP_FIX
+            },
+            chunk_size: if xpress { CHUNK_SIZE } else { 0 },
+            guid,
+            part_number: 1,
+            total_parts: 1,
+            image_count: 1,
+            blob_table: ResourceHeader {
+                size_in_wim: table.len() as u64,
+                flags: RESHDR_METADATA,
+                offset: table_pos,
+                original_size: table.len() as u64,
+            },
+            xml_data: ResourceHeader {
+                size_in_wim: xml.len() as u64,
+                // WCD and wimlib both flag the XML data METADATA.
+                flags: RESHDR_METADATA,
+                offset: xml_pos,
+                original_size: xml.len() as u64,
+            },
+            boot_metadata: ResourceHeader::default(),
+            boot_index: 0,
+            integrity: ResourceHeader::default(),
+        };
+        out.seek(SeekFrom::Start(base))?;
+        out.write_all(&header.to_bytes()?)?;
+        out.seek(SeekFrom::Start(end))?;
+        out.flush()?;
+        stats.blobs = blobs.len() as u64;
+        stats.bytes_out = end - base;
+        Ok(stats)
+    }
+}
+
+/// Reads, hashes and compresses one small source into memory (off the writing thread).
+fn prepare_small(
+    path: &str,
+    src: &Source,
+    size: u64,
+    xpress: bool,
+    cache: Option<&ResourceCache>,
+) -> Result<Prepared> {
+    let open_err = |e: io::Error| Error::from(e).in_part(format!("{path} ({})", src.describe()));
+    let owned;
+    let buf: &[u8] = match src {
+        Source::Bytes(b) => b,
+        _ => {
+            let mut r = src.open().map_err(open_err)?;
+            let mut v = vec![0u8; size as usize];
+            read_exact_src(&mut r, &mut v, path)?;
+            let mut probe = [0u8; 1];
+            if r.read(&mut probe).map_err(open_err)? != 0 {
+                return Err(Error::invalid_input(format!(
+                    "'{path}' grew while it was being written (more than {size} bytes)"
+                )));
+            }
+            owned = v;
+            &owned
+        }
     };
-    out.seek(SeekFrom::Start(base))?;
-    out.write_all(&header.to_bytes()?)?;
-    out.seek(SeekFrom::Start(end))?;
-    out.flush()?;
-    stats.blobs = blobs.len() as u64;
-    stats.bytes_out = end - base;
-    Ok(stats)
+    let digest = BlobDigest {
+        sha1: Sha1::digest(buf).into(),
+        sha256: Sha256::digest(buf).into(),
+        size: buf.len() as u64,
+    };
+    if buf.is_empty() || cache.is_some_and(|c| c.get(&digest.sha1).is_some()) {
+        return Ok(Prepared {
+            digest,
+            resource: None,
+        });
+    }
+    let mut spare = SpareCompressor::take();
+    let mut mem = io::Cursor::new(Vec::with_capacity(buf.len() / 2 + 64));
+    let w = write_small(&mut mem, 0, buf, xpress.then_some(spare.get()), path)?;
+    Ok(Prepared {
+        digest,
+        resource: Some((
+            CachedResourceHeader {
+                size_in_wim: w.header.size_in_wim,
+                flags: w.header.flags,
+            },
+            mem.into_inner(),
+        )),
+    })
 }
 
 /// The calling thread's XPRESS compressor (about 200 KiB of tables), taken for one write and
@@ -895,6 +1293,22 @@ fn write_file<W: Write + Seek>(
     ctx: &mut Ctx<'_>,
 ) -> Result<[u8; 20]> {
     let (planned, pre) = ctx.plan.next().unwrap_or((None, None));
+    if let Source::Written(d) = src {
+        ctx.stats.bytes_in += d.size;
+        if d.size == 0 {
+            return Ok([0; 20]);
+        }
+        return match ctx.by_hash.get(&d.sha1) {
+            Some(&i) => {
+                ctx.blobs[i].ref_count += 1;
+                Ok(d.sha1)
+            }
+            None => Err(Error::invalid_input(format!(
+                "'{path}': {} was not written by this writer",
+                src.describe()
+            ))),
+        };
+    }
     let open_err = |e: io::Error| Error::from(e).in_part(format!("{path} ({})", src.describe()));
     let known = match pre {
         Some(r) => Some(r?),
