@@ -105,6 +105,8 @@ fn write_all_at(f: &File, buf: &[u8], offset: u64) -> std::io::Result<()> {
 struct Large {
     plan: usize,
     files: Vec<(File, PathBuf)>,
+    /// Held while a segment is written.
+    writing: Mutex<()>,
 }
 
 /// Where one chunk (or raw piece) of a segment is stored.
@@ -356,17 +358,23 @@ impl<R: Read + Seek> Shared<'_, R> {
             }
         }
         lock(&self.live).insert(n, paths);
-        Ok(Large { plan: n, files })
+        Ok(Large {
+            plan: n,
+            files,
+            writing: Mutex::new(()),
+        })
     }
 
     /// Reads and decodes `pieces` (consecutive pieces of one blob) into `out` (resized to their
-    /// uncompressed length), using `stored` as the read buffer.
+    /// uncompressed length), using `stored` as the read buffer, and hands the decoded bytes to
+    /// `written` (the segment's writes; nothing for a small blob, written after its check).
     fn load(
         &self,
         pieces: &[Piece],
         part: &str,
         stored: &mut Vec<u8>,
         out: &mut Vec<u8>,
+        written: impl FnOnce(&[u8]) -> Result<()>,
     ) -> Result<usize> {
         let (Some(a), Some(z)) = (pieces.first(), pieces.last()) else {
             return Ok(0);
@@ -379,6 +387,7 @@ impl<R: Read + Seek> Shared<'_, R> {
         if slen == ulen {
             // Every piece is stored raw (each stored size is at most its uncompressed size).
             self.read_at(a.abs, &mut out[..ulen], part)?;
+            written(&out[..ulen])?;
             return Ok(ulen);
         }
         if stored.len() < slen {
@@ -401,6 +410,7 @@ impl<R: Read + Seek> Shared<'_, R> {
             }
             o += p.ulen;
         }
+        written(&out[..o])?;
         Ok(ulen)
     }
 
@@ -427,7 +437,7 @@ impl<R: Read + Seek> Shared<'_, R> {
                     ulen: cs.min(res.original_size - k as u64 * cs) as usize,
                 })
                 .collect();
-            self.load(&pieces, part, stored, out)?
+            self.load(&pieces, part, stored, out, |_| Ok(()))?
         } else {
             let ulen = res.original_size as usize;
             let piece = Piece {
@@ -435,7 +445,7 @@ impl<R: Read + Seek> Shared<'_, R> {
                 slen: ulen,
                 ulen,
             };
-            self.load(&[piece], part, stored, out)?
+            self.load(&[piece], part, stored, out, |_| Ok(()))?
         };
         let data = &out[..len];
         let got: [u8; 20] = Sha1::digest(data).into();
@@ -524,14 +534,18 @@ impl<R: Read + Seek> Shared<'_, R> {
                     last,
                 } => {
                     let plan = &self.plans[large.plan];
-                    let r = self.load(&pieces, self.plan_part(plan), &mut stored, &mut buf);
-                    match r.and_then(|len| {
+                    // The segment is written in one call per file (writing in pieces of 64 or
+                    // 256 KiB cost more CPU), then hashed in order by the lane. Writers of one
+                    // file take turns here: waiting in the kernel for the file's lock spins.
+                    let write = |bytes: &[u8]| -> Result<()> {
+                        let _turn = lock(&large.writing);
                         for ((f, _), t) in large.files.iter().zip(&plan.targets) {
-                            write_all_at(f, &buf[..len], uoff)
+                            write_all_at(f, bytes, uoff)
                                 .map_err(|e| Error::from(e).in_part(self.part(t)))?;
                         }
-                        Ok(len)
-                    }) {
+                        Ok(())
+                    };
+                    match self.load(&pieces, self.plan_part(plan), &mut stored, &mut buf, write) {
                         Ok(len) => {
                             let msg = Hashed {
                                 large,
