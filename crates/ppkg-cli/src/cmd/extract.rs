@@ -1,7 +1,7 @@
 //! `ppkg extract`: safe extraction of a package (or any readable WIM).
 //!
-//! One pass: files are extracted (each checked against its SHA-1 by the reader) into a fresh
-//! staging folder beside the output, and moved into the output only when every file was good,
+//! One pass: files are extracted (each checked against its SHA-1 by the reader, decoded and
+//! written on every core) into a fresh staging folder beside the output, and moved into the output only when every file was good,
 //! so a damaged package leaves nothing behind and no file is decompressed twice.
 
 use std::path::{Path, PathBuf};
@@ -57,13 +57,16 @@ pub(crate) fn run(args: &ExtractArgs) -> Result<u8> {
         .wim()
         .find("Multivariant/0/customizations.xml")
         .is_some();
-    let stats = pkg.wim().extract_to(staging.path()).with_context(|| {
+    // The tree goes into a folder created inside the fresh staging folder: nothing can exist
+    // there, so the reader skips its per-file existence checks (`extract_to_fresh`).
+    let tree = staging.path().join("tree");
+    let stats = pkg.wim().extract_to_fresh(&tree).with_context(|| {
         format!(
             "{}: extraction stopped; nothing was extracted",
             args.file.display()
         )
     })?;
-    move_into(staging.path(), output)?;
+    move_into(&tree, output)?;
     eprintln!(
         "extracted {} files, {} folders, {} bytes to {}{}",
         stats.files,

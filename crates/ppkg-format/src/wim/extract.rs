@@ -8,136 +8,50 @@
 //! - reparse points (symbolic links, junctions) are refused, never created;
 //! - folders are created one component at a time with `create_dir`; an existing folder on the
 //!   way is accepted only if it is a real folder (not a symbolic link);
-//! - files are written to a fresh temporary file (`create_new`, never following a link) in their
-//!   folder, then renamed over a name that must not exist yet; existing files are never
-//!   overwritten;
-//! - memory stays bounded: blobs are streamed in the order they are stored, in windows of
-//!   2 MiB decoded and hashed on every core, and each blob's SHA-1 is checked before
-//!   its files get their final names (a file that fails its check is removed).
+//! - existing files are never overwritten: a file of at most 2 MiB is decoded and checked in
+//!   memory and only then created under its final name (`create_new`, which neither follows a
+//!   link nor replaces a file; a failed write removes it); a larger file is written to a fresh
+//!   temporary file in its folder and renamed, after its SHA-1 was checked, over a name that
+//!   must not exist yet;
+//! - memory stays bounded: blobs are handed out in the order they are stored, large ones in
+//!   segments of 2 MiB, to one worker per core (see `parallel.rs`), and each blob's SHA-1 is
+//!   checked before its files get their final names.
+//!
+//! [`super::WimReader::extract_to_fresh`] extracts into a folder it creates itself: nothing can
+//! exist in it yet, so the per-file and per-component existence checks are skipped (the names
+//! are still checked, and files are still created with `create_new`).
 
+use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use super::dentry::check_name;
-use super::reader::{Entry, ExtractStats, WimReader};
-use super::stream::{stream_blobs, Job, Sinks};
+use super::parallel::{create_final, extract_blobs, filetime_to_system, Plan, Target};
+use super::reader::{ExtractStats, WimReader};
 use crate::error::{Error, ErrorKind, Result};
 
-/// One file of a blob being extracted: its temporary file, final name and time.
-pub(crate) struct OutFile {
-    tmp: PathBuf,
-    file: fs::File,
-    target: PathBuf,
-    entry: usize,
-}
-
-/// The extraction sinks: for each blob, the entries (files) that hold it.
-struct FileSinks<'a> {
-    entries: &'a [Entry],
-    /// Per job: (indexes of the entries holding the blob, their checked target paths).
-    targets: Vec<Vec<(usize, PathBuf)>>,
-}
-
-fn tmp_name(target: &Path, entry: usize) -> PathBuf {
-    let parent = target.parent().unwrap_or(Path::new("."));
-    parent.join(format!(".ppkg-extract-{}-{entry}.tmp", std::process::id()))
-}
-
-impl Sinks for FileSinks<'_> {
-    type S = Vec<OutFile>;
-
-    fn open(&self, job: usize) -> Result<Self::S> {
-        let mut out = Vec::with_capacity(self.targets[job].len());
-        for (i, target) in &self.targets[job] {
-            let path = &self.entries[*i].path;
-            if fs::symlink_metadata(target).is_ok() {
-                self.abort(out);
-                return Err(
-                    Error::invalid_input("the target file exists already").in_part(path.clone())
-                );
-            }
-            let tmp = tmp_name(target, *i);
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-            {
-                Ok(file) => out.push(OutFile {
-                    tmp,
-                    file,
-                    target: target.clone(),
-                    entry: *i,
-                }),
-                Err(err) => {
-                    self.abort(out);
-                    return Err(Error::from(err).in_part(path.clone()));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn data(&self, s: &mut Self::S, bytes: &[u8]) -> Result<()> {
-        for f in s.iter_mut() {
-            f.file
-                .write_all(bytes)
-                .map_err(|e| Error::from(e).in_part(self.entries[f.entry].path.clone()))?;
-        }
-        Ok(())
-    }
-
-    fn finish(&self, s: Self::S, _job: usize) -> Result<()> {
-        let mut files = s.into_iter();
-        while let Some(f) = files.next() {
-            if let Err(e) = finish_file(f, self.entries) {
-                self.abort(files.collect());
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    fn abort(&self, s: Self::S) {
-        for f in s {
-            drop(f.file);
-            let _ = fs::remove_file(&f.tmp);
-        }
-    }
-}
-
-/// Sets the time and renames a complete, checked file to its final name.
-fn finish_file(f: OutFile, entries: &[Entry]) -> Result<()> {
-    let e = &entries[f.entry];
-    if let Some(t) = filetime_to_system(e.last_write_time) {
-        // Best effort: a file system that cannot store times still gets the data.
-        let _ = f.file.set_modified(t);
-    }
-    // No fsync per file (as tar and wimlib-imagex apply): it made extraction of a 256 MiB
-    // package wait on the disk for every file; callers that need durability sync the folder.
-    drop(f.file);
-    if fs::symlink_metadata(&f.target).is_ok() {
-        let _ = fs::remove_file(&f.tmp);
-        return Err(Error::invalid_input("the target file exists already").in_part(e.path.clone()));
-    }
-    fs::rename(&f.tmp, &f.target).map_err(|err| {
-        let _ = fs::remove_file(&f.tmp);
-        Error::from(err).in_part(e.path.clone())
-    })
-}
-
+/// Extracts `wim`'s image below `dir`: created if missing (`fresh == false`), or created here and
+/// required not to exist (`fresh == true`, no existence checks). `threads`: workers (0: one per
+/// core).
 pub(crate) fn extract<R: Read + Seek + Send>(
     wim: &mut WimReader<R>,
     dir: &Path,
+    fresh: bool,
+    threads: usize,
 ) -> Result<ExtractStats> {
-    fs::create_dir_all(dir).map_err(|e| Error::from(e).in_part(dir.display().to_string()))?;
+    let made = if fresh {
+        fs::create_dir(dir)
+    } else {
+        fs::create_dir_all(dir)
+    };
+    made.map_err(|e| Error::from(e).in_part(dir.display().to_string()))?;
     let mut stats = ExtractStats::default();
     // Folders first (parents before children, as the entries are listed), then empty files,
     // then the blobs in the order they are stored in the file.
-    let mut by_blob: std::collections::BTreeMap<usize, Vec<(usize, PathBuf)>> =
-        std::collections::BTreeMap::new();
+    let mut by_blob: BTreeMap<usize, Vec<Target>> = BTreeMap::new();
     for (n, e) in wim.entries().iter().enumerate() {
-        let target = safe_join(dir, &e.path)?;
+        let target = safe_join(dir, &e.path, !fresh)?;
         if e.is_reparse_point() {
             return Err(Error::new(ErrorKind::UnsafePath(
                 "reparse points (links, junctions) are not extracted".into(),
@@ -147,7 +61,7 @@ pub(crate) fn extract<R: Read + Seek + Send>(
         if e.is_dir {
             match fs::create_dir(&target) {
                 Ok(()) => stats.dirs += 1,
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(err) if !fresh && err.kind() == std::io::ErrorKind::AlreadyExists => {
                     let md = fs::symlink_metadata(&target)?;
                     if !md.is_dir() || md.file_type().is_symlink() {
                         return Err(Error::new(ErrorKind::UnsafePath(
@@ -160,68 +74,49 @@ pub(crate) fn extract<R: Read + Seek + Send>(
             }
             continue;
         }
-        if fs::symlink_metadata(&target).is_ok() {
+        if !fresh && fs::symlink_metadata(&target).is_ok() {
             return Err(
                 Error::invalid_input("the target file exists already").in_part(e.path.clone())
             );
         }
         match e.blob_index() {
-            Some(b) => by_blob.entry(b).or_default().push((n, target)),
+            Some(b) => by_blob.entry(b).or_default().push(Target {
+                path: target,
+                entry: n,
+            }),
             None => {
                 // An empty file: no data to check.
-                let tmp = tmp_name(&target, n);
-                let f = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&tmp)
-                    .map_err(|err| Error::from(err).in_part(e.path.clone()))?;
-                finish_file(
-                    OutFile {
-                        tmp,
-                        file: f,
-                        target,
-                        entry: n,
-                    },
-                    wim.entries(),
-                )?;
+                let f = create_final(&target, &e.path)?;
+                if let Some(t) = filetime_to_system(e.last_write_time) {
+                    // Best effort: a file system that cannot store times still gets the file.
+                    let _ = f.set_modified(t);
+                }
                 stats.files += 1;
             }
         }
     }
     let (inner, chunk_size, entries, blobs) = wim.parts_mut();
-    let mut order: Vec<(usize, Vec<(usize, PathBuf)>)> = by_blob.into_iter().collect();
-    order.sort_by_key(|(b, _)| blobs[*b].resource.offset);
-    let parts: Vec<&str> = order
-        .iter()
-        .map(|(_, t)| entries[t[0].0].path.as_str())
-        .collect();
-    let jobs: Vec<Job<'_>> = order
-        .iter()
-        .zip(&parts)
-        .map(|((b, _), part)| {
-            let blob = &blobs[*b];
-            Job {
-                res: blob.resource,
-                sha1: blob.sha1,
-                part,
-            }
+    let mut plans: Vec<Plan> = by_blob
+        .into_iter()
+        .map(|(b, targets)| Plan {
+            res: blobs[b].resource,
+            sha1: blobs[b].sha1,
+            targets,
         })
         .collect();
-    for (b, t) in &order {
-        stats.files += t.len() as u64;
-        stats.bytes += blobs[*b].resource.original_size * t.len() as u64;
+    plans.sort_by_key(|p| p.res.offset);
+    for p in &plans {
+        stats.files += p.targets.len() as u64;
+        stats.bytes += p.res.original_size * p.targets.len() as u64;
     }
-    let sinks = FileSinks {
-        entries,
-        targets: order.into_iter().map(|(_, t)| t).collect(),
-    };
-    stream_blobs(inner, chunk_size, &jobs, &sinks)?;
+    extract_blobs(inner, chunk_size, &plans, entries, threads)?;
     Ok(stats)
 }
 
 /// Joins a '/'-separated entry path to `dir`, checking every component and that no existing
 /// component on the way is a symbolic link.
-fn safe_join(dir: &Path, path: &str) -> Result<PathBuf> {
+/// With `check_existing` false (a fresh target folder) nothing on the way is looked up.
+fn safe_join(dir: &Path, path: &str, check_existing: bool) -> Result<PathBuf> {
     let mut out = dir.to_path_buf();
     let parts: Vec<&str> = path.split('/').collect();
     for (i, c) in parts.iter().enumerate() {
@@ -230,7 +125,7 @@ fn safe_join(dir: &Path, path: &str) -> Result<PathBuf> {
                 .in_part(path.to_owned())
         })?;
         out.push(c);
-        if i + 1 < parts.len() {
+        if check_existing && i + 1 < parts.len() {
             if let Ok(md) = fs::symlink_metadata(&out) {
                 if md.file_type().is_symlink() || !md.is_dir() {
                     return Err(Error::new(ErrorKind::UnsafePath(format!(
@@ -243,10 +138,4 @@ fn safe_join(dir: &Path, path: &str) -> Result<PathBuf> {
         }
     }
     Ok(out)
-}
-
-fn filetime_to_system(ft: u64) -> Option<std::time::SystemTime> {
-    let secs = crate::metadata::filetime_to_unix(ft)?;
-    let nanos = (ft % 10_000_000) * 100;
-    std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(secs, nanos as u32))
 }

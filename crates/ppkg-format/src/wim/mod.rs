@@ -33,6 +33,7 @@ mod codec;
 mod dentry;
 pub mod extract;
 mod header;
+mod parallel;
 mod reader;
 mod resource;
 mod stream;
@@ -44,8 +45,8 @@ pub use dentry::{
 };
 pub use header::*;
 pub use reader::{
-    BlobEntry, Entry, ExtractStats, WimReader, BLOB_ENTRY_SIZE, MAX_BLOB_TABLE_BYTES,
-    MAX_METADATA_BYTES, MAX_WIM_XML_BYTES,
+    BlobEntry, Entry, ExtractOptions, ExtractStats, WimReader, BLOB_ENTRY_SIZE,
+    MAX_BLOB_TABLE_BYTES, MAX_METADATA_BYTES, MAX_WIM_XML_BYTES,
 };
 pub use resource::BlobReader;
 pub use writer::{

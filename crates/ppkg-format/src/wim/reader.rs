@@ -117,6 +117,18 @@ pub struct ExtractStats {
     pub bytes: u64,
 }
 
+/// Options of [`WimReader::extract_with`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExtractOptions {
+    /// Workers decoding, writing and checking files; `0` (the default) is one per core. Each
+    /// worker holds about 4 MiB; the result does not depend on the count.
+    pub threads: usize,
+    /// Whether the target folder is created by the call and so known to be empty (default
+    /// `false`): see [`WimReader::extract_to_fresh`].
+    pub fresh: bool,
+}
+
 /// A WIM opened for reading. [`WimReader::new`] reads and checks the header, the blob table,
 /// the image's metadata resource (SHA-1 included) and the XML data before anything is handed
 /// out; file data is then streamed by [`WimReader::open`] with its SHA-1 checked at the end.
@@ -556,7 +568,38 @@ impl<R: Read + Seek> WimReader<R> {
     where
         R: Send,
     {
-        super::extract::extract(self, dir)
+        self.extract_with(dir, &ExtractOptions::default())
+    }
+
+    /// Extracts every file and folder into `dir`, which this call creates (its parent must
+    /// exist; `dir` must not): as [`WimReader::extract_to`], with the same name rules and checks,
+    /// but without looking up each name first, since nothing can exist in a folder that was just
+    /// created. The fastest way to extract a whole image (`ppkg extract` uses it).
+    ///
+    /// # Errors
+    /// As [`WimReader::extract_to`]; an I/O error of kind `AlreadyExists` when `dir` exists.
+    pub fn extract_to_fresh(&mut self, dir: &Path) -> Result<ExtractStats>
+    where
+        R: Send,
+    {
+        let o = ExtractOptions {
+            fresh: true,
+            ..ExtractOptions::default()
+        };
+        self.extract_with(dir, &o)
+    }
+
+    /// Extracts as [`WimReader::extract_to`] or [`WimReader::extract_to_fresh`] (per
+    /// [`ExtractOptions::fresh`]), on [`ExtractOptions::threads`] workers. The extracted files do
+    /// not depend on the number of workers.
+    ///
+    /// # Errors
+    /// As [`WimReader::extract_to`] and [`WimReader::extract_to_fresh`].
+    pub fn extract_with(&mut self, dir: &Path, options: &ExtractOptions) -> Result<ExtractStats>
+    where
+        R: Send,
+    {
+        super::extract::extract(self, dir, options.fresh, options.threads)
     }
 }
 

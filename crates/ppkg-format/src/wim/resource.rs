@@ -111,71 +111,13 @@ impl<'a, R: Read + Seek> BlobReader<'a, R> {
 
     fn load_chunk_table(&mut self) -> Result<()> {
         let res = self.res;
-        let cs = self.chunk_size;
-        if cs == 0 {
-            return Err(
-                Error::malformed("compressed resource in a WIM with chunk size 0")
-                    .at(res.offset)
-                    .in_part(self.part.clone()),
-            );
-        }
-        let n = res.original_size.div_ceil(cs);
-        let entry = if res.original_size > u64::from(u32::MAX) {
-            8
-        } else {
-            4
-        };
-        let table_len = (n - 1).saturating_mul(entry);
-        if table_len > MAX_CHUNK_TABLE_BYTES {
-            return Err(Error::new(ErrorKind::LimitExceeded {
-                what: "chunk table size".into(),
-                value: table_len,
-                limit: MAX_CHUNK_TABLE_BYTES,
-            })
-            .at(res.offset)
-            .in_part(self.part.clone()));
-        }
-        // Each chunk needs at least one stored byte.
-        if table_len.saturating_add(n) > res.size_in_wim {
-            return Err(Error::malformed(format!(
-                "compressed resource of {} bytes cannot hold {n} chunks of a {}-byte blob",
-                res.size_in_wim, res.original_size
-            ))
-            .at(res.offset)
-            .in_part(self.part.clone()));
-        }
+        let (_, _, table_len) = chunk_table_shape(res, self.chunk_size, &self.part)?;
         let mut table = vec![0u8; table_len as usize];
         self.inner.seek(SeekFrom::Start(res.offset))?;
         self.inner
             .read_exact(&mut table)
             .map_err(|e| Error::from(e).at(res.offset).in_part(self.part.clone()))?;
-        let data_start = res.offset + table_len;
-        let data_len = res.size_in_wim - table_len;
-        let mut starts = Vec::with_capacity(n as usize + 1);
-        starts.push(0u64);
-        for (i, e) in table.chunks_exact(entry as usize).enumerate() {
-            let v = if entry == 8 {
-                super::header::le64(e)
-            } else {
-                u64::from(super::header::le32(e))
-            };
-            starts.push(v);
-            let _ = i;
-        }
-        starts.push(data_len);
-        for i in 0..n as usize {
-            let (a, b) = (starts[i], starts[i + 1]);
-            let ulen = cs.min(res.original_size - i as u64 * cs);
-            if b <= a || b - a > ulen {
-                return Err(Error::malformed(format!(
-                    "chunk {i} of the resource has stored bounds {a}..{b} (uncompressed {ulen} \
-                     bytes, {data_len} stored bytes after the chunk table)"
-                ))
-                .at(res.offset + (i.saturating_sub(1) as u64) * entry)
-                .in_part(self.part.clone()));
-            }
-        }
-        self.chunk_starts = starts.into_iter().map(|s| data_start + s).collect();
+        self.chunk_starts = parse_chunk_table(res, self.chunk_size, &table, &self.part)?;
         Ok(())
     }
 
@@ -238,6 +180,97 @@ impl<'a, R: Read + Seek> BlobReader<'a, R> {
         }
         Ok(())
     }
+}
+
+/// The shape of a compressed resource's chunk table: (chunks, bytes per entry, table bytes),
+/// checked against the resource (table size cap, at least one stored byte per chunk).
+pub(crate) fn chunk_table_shape(
+    res: ResourceHeader,
+    cs: u64,
+    part: &str,
+) -> Result<(u64, u64, u64)> {
+    if cs == 0 {
+        return Err(
+            Error::malformed("compressed resource in a WIM with chunk size 0")
+                .at(res.offset)
+                .in_part(part.to_owned()),
+        );
+    }
+    let n = res.original_size.div_ceil(cs);
+    let entry = if res.original_size > u64::from(u32::MAX) {
+        8
+    } else {
+        4
+    };
+    let table_len = n.saturating_sub(1).saturating_mul(entry);
+    if table_len > MAX_CHUNK_TABLE_BYTES {
+        return Err(Error::new(ErrorKind::LimitExceeded {
+            what: "chunk table size".into(),
+            value: table_len,
+            limit: MAX_CHUNK_TABLE_BYTES,
+        })
+        .at(res.offset)
+        .in_part(part.to_owned()));
+    }
+    // Each chunk needs at least one stored byte.
+    if table_len.saturating_add(n) > res.size_in_wim {
+        return Err(Error::malformed(format!(
+            "compressed resource of {} bytes cannot hold {n} chunks of a {}-byte blob",
+            res.size_in_wim, res.original_size
+        ))
+        .at(res.offset)
+        .in_part(part.to_owned()));
+    }
+    Ok((n, entry, table_len))
+}
+
+/// Parses and checks a compressed resource's chunk table (`table`: the table's bytes, as sized
+/// by [`chunk_table_shape`]); returns the absolute start of each chunk's stored bytes plus the
+/// end of the last one.
+pub(crate) fn parse_chunk_table(
+    res: ResourceHeader,
+    cs: u64,
+    table: &[u8],
+    part: &str,
+) -> Result<Vec<u64>> {
+    let (n, entry, table_len) = chunk_table_shape(res, cs, part)?;
+    if table.len() as u64 != table_len {
+        return Err(Error::malformed(format!(
+            "chunk table of {} bytes, {table_len} expected",
+            table.len()
+        ))
+        .at(res.offset)
+        .in_part(part.to_owned()));
+    }
+    let data_start = res.offset + table_len;
+    let data_len = res.size_in_wim - table_len;
+    let mut starts = Vec::with_capacity(n as usize + 1);
+    starts.push(0u64);
+    for e in table.chunks_exact(entry as usize) {
+        let v = if entry == 8 {
+            super::header::le64(e)
+        } else {
+            u64::from(super::header::le32(e))
+        };
+        starts.push(v);
+    }
+    starts.push(data_len);
+    for i in 0..n as usize {
+        let (a, b) = (starts[i], starts[i + 1]);
+        let ulen = cs.min(res.original_size - i as u64 * cs);
+        if b <= a || b - a > ulen {
+            return Err(Error::malformed(format!(
+                "chunk {i} of the resource has stored bounds {a}..{b} (uncompressed {ulen} \
+                 bytes, {data_len} stored bytes after the chunk table)"
+            ))
+            .at(res.offset + (i.saturating_sub(1) as u64) * entry)
+            .in_part(part.to_owned()));
+        }
+    }
+    for s in &mut starts {
+        *s += data_start;
+    }
+    Ok(starts)
 }
 
 impl<R: Read + Seek> Read for BlobReader<'_, R> {

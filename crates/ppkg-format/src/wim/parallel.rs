@@ -1,0 +1,705 @@
+//! The parallel extraction engine behind [`super::WimReader::extract_to`] and
+//! [`super::WimReader::extract_to_fresh`] (issue 15).
+//!
+//! Blobs are handed out in the order they are stored (the file is read front to back) to one
+//! worker per core (the calling thread is one of them):
+//!
+//! - a **small** blob (at most [`SEGMENT`] bytes) is one task: the worker reads its stored bytes,
+//!   decodes, hashes and checks them in memory, and only then creates its files under their final
+//!   names (`create_new`: an existing name is never overwritten) and writes them;
+//! - a **large** blob is cut into segments of [`SEGMENT`] uncompressed bytes (whole chunks). When
+//!   its first segment is handed out its files are created under temporary names; each worker
+//!   reads (positioned read under a short lock), decodes and writes (positioned write) its
+//!   segment, then passes the decoded bytes to the **hashing lane**, a thread that hashes every
+//!   large blob's segments in order (SHA-1 is sequential) while the workers decode the next
+//!   segments. After a blob's last segment the lane checks its SHA-1 and only then gives the
+//!   files their final names.
+//!
+//! Memory: `workers + 3` segment buffers of 2 MiB (decoded bytes; a worker takes one before it
+//! takes a task, and the lane gives it back after hashing, which bounds the segments waiting to
+//! be hashed), one stored-bytes buffer per worker, and the chunk table of the large blob being
+//! cut (8 bytes per chunk). On any error the first one is returned, every worker stops, and every
+//! temporary file is removed; files already given their final name were complete and checked.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use sha1::{Digest, Sha1};
+
+use super::header::ResourceHeader;
+use super::reader::Entry;
+use super::resource::{chunk_table_shape, hex, parse_chunk_table, BlobReader};
+use crate::error::{Error, ErrorKind, Result};
+use crate::xpress;
+
+/// Uncompressed bytes per segment of a large blob (64 chunks of 32 KiB), and the largest blob
+/// handled whole by one worker.
+pub(crate) const SEGMENT: u64 = 2 << 20;
+
+/// One blob to extract: where it is stored, its SHA-1, the files holding it.
+pub(crate) struct Plan {
+    pub(crate) res: ResourceHeader,
+    pub(crate) sha1: [u8; 20],
+    /// The files holding the blob: their final paths, entry paths (for errors) and times.
+    pub(crate) targets: Vec<Target>,
+}
+
+/// One file to write: its checked final path and its entry (path for errors, time).
+pub(crate) struct Target {
+    pub(crate) path: PathBuf,
+    pub(crate) entry: usize,
+}
+
+/// Locks, ignoring poisoning (a panicking worker is reported through its join).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Temporary name of a large file beside its target.
+fn tmp_name(target: &std::path::Path, blob: usize, file: usize) -> PathBuf {
+    let parent = target.parent().unwrap_or(std::path::Path::new("."));
+    parent.join(format!(
+        ".ppkg-extract-{}-{blob}-{file}.tmp",
+        std::process::id()
+    ))
+}
+
+/// Writes all of `buf` at `offset` without moving any file position (workers write segments
+/// of one file concurrently).
+fn write_all_at(f: &File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(f, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut buf, mut offset) = (buf, offset);
+        while !buf.is_empty() {
+            match std::os::windows::fs::FileExt::seek_write(f, buf, offset) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    buf = &buf[n..];
+                    offset += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = (f, buf, offset);
+        Err(std::io::Error::other(
+            "positioned writes are not supported here",
+        ))
+    }
+}
+
+/// A large blob in flight: its temporary files (written by several workers at once).
+struct Large {
+    plan: usize,
+    files: Vec<(File, PathBuf)>,
+    /// Held while a segment is written.
+    writing: Mutex<()>,
+}
+
+/// Where one chunk (or raw piece) of a segment is stored.
+#[derive(Clone, Copy)]
+struct Piece {
+    /// Absolute offset of its stored bytes.
+    abs: u64,
+    slen: usize,
+    ulen: usize,
+}
+
+/// A unit of work for a worker.
+enum Task {
+    Small(usize),
+    Segment {
+        large: Arc<Large>,
+        /// Position in the hashing lane's order.
+        seq: u64,
+        /// Offset of the segment in the blob.
+        uoff: u64,
+        pieces: Vec<Piece>,
+        first: bool,
+        last: bool,
+    },
+}
+
+/// The large blob being cut into segments.
+struct Cutting {
+    large: Arc<Large>,
+    /// For a compressed blob, the absolute chunk starts plus the end (empty when raw).
+    starts: Vec<u64>,
+    next_chunk: usize,
+    /// Uncompressed bytes handed out.
+    uoff: u64,
+}
+
+/// Hands out tasks in file order.
+struct Dispatch {
+    next_plan: usize,
+    cutting: Option<Cutting>,
+    seq: u64,
+}
+
+/// A decoded segment on its way to the hashing lane.
+struct Hashed {
+    large: Arc<Large>,
+    first: bool,
+    last: bool,
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// State shared by the workers and the hashing lane.
+struct Shared<'a, R> {
+    plans: &'a [Plan],
+    entries: &'a [Entry],
+    chunk_size: u32,
+    reader: Mutex<&'a mut R>,
+    dispatch: Mutex<Dispatch>,
+    /// Free segment buffers, and how many may still be made.
+    pool: Mutex<(Vec<Vec<u8>>, usize)>,
+    pool_cv: Condvar,
+    failed: AtomicBool,
+    error: Mutex<Option<Error>>,
+    /// Temporary files of large blobs not yet renamed (removed on failure).
+    live: Mutex<BTreeMap<usize, Vec<PathBuf>>>,
+}
+
+impl<R: Read + Seek> Shared<'_, R> {
+    /// The path of the entry `t` (for errors).
+    fn part(&self, t: &Target) -> String {
+        self.entries
+            .get(t.entry)
+            .map_or_else(String::new, |e| e.path.clone())
+    }
+
+    /// The path of the first file holding `plan`'s blob (for errors).
+    fn plan_part(&self, plan: &Plan) -> &str {
+        plan.targets
+            .first()
+            .and_then(|t| self.entries.get(t.entry))
+            .map_or("", |e| e.path.as_str())
+    }
+
+    fn mtime(&self, t: &Target) -> Option<std::time::SystemTime> {
+        self.entries
+            .get(t.entry)
+            .and_then(|e| filetime_to_system(e.last_write_time))
+    }
+
+    fn fail(&self, e: Error) {
+        let mut slot = lock(&self.error);
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+        drop(slot);
+        self.failed.store(true, Ordering::SeqCst);
+        let _guard = lock(&self.pool);
+        self.pool_cv.notify_all();
+    }
+
+    fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// A segment buffer, waiting for one when all are in use; `None` after a failure.
+    fn take_buf(&self) -> Option<Vec<u8>> {
+        let mut p = lock(&self.pool);
+        loop {
+            if self.failed() {
+                return None;
+            }
+            if let Some(b) = p.0.pop() {
+                return Some(b);
+            }
+            if p.1 > 0 {
+                p.1 -= 1;
+                return Some(Vec::new());
+            }
+            p = self.pool_cv.wait(p).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn put_buf(&self, b: Vec<u8>) {
+        lock(&self.pool).0.push(b);
+        self.pool_cv.notify_one();
+    }
+
+    /// Reads `buf.len()` stored bytes at `abs`.
+    fn read_at(&self, abs: u64, buf: &mut [u8], part: &str) -> Result<()> {
+        let mut r = lock(&self.reader);
+        r.seek(SeekFrom::Start(abs))
+            .and_then(|_| r.read_exact(buf))
+            .map_err(|e| Error::from(e).at(abs).in_part(part.to_owned()))
+    }
+
+    /// The next task in file order, or `None` when every blob was handed out.
+    fn next_task(&self) -> Result<Option<Task>> {
+        let mut d = lock(&self.dispatch);
+        if d.cutting.is_none() {
+            let Some(plan) = self.plans.get(d.next_plan) else {
+                return Ok(None);
+            };
+            let n = d.next_plan;
+            d.next_plan += 1;
+            if plan.res.original_size <= SEGMENT {
+                return Ok(Some(Task::Small(n)));
+            }
+            let starts = if plan.res.is_compressed() {
+                let mut r = lock(&self.reader);
+                BlobReader::new(
+                    &mut **r,
+                    plan.res,
+                    self.chunk_size,
+                    None,
+                    self.plan_part(plan),
+                )?
+                .into_chunk_starts()
+            } else {
+                Vec::new()
+            };
+            let large = Arc::new(self.create_temps(n)?);
+            d.cutting = Some(Cutting {
+                large,
+                starts,
+                next_chunk: 0,
+                uoff: 0,
+            });
+        }
+        let seq = d.seq;
+        d.seq += 1;
+        let Some(c) = d.cutting.as_mut() else {
+            return Ok(None);
+        };
+        let res = self.plans[c.large.plan].res;
+        let first = c.uoff == 0;
+        let uoff = c.uoff;
+        let mut pieces = Vec::new();
+        if c.starts.is_empty() {
+            let ulen = SEGMENT.min(res.original_size - uoff) as usize;
+            pieces.push(Piece {
+                abs: res.offset + uoff,
+                slen: ulen,
+                ulen,
+            });
+            c.uoff += ulen as u64;
+        } else {
+            let cs = u64::from(self.chunk_size);
+            let per = (SEGMENT / cs).max(1) as usize;
+            let chunks = c.starts.len() - 1;
+            let end = (c.next_chunk + per).min(chunks);
+            for k in c.next_chunk..end {
+                let ulen = cs.min(res.original_size - k as u64 * cs) as usize;
+                let (a, b) = (c.starts[k], c.starts[k + 1]);
+                pieces.push(Piece {
+                    abs: a,
+                    slen: (b - a) as usize,
+                    ulen,
+                });
+                c.uoff += ulen as u64;
+            }
+            c.next_chunk = end;
+        }
+        let last = c.uoff >= res.original_size;
+        let large = Arc::clone(&c.large);
+        if last {
+            d.cutting = None;
+        }
+        Ok(Some(Task::Segment {
+            large,
+            seq,
+            uoff,
+            pieces,
+            first,
+            last,
+        }))
+    }
+
+    /// Creates the temporary files of large blob `n`.
+    fn create_temps(&self, n: usize) -> Result<Large> {
+        let plan = &self.plans[n];
+        let mut files = Vec::with_capacity(plan.targets.len());
+        let mut paths = Vec::with_capacity(plan.targets.len());
+        for (i, t) in plan.targets.iter().enumerate() {
+            let tmp = tmp_name(&t.path, n, i);
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(f) => {
+                    // The final size up front: segments are written out of order.
+                    if let Err(e) = f.set_len(plan.res.original_size) {
+                        let _ = fs::remove_file(&tmp);
+                        for p in &paths {
+                            let _ = fs::remove_file(p);
+                        }
+                        return Err(Error::from(e).in_part(self.part(t)));
+                    }
+                    paths.push(tmp.clone());
+                    files.push((f, tmp));
+                }
+                Err(e) => {
+                    for p in &paths {
+                        let _ = fs::remove_file(p);
+                    }
+                    return Err(Error::from(e).in_part(self.part(t)));
+                }
+            }
+        }
+        lock(&self.live).insert(n, paths);
+        Ok(Large {
+            plan: n,
+            files,
+            writing: Mutex::new(()),
+        })
+    }
+
+    /// Reads and decodes `pieces` (consecutive pieces of one blob) into `out` (resized to their
+    /// uncompressed length), using `stored` as the read buffer, and hands the decoded bytes to
+    /// `written` (the segment's writes; nothing for a small blob, written after its check).
+    fn load(
+        &self,
+        pieces: &[Piece],
+        part: &str,
+        stored: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+        written: impl FnOnce(&[u8]) -> Result<()>,
+    ) -> Result<usize> {
+        let (Some(a), Some(z)) = (pieces.first(), pieces.last()) else {
+            return Ok(0);
+        };
+        let ulen: usize = pieces.iter().map(|p| p.ulen).sum();
+        if out.len() < ulen {
+            out.resize(ulen, 0);
+        }
+        let slen = (z.abs + z.slen as u64 - a.abs) as usize;
+        if slen == ulen {
+            // Every piece is stored raw (each stored size is at most its uncompressed size).
+            self.read_at(a.abs, &mut out[..ulen], part)?;
+            written(&out[..ulen])?;
+            return Ok(ulen);
+        }
+        if stored.len() < slen {
+            stored.resize(slen, 0);
+        }
+        self.read_at(a.abs, &mut stored[..slen], part)?;
+        let mut o = 0usize;
+        for p in pieces {
+            let s = (p.abs - a.abs) as usize;
+            let src = &stored[s..s + p.slen];
+            let dst = &mut out[o..o + p.ulen];
+            if p.slen == p.ulen {
+                dst.copy_from_slice(src);
+            } else {
+                xpress::decompress(src, dst).map_err(|e| {
+                    Error::new(e.kind().clone())
+                        .at(p.abs + e.offset().unwrap_or(0))
+                        .in_part(part.to_owned())
+                })?;
+            }
+            o += p.ulen;
+        }
+        written(&out[..o])?;
+        Ok(ulen)
+    }
+
+    /// Extracts a small blob whole: read, decode, check, then create and write its files.
+    fn small(&self, n: usize, stored: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<()> {
+        let plan = &self.plans[n];
+        let res = plan.res;
+        let part = self.plan_part(plan);
+        let len = if res.is_compressed() {
+            let cs = u64::from(self.chunk_size);
+            let (_, _, table_len) = chunk_table_shape(res, cs, part)?;
+            let mut table = std::mem::take(stored);
+            table.resize(table_len as usize, 0);
+            let got = self.read_at(res.offset, &mut table, part);
+            let starts = got.and_then(|()| parse_chunk_table(res, cs, &table, part));
+            *stored = table;
+            let starts = starts?;
+            let pieces: Vec<Piece> = starts
+                .windows(2)
+                .enumerate()
+                .map(|(k, w)| Piece {
+                    abs: w[0],
+                    slen: (w[1] - w[0]) as usize,
+                    ulen: cs.min(res.original_size - k as u64 * cs) as usize,
+                })
+                .collect();
+            self.load(&pieces, part, stored, out, |_| Ok(()))?
+        } else {
+            let ulen = res.original_size as usize;
+            let piece = Piece {
+                abs: res.offset,
+                slen: ulen,
+                ulen,
+            };
+            self.load(&[piece], part, stored, out, |_| Ok(()))?
+        };
+        let data = &out[..len];
+        let got: [u8; 20] = Sha1::digest(data).into();
+        self.check_sha1(plan, &got)?;
+        let mut made: Vec<&PathBuf> = Vec::with_capacity(plan.targets.len());
+        let result = (|| -> Result<()> {
+            for t in &plan.targets {
+                let mut f = create_final(&t.path, &self.part(t))?;
+                made.push(&t.path);
+                f.write_all(data)
+                    .map_err(|e| Error::from(e).in_part(self.part(t)))?;
+                if let Some(m) = self.mtime(t) {
+                    // Best effort: a file system that cannot store times still gets the data.
+                    let _ = f.set_modified(m);
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            for p in made {
+                let _ = fs::remove_file(p);
+            }
+        }
+        result
+    }
+
+    fn check_sha1(&self, plan: &Plan, got: &[u8; 20]) -> Result<()> {
+        if *got == plan.sha1 {
+            return Ok(());
+        }
+        Err(Error::new(ErrorKind::HashMismatch {
+            expected: hex(&plan.sha1),
+            actual: hex(got),
+        })
+        .at(plan.res.offset)
+        .in_part(self.plan_part(plan).to_owned()))
+    }
+
+    /// Gives a checked large blob's files their final names.
+    fn finish_large(&self, large: &Large) -> Result<()> {
+        let plan = &self.plans[large.plan];
+        for ((f, tmp), t) in large.files.iter().zip(&plan.targets) {
+            if let Some(m) = self.mtime(t) {
+                let _ = f.set_modified(m);
+            }
+            // Few files are large: the check costs nothing next to their bytes.
+            if fs::symlink_metadata(&t.path).is_ok() {
+                return Err(
+                    Error::invalid_input("the target file exists already").in_part(self.part(t))
+                );
+            }
+            fs::rename(tmp, &t.path).map_err(|e| Error::from(e).in_part(self.part(t)))?;
+        }
+        lock(&self.live).remove(&large.plan);
+        Ok(())
+    }
+
+    /// One worker: takes a buffer, then a task, until every blob was handed out or a task
+    /// failed.
+    fn work(&self, lane: mpsc::Sender<(u64, Hashed)>) {
+        let mut stored = Vec::new();
+        while let Some(mut buf) = self.take_buf() {
+            let task = match self.next_task() {
+                Ok(Some(t)) => t,
+                Ok(None) => {
+                    self.put_buf(buf);
+                    break;
+                }
+                Err(e) => {
+                    self.fail(e);
+                    break;
+                }
+            };
+            let r = match task {
+                Task::Small(n) => {
+                    let r = self.small(n, &mut stored, &mut buf);
+                    self.put_buf(buf);
+                    r
+                }
+                Task::Segment {
+                    large,
+                    seq,
+                    uoff,
+                    pieces,
+                    first,
+                    last,
+                } => {
+                    let plan = &self.plans[large.plan];
+                    // The segment is written in one call per file (writing in pieces of 64 or
+                    // 256 KiB cost more CPU), then hashed in order by the lane. Writers of one
+                    // file take turns here: waiting in the kernel for the file's lock spins.
+                    let write = |bytes: &[u8]| -> Result<()> {
+                        let _turn = lock(&large.writing);
+                        for ((f, _), t) in large.files.iter().zip(&plan.targets) {
+                            write_all_at(f, bytes, uoff)
+                                .map_err(|e| Error::from(e).in_part(self.part(t)))?;
+                        }
+                        Ok(())
+                    };
+                    match self.load(&pieces, self.plan_part(plan), &mut stored, &mut buf, write) {
+                        Ok(len) => {
+                            let msg = Hashed {
+                                large,
+                                first,
+                                last,
+                                buf,
+                                len,
+                            };
+                            // The lane only stops after a failure, which the loop sees.
+                            let _ = lane.send((seq, msg));
+                            Ok(())
+                        }
+                        Err(e) => {
+                            self.put_buf(buf);
+                            Err(e)
+                        }
+                    }
+                }
+            };
+            if let Err(e) = r {
+                self.fail(e);
+                break;
+            }
+        }
+    }
+
+    /// The hashing lane: hashes large blobs' segments in order and finishes each blob.
+    fn hash_lane(&self, segments: mpsc::Receiver<(u64, Hashed)>) {
+        let mut waiting: BTreeMap<u64, Hashed> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut hasher = Sha1::new();
+        for (seq, msg) in segments {
+            waiting.insert(seq, msg);
+            while let Some(m) = waiting.remove(&next) {
+                next += 1;
+                if self.failed() {
+                    self.put_buf(m.buf);
+                    continue;
+                }
+                if m.first {
+                    hasher = Sha1::new();
+                }
+                hasher.update(&m.buf[..m.len]);
+                let Hashed {
+                    large, last, buf, ..
+                } = m;
+                self.put_buf(buf);
+                if last {
+                    let got: [u8; 20] = std::mem::take(&mut hasher).finalize().into();
+                    let r = self
+                        .check_sha1(&self.plans[large.plan], &got)
+                        .and_then(|()| self.finish_large(&large));
+                    if let Err(e) = r {
+                        self.fail(e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Creates a file under its final name, never over an existing one (nor through a link).
+pub(crate) fn create_final(path: &std::path::Path, part: &str) -> Result<File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::invalid_input("the target file exists already").in_part(part.to_owned())
+            } else {
+                Error::from(e).in_part(part.to_owned())
+            }
+        })
+}
+
+/// Extracts `plans` (sorted by stored offset; none empty) from `reader` on `threads` workers
+/// (0: one per core), as the module documentation describes.
+pub(crate) fn extract_blobs<R: Read + Seek + Send>(
+    reader: &mut R,
+    chunk_size: u32,
+    plans: &[Plan],
+    entries: &[Entry],
+    threads: usize,
+) -> Result<()> {
+    let workers = if threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        threads
+    }
+    .min(plans.len().max(1));
+    let shared = Shared {
+        plans,
+        entries,
+        chunk_size,
+        reader: Mutex::new(reader),
+        dispatch: Mutex::new(Dispatch {
+            next_plan: 0,
+            cutting: None,
+            seq: 0,
+        }),
+        pool: Mutex::new((Vec::new(), workers + 3)),
+        pool_cv: Condvar::new(),
+        failed: AtomicBool::new(false),
+        error: Mutex::new(None),
+        live: Mutex::new(BTreeMap::new()),
+    };
+    let has_large = plans.iter().any(|p| p.res.original_size > SEGMENT);
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<(u64, Hashed)>();
+        let lane = has_large.then(|| {
+            let sh = &shared;
+            s.spawn(move || sh.hash_lane(rx))
+        });
+        let helpers: Vec<_> = (1..workers)
+            .map(|_| {
+                let tx = tx.clone();
+                let sh = &shared;
+                s.spawn(move || sh.work(tx))
+            })
+            .collect();
+        shared.work(tx);
+        for h in helpers {
+            if h.join().is_err() {
+                shared.fail(Error::malformed("an extraction thread panicked"));
+            }
+        }
+        if let Some(h) = lane {
+            if h.join().is_err() {
+                shared.fail(Error::malformed("the hashing thread panicked"));
+            }
+        }
+    });
+    // Every thread has stopped and every file handle is closed.
+    let live = std::mem::take(&mut *lock(&shared.live));
+    let error = lock(&shared.error).take();
+    if let Some(e) = error {
+        for p in live.values().flatten() {
+            let _ = fs::remove_file(p);
+        }
+        return Err(e);
+    }
+    if !live.is_empty() {
+        for p in live.values().flatten() {
+            let _ = fs::remove_file(p);
+        }
+        return Err(Error::malformed("a blob was not finished"));
+    }
+    Ok(())
+}
+
+/// A FILETIME as a system time (`None` before 1970 or out of range).
+pub(crate) fn filetime_to_system(ft: u64) -> Option<std::time::SystemTime> {
+    let secs = crate::metadata::filetime_to_unix(ft)?;
+    let nanos = (ft % 10_000_000) * 100;
+    std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(secs, nanos as u32))
+}
