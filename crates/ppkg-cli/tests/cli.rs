@@ -386,6 +386,67 @@ fn bulk_builds_distinct_packages_that_verify() {
     assert!(!d.join("bad").exists());
 }
 
+/// More rows than the bulk window (256 packages in memory): into a folder, every row is checked
+/// before the first package is written; into a zip, packages stream into the temporary file.
+/// Either way a bad row late in the file leaves nothing behind, and the good run writes all.
+#[test]
+fn bulk_beyond_the_memory_window_writes_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    let profile = profile.to_str().unwrap();
+    let rows = |bad: Option<usize>| {
+        let mut csv = String::from(
+            "name,computer_name,Workplace/Enrollments/UPN[enroll@example.com]/DiscoveryServiceFullUrl\n",
+        );
+        for i in 0..300 {
+            // Plain HTTP is refused for the discovery URL; empty keeps the template's.
+            let url = if Some(i) == bad {
+                "http://plain.example.com/x"
+            } else {
+                ""
+            };
+            csv.push_str(&format!("dev{i:03},PC-{i:03},{url}\n"));
+        }
+        csv
+    };
+    std::fs::write(d.join("bad.csv"), rows(Some(290))).unwrap();
+    for out in ["folder", "all.zip"] {
+        let o = ppkg(&["bulk", profile, "--devices", "bad.csv", "-o", out], d);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains("bad.csv:292"), "{}", text(&o));
+        assert!(text(&o).contains("nothing was written"), "{}", text(&o));
+        assert!(!d.join(out).exists(), "{out} was written");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+    std::fs::write(d.join("good.csv"), rows(None)).unwrap();
+    ok(
+        &["bulk", profile, "--devices", "good.csv", "-o", "folder"],
+        d,
+    );
+    let files = tree(&d.join("folder"));
+    assert_eq!(files.len(), 300);
+    ok(
+        &["bulk", profile, "--devices", "good.csv", "-o", "all.zip"],
+        d,
+    );
+    let zip = zip::ZipArchive::new(std::fs::File::open(d.join("all.zip")).unwrap()).unwrap();
+    assert_eq!(zip.len(), 300);
+    let mut in_zip: Vec<&str> = zip.file_names().collect();
+    in_zip.sort_unstable();
+    let mut in_folder: Vec<String> = files
+        .iter()
+        .map(|f| f.0.to_string_lossy().into_owned())
+        .collect();
+    in_folder.sort_unstable();
+    assert_eq!(in_zip, in_folder);
+}
+
 #[test]
 fn validate_exit_codes_and_positions() {
     let dir = tempfile::tempdir().unwrap();

@@ -918,53 +918,65 @@ async fn bulk(
         }
         devices
     };
-    // Every row is checked, compiled and written once, on every core (rayon), before the first
-    // byte is sent: a bad row fails the request whole, naming its line.
+    // Every row is checked first, on every core (rayon), before the first byte is sent: a bad
+    // row fails the request whole, naming its line. Then the packages are built a window at a
+    // time and streamed into the zip, so memory does not grow with the row count or with the
+    // template's payloads.
     let permit = s
         .builds
         .clone()
         .acquire_many_owned(u32::try_from(s.build_permits).unwrap_or(1))
         .await
         .map_err(|e| Problem::internal(format!("build permits: {e}")))?;
-    let built = tokio::task::spawn_blocking(move || {
-        let out = base.bulk.build_all(&devices);
-        drop(permit);
-        out
+    let (base, devices, checked) = tokio::task::spawn_blocking(move || {
+        let checked = base.bulk.check_all(&devices);
+        (base, devices, checked)
     })
     .await
     .map_err(|e| Problem::internal(format!("bulk task: {e}")))?;
-    let mut outputs = Vec::with_capacity(built.len());
-    let mut diags = Vec::new();
-    for r in built {
-        match r {
-            Ok(o) => outputs.push(o),
-            // The row is the place: `devices.csv`, line N (or `rows[N]`).
-            Err(report) => diags.extend(
-                report
-                    .into_diagnostics()
-                    .into_iter()
-                    .filter(Diagnostic::is_error),
-            ),
-        }
-    }
+    let diags: Vec<Diagnostic> = checked
+        .into_iter()
+        .filter_map(Result::err)
+        // The row is the place: `devices.csv`, line N (or `rows[N]`).
+        .flat_map(|report| report.into_diagnostics())
+        .filter(Diagnostic::is_error)
+        .collect();
     if !diags.is_empty() {
         return Err(Problem::invalid(diags));
     }
-    s.metrics.packages.inc_by(outputs.len() as u64);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let state = s.clone();
+    let window = 4 * s.build_permits.max(1);
     tokio::task::spawn_blocking(move || {
         let writer = ChannelWriter {
             tx,
             buf: Vec::with_capacity(64 << 10),
         };
         let mut zip = crate::zipstream::ZipStream::new(writer);
-        for o in outputs {
-            if zip.add(&format!("{}.ppkg", o.name), &o.bytes).is_err() {
-                return; // the client went away
+        let streamed = base.bulk.build_each(&devices, window, |r| match r {
+            Ok(o) => {
+                state.metrics.packages.inc();
+                zip.add(&format!("{}.ppkg", o.name), &o.bytes)
+                    .map_err(|e| e.to_string()) // the client went away
             }
-        }
-        if let Ok(mut w) = zip.finish() {
-            let _ = w.flush_all();
+            // A row that passed the check failed its build (a template file changed): the
+            // zip is cut short, so the client sees a broken download rather than a partial
+            // one that looks whole.
+            Err(report) => Err(report.to_string()),
+        });
+        drop(permit);
+        match streamed {
+            Ok(()) => {
+                if let Ok(mut w) = zip.finish() {
+                    let _ = w.flush_all();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "bulk zip cut short");
+                let w = zip.into_inner();
+                let _ =
+                    w.tx.blocking_send(Err(std::io::Error::other("bulk build failed")));
+            }
         }
     });
     let mut resp = Response::new(Body::from_stream(ReceiverStream(rx)));

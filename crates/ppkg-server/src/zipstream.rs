@@ -36,6 +36,12 @@ impl<W: Write> ZipStream<W> {
         }
     }
 
+    /// The writer, without finishing the archive (to abort a stream: what was written is not a
+    /// whole zip).
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
     /// Writes one stored entry. `name` is stored as UTF-8 (general-purpose flag bit 11).
     ///
     /// # Errors

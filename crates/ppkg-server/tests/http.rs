@@ -450,6 +450,37 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     Ok(())
 }
 
+/// More rows than one build window (4 per build permit): all rows are checked before the first
+/// byte, so a bad row near the end is still a 422 naming its line; a good run streams every
+/// package, in row order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_beyond_one_window_checks_every_row_first() -> T {
+    let (_dir, s) = common::serve("").await;
+    let rows = |bad: Option<usize>| {
+        let mut csv = String::from("serial,upn\n");
+        for i in 0..60 {
+            let upn = if Some(i) == bad { "not-a-upn" } else { "" };
+            csv.push_str(&format!("S{i:02},{upn}\n"));
+        }
+        csv
+    };
+    let path = "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D";
+    let r = common::post(s.addr, path, "text/csv", rows(Some(57)).as_bytes()).await;
+    let j = common::assert_problem(&r, 422, "invalid-input");
+    assert_eq!(j["file"], "devices.csv", "{j}");
+    assert_eq!(j["line"], 59, "{j}");
+    let r = common::post(s.addr, path, "text/csv", rows(None).as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let z = zip::ZipArchive::new(std::io::Cursor::new(r.body))?;
+    let names: Vec<String> = z.file_names().map(str::to_owned).collect();
+    let want: Vec<String> = (0..60).map(|i| format!("Dev_S{i:02}.ppkg")).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, want);
+    s.shutdown().await;
+    Ok(())
+}
+
 /// A body announced larger than the route's limit is refused with 413 before it is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_limits_per_route() -> T {

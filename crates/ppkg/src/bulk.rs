@@ -365,6 +365,9 @@ impl Bulk {
     /// Builds every device, in parallel (rayon's pool), results in device order. Names must be
     /// distinct (case-insensitively, as on Windows): a repeated name is an error of the later
     /// device.
+    ///
+    /// Every package is held in memory at once; for many devices or a template with large
+    /// payloads use [`Bulk::build_each`], which holds a window of them.
     pub fn build_all(&self, devices: &[Device]) -> Vec<std::result::Result<BulkOutput, Report>> {
         self.build_all_with(devices, || {})
     }
@@ -375,27 +378,92 @@ impl Bulk {
         devices: &[Device],
         done: impl Fn() + Sync,
     ) -> Vec<std::result::Result<BulkOutput, Report>> {
-        let mut out: Vec<_> = devices
-            .par_iter()
-            .map(|d| {
-                let r = self.build(d);
+        let mut out = Vec::with_capacity(devices.len());
+        let r: std::result::Result<(), std::convert::Infallible> =
+            self.build_each(devices, devices.len(), |r| {
                 done();
-                r
-            })
-            .collect();
-        let mut seen = std::collections::HashMap::new();
-        for (i, r) in out.iter_mut().enumerate() {
-            if let Ok(o) = r {
-                if let Some(first) = seen.insert(o.name.to_lowercase(), i) {
-                    let msg = format!(
-                        "output name {:?} is also the name of {}",
-                        o.name, devices[first].origin
-                    );
-                    *r = Err(self.fail(&devices[i], "", msg));
-                }
+                out.push(r);
+                Ok(())
+            });
+        let Ok(()) = r;
+        out
+    }
+
+    /// Builds every device like [`Bulk::build_all`] (same bytes, same errors, names distinct
+    /// across all of `devices`), `window` devices at a time in parallel, and hands each result
+    /// to `sink` in device order, so that at most `window` packages are in memory (a template
+    /// carrying a 100 MB installer, 10,000 devices). Stops at the first `Err` of `sink` and
+    /// returns it.
+    ///
+    /// # Errors
+    /// Only what `sink` returns; a device's own fault is an `Err(Report)` handed to `sink`.
+    pub fn build_each<E>(
+        &self,
+        devices: &[Device],
+        window: usize,
+        mut sink: impl FnMut(std::result::Result<BulkOutput, Report>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut repeated = self.repeated_names(devices);
+        let window = window.max(1);
+        for (part, repeated) in devices.chunks(window).zip(repeated.chunks_mut(window)) {
+            let built: Vec<_> = part
+                .par_iter()
+                .zip(repeated.par_iter_mut())
+                .map(|(d, repeated)| match repeated.take() {
+                    Some(report) => Err(report),
+                    None => self.build(d),
+                })
+                .collect();
+            for r in built {
+                sink(r)?;
             }
         }
-        out
+        Ok(())
+    }
+
+    /// Checks every device as [`Bulk::build`] would (settings, variables, per-device files,
+    /// the package's validation, distinct names) without compiling or writing a package: in
+    /// parallel, results in device order, memory independent of package sizes. Used before
+    /// [`Bulk::build_each`] when nothing may be sent unless every row is good (`ppkg serve`'s
+    /// streamed zip).
+    pub fn check_all(&self, devices: &[Device]) -> Vec<std::result::Result<(), Report>> {
+        let repeated = self.repeated_names(devices);
+        devices
+            .par_iter()
+            .zip(repeated)
+            .map(|(d, repeated)| {
+                if let Some(report) = repeated {
+                    return Err(report);
+                }
+                let report = self.device_package(d)?.validate();
+                if report.has_errors() {
+                    Err(report)
+                } else {
+                    Ok(())
+                }
+            })
+            .collect()
+    }
+
+    /// For each device, the error of an output name already taken by an earlier device
+    /// (compared case-insensitively, as Windows does); `None` otherwise.
+    fn repeated_names(&self, devices: &[Device]) -> Vec<Option<Report>> {
+        let mut seen = std::collections::HashMap::new();
+        devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let name = self.output_name(d).ok()?;
+                let first = *seen.entry(name.to_lowercase()).or_insert(i);
+                (first != i).then(|| {
+                    let msg = format!(
+                        "output name {name:?} is also the name of {}",
+                        devices[first].origin
+                    );
+                    self.fail(d, "", msg)
+                })
+            })
+            .collect()
     }
 
     fn fail(&self, device: &Device, path: &str, message: String) -> Report {

@@ -355,3 +355,61 @@ fn debug_hides_device_values_and_package_bytes() {
     assert!(!shown.contains(marker), "{shown}");
     assert!(shown.len() < 300, "{shown}");
 }
+
+/// `build_each` in small windows gives what `build_all` gives, in order, with a name repeated
+/// across windows refused for the later device; `check_all` finds the same faults without
+/// building, and a failing sink stops the run.
+#[test]
+fn build_each_windows_equal_build_all_and_check_all_finds_the_same_faults() {
+    let template = Package::from_path(examples().join("bulk-enrollment.toml"))
+        .expect("example loads")
+        .write_options(fixed());
+    let bulk = Bulk::new(template).expect("bulk").variables(["serial"]);
+    let mut devices: Vec<Device> = (0..9)
+        .map(|i| {
+            Device::new(format!("devices.csv:{}", i + 2))
+                .name(format!("dev{i}"))
+                .set(
+                    "Accounts/ComputerAccount/ComputerName",
+                    format!("PC-{i:03}"),
+                )
+        })
+        .collect();
+    // Row 7 repeats row 2's name (another window when windows hold 2), row 5 a bad setting.
+    devices[6] = devices[6].clone().name("DEV1");
+    devices[4] = devices[4]
+        .clone()
+        .set("Accounts/ComputerAccount/NoSuchField", "x");
+    let all = bulk.build_all(&devices);
+    let mut each = Vec::new();
+    bulk.build_each(&devices, 2, |r| -> Result<(), ()> {
+        each.push(r);
+        Ok(())
+    })
+    .expect("sink never fails");
+    assert_eq!(all.len(), each.len());
+    for (i, (a, e)) in all.iter().zip(&each).enumerate() {
+        match (a, e) {
+            (Ok(a), Ok(e)) => assert!(a.bytes == e.bytes && a.name == e.name, "device {i}"),
+            (Err(a), Err(e)) => assert_eq!(a, e, "device {i}"),
+            _ => panic!("device {i}: build_all {a:?} but build_each {e:?}"),
+        }
+    }
+    let failed: Vec<usize> = (0..9).filter(|&i| each[i].is_err()).collect();
+    assert_eq!(failed, [4, 6]);
+    let dup = each[6].as_ref().unwrap_err().to_string();
+    assert!(dup.contains("also the name of devices.csv:3"), "{dup}");
+    let checked = bulk.check_all(&devices);
+    let check_failed: Vec<usize> = (0..9).filter(|&i| checked[i].is_err()).collect();
+    assert_eq!(check_failed, failed);
+    let mut seen = 0;
+    let stop = bulk.build_each(&devices, 4, |_| {
+        seen += 1;
+        if seen == 3 {
+            Err("stop")
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!((stop, seen), (Err("stop"), 3));
+}

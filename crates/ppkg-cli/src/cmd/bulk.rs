@@ -8,8 +8,10 @@
 //! short forms `computer_name`, `wifi_key` (first Wi-Fi network), `enrollment_secret` (first
 //! enrollment). Any other column is an error at its header position.
 //!
-//! Every row is checked, validated and compiled before anything is written; only when all rows
-//! are good are the packages written (each atomically, or one zip file atomically).
+//! Nothing is written unless every row is good: a zip is built in a temporary file renamed into
+//! place at the end; into a folder, up to [`WINDOW`] packages are built in memory first, and
+//! more rows are all checked before the first package is written. Either way at most
+//! [`WINDOW`] packages are in memory, whatever the row count or the template's payloads.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -28,6 +30,9 @@ const SHORT_COLUMNS: [&str; 3] = ["computer_name", "wifi_key", "enrollment_secre
 /// The most worker threads `--jobs` may ask for: building is CPU-bound, so more threads than
 /// cores only cost memory (each thread has its own stack).
 const MAX_JOBS: usize = 256;
+
+/// How many packages a bulk run holds in memory at most (built in parallel, then written).
+const WINDOW: usize = 256;
 
 pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
     let edition = edition(&a.edition)?;
@@ -73,64 +78,123 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     let bar = progress(devices.len() as u64);
-    // Build every package in memory (packages are small), in parallel.
-    let results = bulk.build_all_with(&devices, || {
+    let tick = || {
         if let Some(b) = &bar {
             b.inc(1);
         }
-    });
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    };
     let mut failed = Vec::new();
-    let mut built = Vec::new();
-    for r in results {
-        match r {
-            Ok(p) => built.push((p.name, p.bytes)),
-            Err(report) => failed.extend(report.into_diagnostics()),
-        }
-    }
-    if !failed.is_empty() {
-        print(&failed);
-        let n = failed.iter().filter(|d| d.is_error()).count();
-        return Err(Invalid(format!("{n} error(s); nothing was written")).into());
-    }
-    if zip {
+    // Packages already in place when a row failed after the check (a file that changed).
+    let mut early = 0;
+    let n = if zip {
+        // Packages go into the zip's temporary file as they are built, WINDOW at a time
+        // (memory independent of the row count); a bad row stops the writing, the remaining rows
+        // are still built to report every fault, and the temporary file is removed.
         let mut out = AtomicFile::create(&a.output)?;
+        let mut n = 0;
         {
             let mut w = zip::ZipWriter::new(std::io::BufWriter::new(out.file()));
             let fopts = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored);
-            for (name, bytes) in &built {
-                w.start_file(format!("{name}.ppkg"), fopts)?;
-                w.write_all(bytes)?;
+            bulk.build_each(&devices, WINDOW, |r| -> Result<()> {
+                tick();
+                match r {
+                    Ok(p) if failed.is_empty() => {
+                        w.start_file(format!("{}.ppkg", p.name), fopts)?;
+                        w.write_all(&p.bytes)?;
+                        n += 1;
+                    }
+                    Ok(_) => {}
+                    Err(report) => failed.extend(report.into_diagnostics()),
+                }
+                Ok(())
+            })?;
+            if failed.is_empty() {
+                w.finish()?.flush()?;
             }
-            w.finish()?.flush()?;
         }
-        out.commit()?;
+        if failed.is_empty() {
+            out.commit()?;
+        }
+        n
     } else {
-        std::fs::create_dir_all(&a.output)
-            .with_context(|| format!("cannot create {}", a.output.display()))?;
-        // Every target must be writable before the first package is written, so that a folder
-        // or FIFO in the way stops the run with nothing written.
-        for (name, _) in &built {
-            let target = a.output.join(format!("{name}.ppkg"));
-            if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_file()) {
-                bail!(
-                    "{}: exists and is not a regular file; nothing written",
-                    target.display()
-                );
+        // Up to WINDOW rows: built in memory, written only when all are good. More: every row
+        // is checked first (nothing is written unless all are good), then built and written
+        // WINDOW at a time, so memory does not grow with the row count.
+        let checked = devices.len() <= WINDOW
+            || bulk
+                .check_all(&devices)
+                .into_iter()
+                .filter_map(Result::err)
+                .map(|report| failed.extend(report.into_diagnostics()))
+                .count()
+                == 0;
+        let mut built = Vec::new();
+        let stream = devices.len() > WINDOW;
+        if checked {
+            // Every target must be writable before the first package is written, so that a
+            // folder or FIFO in the way stops the run with nothing written.
+            for d in &devices {
+                let Ok(name) = bulk.output_name(d) else {
+                    continue;
+                };
+                let target = a.output.join(format!("{name}.ppkg"));
+                if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_file()) {
+                    bail!(
+                        "{}: exists and is not a regular file; nothing written",
+                        target.display()
+                    );
+                }
             }
+            if stream {
+                create_dir(&a.output)?;
+            }
+            bulk.build_each(&devices, WINDOW, |r| -> Result<()> {
+                tick();
+                match r {
+                    Ok(p) if stream && failed.is_empty() => {
+                        write_atomic(&a.output.join(format!("{}.ppkg", p.name)), &p.bytes)?;
+                        early += 1;
+                    }
+                    Ok(_) if stream => {}
+                    Ok(p) => built.push(p),
+                    Err(report) => failed.extend(report.into_diagnostics()),
+                }
+                Ok(())
+            })?;
         }
-        use rayon::prelude::*;
-        built.par_iter().try_for_each(|(name, bytes)| {
-            write_atomic(&a.output.join(format!("{name}.ppkg")), bytes)
-        })?;
+        if failed.is_empty() && !stream {
+            create_dir(&a.output)?;
+            use rayon::prelude::*;
+            built.par_iter().try_for_each(|p| {
+                write_atomic(&a.output.join(format!("{}.ppkg", p.name)), &p.bytes)
+            })?;
+        }
+        devices.len()
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
-    let n = built.len();
+    if !failed.is_empty() {
+        print(&failed);
+        let n = failed.iter().filter(|d| d.is_error()).count();
+        if early > 0 {
+            return Err(Invalid(format!(
+                "{n} error(s) in a row that passed the check; {early} package(s) were written \
+                 to {} before it",
+                a.output.display()
+            ))
+            .into());
+        }
+        return Err(Invalid(format!("{n} error(s); nothing was written")).into());
+    }
     let noun = if n == 1 { "package" } else { "packages" };
     eprintln!("wrote {n} {noun} to {}", a.output.display());
     Ok(0)
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
 }
 
 fn progress(n: u64) -> Option<indicatif::ProgressBar> {
