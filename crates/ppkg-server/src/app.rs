@@ -750,12 +750,38 @@ pub struct BulkRequest {
 struct BulkQuery {
     template: Option<String>,
     name: Option<String>,
+    /// Comma-separated variable columns of a CSV (as `ppkg bulk --var`).
+    vars: Option<String>,
 }
 
 /// One CSV row: its line, the device values and the setting-path columns.
 type CsvRow = (usize, DeviceValues, Vec<(String, String)>);
 
-fn csv_rows(body: &[u8]) -> Result<Vec<CsvRow>, Problem> {
+/// The short CSV columns, each a field of [`DeviceValues`].
+const SHORT_COLUMNS: [&str; 6] = [
+    "computer_name",
+    "serial",
+    "upn",
+    "enrollment_secret",
+    "wifi_ssid",
+    "wifi_key",
+];
+
+/// A 422 for the CSV header's column `col` (1-based).
+fn header_problem(col: usize, message: String) -> Problem {
+    Problem::invalid(vec![ppkg::Diagnostic::field(Code::ParseError, "", message)
+        .in_file("devices.csv")
+        .at(Some(ppkg::LineCol::new(
+            1,
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )))])
+}
+
+/// Reads a devices CSV: a header row of short columns ([`SHORT_COLUMNS`]), setting paths (any
+/// column with a `/`, with or without the leading one) and the variables `vars` declares, as
+/// `ppkg bulk` does. An unknown, malformed or repeated column is a 422 at its header position:
+/// a column nobody reads would leave every package with the template's value, silently.
+fn csv_rows(body: &[u8], vars: &[&str]) -> Result<Vec<CsvRow>, Problem> {
     let mut rd = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(body);
@@ -770,6 +796,36 @@ fn csv_rows(body: &[u8]) -> Result<Vec<CsvRow>, Problem> {
             )])
         })?
         .clone();
+    let mut keys: Vec<String> = Vec::new();
+    for (j, h) in headers.iter().enumerate() {
+        let key = if h == "computer_name" {
+            "accounts/computeraccount/computername".to_owned()
+        } else if SHORT_COLUMNS.contains(&h) || vars.contains(&h) {
+            h.to_owned()
+        } else if h.contains('/') {
+            ppkg::format::path::parse_path(h)
+                .map_err(|e| header_problem(j + 1, format!("column {h:?}: {e}")))?;
+            let p = h.trim_start_matches('/');
+            p.strip_prefix("Common/").unwrap_or(p).to_lowercase()
+        } else {
+            return Err(header_problem(
+                j + 1,
+                format!(
+                    "unknown column {h:?}: expected a setting path such as \
+                     Accounts/ComputerAccount/ComputerName, one of {}, or a variable declared \
+                     with ?vars={h}",
+                    SHORT_COLUMNS.join(", ")
+                ),
+            ));
+        };
+        if let Some(i) = keys.iter().position(|k| *k == key) {
+            return Err(header_problem(
+                j + 1,
+                format!("column {h:?} sets what column {} sets", i + 1),
+            ));
+        }
+        keys.push(key);
+    }
     let mut out = Vec::new();
     for (i, rec) in rd.records().enumerate() {
         let line = i + 2;
@@ -794,13 +850,19 @@ fn csv_rows(body: &[u8]) -> Result<Vec<CsvRow>, Problem> {
                 "enrollment_secret" => d.enrollment_secret = Some(Secret::new(v)),
                 "wifi_ssid" => d.wifi_ssid = Some(v.to_owned()),
                 "wifi_key" => d.wifi_key = Some(Secret::new(v)),
-                p if p.starts_with('/') => settings.push((p.to_owned(), v.to_owned())),
-                other => {
-                    d.vars.insert(other.to_owned(), v.to_owned());
+                v_name if vars.contains(&v_name) => {
+                    d.vars.insert(v_name.to_owned(), v.to_owned());
                 }
+                p => settings.push((format!("/{}", p.trim_start_matches('/')), v.to_owned())),
             }
         }
         out.push((line, d, settings));
+    }
+    if out.is_empty() {
+        return Err(header_problem(
+            1,
+            "no device rows after the header".to_owned(),
+        ));
     }
     Ok(out)
 }
@@ -809,7 +871,7 @@ fn csv_rows(body: &[u8]) -> Result<Vec<CsvRow>, Problem> {
 /// zip of them. Every row is checked before the first byte is sent; a row with errors fails
 /// the request with 422 naming `devices.csv:LINE` (or `rows[N]`).
 #[utoipa::path(post, path = "/v1/bulk", request_body(content = BulkRequest, description = "JSON, or text/csv with ?template=NAME"),
-    params(("template" = Option<String>, Query, description = "template (CSV form)"), ("name" = Option<String>, Query, description = "package name pattern (CSV form)")),
+    params(("template" = Option<String>, Query, description = "template (CSV form)"), ("name" = Option<String>, Query, description = "package name pattern (CSV form)"), ("vars" = Option<String>, Query, description = "comma-separated variable columns (CSV form)")),
     responses(
     (status = 200, description = "zip of packages, streamed", content_type = "application/zip"),
     (status = 400, description = "malformed request", body = Problem, content_type = "application/problem+json"),
@@ -833,7 +895,15 @@ async fn bulk(
                 "CSV bulk needs ?template=NAME",
             )
         })?;
-        (t, q.name.clone(), csv_rows(&body)?)
+        let vars: Vec<&str> = q
+            .vars
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        (t, q.name.clone(), csv_rows(&body, &vars)?)
     } else {
         let r: BulkRequest = parse_json(&body, "bulk request")?;
         let rows = r
@@ -844,6 +914,13 @@ async fn bulk(
             .collect();
         (r.template, r.name, rows)
     };
+    if rows.is_empty() {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no-rows",
+            "no device rows: nothing to build",
+        ));
+    }
     if rows.len() > s.config.limits.bulk_max_rows {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -443,6 +443,64 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     let j = common::assert_problem(&r, 422, "invalid-input");
     assert_eq!(j["file"], "devices.csv", "{j}");
     assert_eq!(j["line"], 3, "{j}");
+    // Columns nobody would read are refused at their header position: a setting path without
+    // the leading `/` is a setting, an undeclared variable or a repeated column is an error.
+    let csv = "serial,Accounts/ComputerAccount/ComputerName,Workplace/Enrollments/UPN[enroll@example.com]/Secret\nP1,SRV-PC-1,PerDeviceSecret1\n";
+    let r = common::post(
+        s.addr,
+        "/v1/bulk?template=bulk-enrollment",
+        "text/csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.body.clone()))?;
+    let mut one = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_index(0)?, &mut one)?;
+    let i = common::inspect(s.addr, &one, None).await;
+    assert!(i.text().contains("SRV-PC-1"), "{}", i.text());
+    for (csv, col, what) in [
+        ("serial,computre_name\nA,B\n", 2, "unknown column"),
+        ("serial,colour\nA,red\n", 2, "?vars=colour"),
+        (
+            "computer_name,/Accounts/ComputerAccount/ComputerName\nA,B\n",
+            2,
+            "column 1",
+        ),
+        ("serial,serial\nA,B\n", 2, "column 1"),
+    ] {
+        let r = common::post(
+            s.addr,
+            "/v1/bulk?template=bulk-enrollment",
+            "text/csv",
+            csv.as_bytes(),
+        )
+        .await;
+        let j = common::assert_problem(&r, 422, "invalid-input");
+        assert_eq!(
+            (j["line"].as_u64(), j["column"].as_u64()),
+            (Some(1), Some(col)),
+            "{j}"
+        );
+        assert!(j.to_string().contains(what), "{j}");
+    }
+    let r = common::post(
+        s.addr,
+        "/v1/bulk?template=bulk-enrollment&vars=colour",
+        "text/csv",
+        b"serial,colour\nA,red\n",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = common::post(s.addr, "/v1/bulk?template=bulk-enrollment", "text/csv", b"").await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    let r = post_json(
+        s.addr,
+        "/v1/bulk",
+        &json!({"template": "bulk-enrollment", "rows": []}),
+    )
+    .await;
+    common::assert_problem(&r, 422, "no-rows");
     // CSV without a template.
     let r = common::post(s.addr, "/v1/bulk", "text/csv", bad.as_bytes()).await;
     assert_eq!(r.status, 400);

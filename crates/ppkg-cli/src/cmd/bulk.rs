@@ -245,6 +245,22 @@ enum Column {
     Var(String),
 }
 
+impl Column {
+    /// What the column sets, compared case-insensitively and without the `/` or `/Common/`
+    /// scope a path may start with.
+    fn key(&self) -> String {
+        match self {
+            Column::Name => "name".to_owned(),
+            Column::Setting(p) => {
+                let p = p.trim_start_matches('/');
+                let p = p.strip_prefix("Common/").unwrap_or(p);
+                format!("setting:{}", p.to_lowercase())
+            }
+            Column::Var(v) => format!("var:{v}"),
+        }
+    }
+}
+
 /// Reads the CSV: a header row, then one device per row (origin `devices.csv:LINE`).
 fn read_rows(path: &Path, bulk: &Bulk) -> Result<Vec<Device>> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -298,6 +314,17 @@ fn read_rows(path: &Path, bulk: &Bulk) -> Result<Vec<Device>> {
                 .into())
             }
         };
+        // The same column twice (or a setting path and its short form) would let the last
+        // one win silently.
+        let key = col.key();
+        if let Some(j) = columns.iter().position(|c: &Column| c.key() == key) {
+            return Err(Invalid(format!(
+                "{at}: column {h:?} sets what column {} ({:?}) sets",
+                j + 1,
+                headers[j]
+            ))
+            .into());
+        }
         columns.push(col);
     }
     let mut devices = Vec::new();
