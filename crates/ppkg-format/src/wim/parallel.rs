@@ -41,6 +41,10 @@ use crate::xpress;
 /// handled whole by one worker.
 pub(crate) const SEGMENT: u64 = 2 << 20;
 
+/// Most workers (buffers: about 4 MiB each, plus three segments): decoding is rarely what
+/// limits an extraction beyond a few cores, and memory stays under 64 MiB.
+pub(crate) const MAX_WORKERS: usize = 8;
+
 /// One blob to extract: where it is stored, its SHA-1, the files holding it.
 pub(crate) struct Plan {
     pub(crate) res: ResourceHeader,
@@ -636,6 +640,7 @@ pub(crate) fn extract_blobs<R: Read + Seek + Send>(
     } else {
         threads
     }
+    .clamp(1, MAX_WORKERS)
     .min(plans.len().max(1));
     let shared = Shared {
         plans,
