@@ -7,18 +7,19 @@
 //! - a **small** blob (at most [`SEGMENT`] bytes) is one task: the worker reads its stored bytes,
 //!   decodes, hashes and checks them in memory, and only then creates its files under their final
 //!   names (`create_new`: an existing name is never overwritten) and writes them;
-//! - a **large** blob is cut into segments of [`SEGMENT`] uncompressed bytes (whole chunks). When
-//!   its first segment is handed out its files are created under temporary names; each worker
-//!   reads (positioned read under a short lock), decodes and writes (positioned write) its
-//!   segment, then passes the decoded bytes to the **hashing lane**, a thread that hashes every
-//!   large blob's segments in order (SHA-1 is sequential) while the workers decode the next
-//!   segments. After a blob's last segment the lane checks its SHA-1 and only then gives the
-//!   files their final names.
+//! - a **large** blob is cut into segments of [`SEGMENT`] uncompressed bytes (whole chunks), two
+//!   blobs at a time, their segments in turn. When a blob is opened its files are created under
+//!   temporary names; each worker reads (positioned read under a short lock), decodes and writes
+//!   (positioned write) a segment, then hashes it if it is the blob's next one (SHA-1 is
+//!   sequential), else leaves it waiting for the worker hashing that blob, which takes it in
+//!   turn. After a blob's last byte that worker checks its SHA-1 and only then gives the files
+//!   their final names.
 //!
 //! Memory: `workers + 3` segment buffers of 2 MiB (decoded bytes; a worker takes one before it
-//! takes a task, and the lane gives it back after hashing, which bounds the segments waiting to
-//! be hashed), one stored-bytes buffer per worker, and the chunk table of the large blob being
-//! cut (8 bytes per chunk). On any error the first one is returned, every worker stops, and every
+//! takes a task and gives it back once the segment is hashed, which bounds the segments waiting
+//! to be hashed: the next one of each blob is always held by a worker that has its buffer), one
+//! stored-bytes buffer per worker, and the chunk tables of the two large blobs being cut (8
+//! bytes per chunk). On any error the first one is returned, every worker stops, and every
 //! temporary file is removed; files already given their final name were complete and checked.
 
 use std::collections::BTreeMap;
@@ -26,7 +27,6 @@ use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use sha1::{Digest, Sha1};
@@ -40,6 +40,14 @@ use crate::xpress;
 /// Uncompressed bytes per segment of a large blob (64 chunks of 32 KiB), and the largest blob
 /// handled whole by one worker.
 pub(crate) const SEGMENT: u64 = 2 << 20;
+
+/// Most workers (buffers: about 4 MiB each, plus three segments): decoding is rarely what
+/// limits an extraction beyond a few cores, and memory stays under 64 MiB.
+pub(crate) const MAX_WORKERS: usize = 8;
+
+/// Large blobs cut into segments at a time: two, so that two blobs are hashed side by side
+/// (SHA-1 is sequential within a blob) while each holds one chunk table (at most 8 MiB).
+const OPEN_LARGE: usize = 2;
 
 /// One blob to extract: where it is stored, its SHA-1, the files holding it.
 pub(crate) struct Plan {
@@ -101,12 +109,26 @@ fn write_all_at(f: &File, buf: &[u8], offset: u64) -> std::io::Result<()> {
     }
 }
 
-/// A large blob in flight: its temporary files (written by several workers at once).
+/// A large blob in flight: its temporary files (written by several workers at once) and its
+/// SHA-1 so far.
 struct Large {
     plan: usize,
     files: Vec<(File, PathBuf)>,
     /// Held while a segment is written.
     writing: Mutex<()>,
+    hashing: Mutex<Hashing>,
+}
+
+/// The in-order hashing of one large blob: segments decoded ahead of the next one to hash wait
+/// in `waiting` (keyed by their offset in the blob); one worker at a time hashes.
+#[derive(Default)]
+struct Hashing {
+    /// Offset of the next segment to hash (bytes hashed so far).
+    next: u64,
+    /// Whether a worker is hashing (it takes the waiting segments in turn).
+    busy: bool,
+    hasher: Sha1,
+    waiting: BTreeMap<u64, (Vec<u8>, usize)>,
 }
 
 /// Where one chunk (or raw piece) of a segment is stored.
@@ -123,13 +145,9 @@ enum Task {
     Small(usize),
     Segment {
         large: Arc<Large>,
-        /// Position in the hashing lane's order.
-        seq: u64,
         /// Offset of the segment in the blob.
         uoff: u64,
         pieces: Vec<Piece>,
-        first: bool,
-        last: bool,
     },
 }
 
@@ -143,23 +161,15 @@ struct Cutting {
     uoff: u64,
 }
 
-/// Hands out tasks in file order.
+/// Hands out tasks in file order, cutting up to [`OPEN_LARGE`] large blobs at a time (their
+/// segments in turn, so that their hashing, sequential within each blob, runs side by side).
 struct Dispatch {
     next_plan: usize,
-    cutting: Option<Cutting>,
-    seq: u64,
+    open: Vec<Cutting>,
+    turn: usize,
 }
 
-/// A decoded segment on its way to the hashing lane.
-struct Hashed {
-    large: Arc<Large>,
-    first: bool,
-    last: bool,
-    buf: Vec<u8>,
-    len: usize,
-}
-
-/// State shared by the workers and the hashing lane.
+/// State shared by the workers.
 struct Shared<'a, R> {
     plans: &'a [Plan],
     entries: &'a [Entry],
@@ -246,43 +256,23 @@ impl<R: Read + Seek> Shared<'_, R> {
     /// The next task in file order, or `None` when every blob was handed out.
     fn next_task(&self) -> Result<Option<Task>> {
         let mut d = lock(&self.dispatch);
-        if d.cutting.is_none() {
-            let Some(plan) = self.plans.get(d.next_plan) else {
-                return Ok(None);
-            };
-            let n = d.next_plan;
-            d.next_plan += 1;
-            if plan.res.original_size <= SEGMENT {
-                return Ok(Some(Task::Small(n)));
+        if d.open.len() < OPEN_LARGE {
+            if let Some(plan) = self.plans.get(d.next_plan) {
+                let n = d.next_plan;
+                d.next_plan += 1;
+                if plan.res.original_size <= SEGMENT {
+                    return Ok(Some(Task::Small(n)));
+                }
+                self.open_large(&mut d, n)?;
             }
-            let starts = if plan.res.is_compressed() {
-                let mut r = lock(&self.reader);
-                BlobReader::new(
-                    &mut **r,
-                    plan.res,
-                    self.chunk_size,
-                    None,
-                    self.plan_part(plan),
-                )?
-                .into_chunk_starts()
-            } else {
-                Vec::new()
-            };
-            let large = Arc::new(self.create_temps(n)?);
-            d.cutting = Some(Cutting {
-                large,
-                starts,
-                next_chunk: 0,
-                uoff: 0,
-            });
         }
-        let seq = d.seq;
-        d.seq += 1;
-        let Some(c) = d.cutting.as_mut() else {
+        if d.open.is_empty() {
             return Ok(None);
-        };
+        }
+        let i = d.turn % d.open.len();
+        d.turn = d.turn.wrapping_add(1);
+        let c = &mut d.open[i];
         let res = self.plans[c.large.plan].res;
-        let first = c.uoff == 0;
         let uoff = c.uoff;
         let mut pieces = Vec::new();
         if c.starts.is_empty() {
@@ -313,16 +303,74 @@ impl<R: Read + Seek> Shared<'_, R> {
         let last = c.uoff >= res.original_size;
         let large = Arc::clone(&c.large);
         if last {
-            d.cutting = None;
+            d.open.remove(i);
         }
         Ok(Some(Task::Segment {
             large,
-            seq,
             uoff,
             pieces,
-            first,
-            last,
         }))
+    }
+
+    /// Starts cutting large blob `n`: reads its chunk table and creates its temporary files.
+    fn open_large(&self, d: &mut Dispatch, n: usize) -> Result<()> {
+        let plan = &self.plans[n];
+        let starts = if plan.res.is_compressed() {
+            let mut r = lock(&self.reader);
+            BlobReader::new(
+                &mut **r,
+                plan.res,
+                self.chunk_size,
+                None,
+                self.plan_part(plan),
+            )?
+            .into_chunk_starts()
+        } else {
+            Vec::new()
+        };
+        let large = Arc::new(self.create_temps(n)?);
+        d.open.push(Cutting {
+            large,
+            starts,
+            next_chunk: 0,
+            uoff: 0,
+        });
+        Ok(())
+    }
+
+    /// Hands a written segment to its blob's hashing: hashes it now if it is the next one and
+    /// no other worker is hashing the blob (then also every segment that waited for it), else
+    /// leaves it waiting. After the blob's last byte, checks the SHA-1 and renames the files.
+    fn hash_segment(&self, large: &Large, uoff: u64, buf: Vec<u8>, len: usize) -> Result<()> {
+        let size = self.plans[large.plan].res.original_size;
+        let mut h = lock(&large.hashing);
+        h.waiting.insert(uoff, (buf, len));
+        if h.busy {
+            return Ok(());
+        }
+        h.busy = true;
+        loop {
+            let next = h.next;
+            let Some((buf, len)) = h.waiting.remove(&next) else {
+                h.busy = false;
+                return Ok(());
+            };
+            let mut hasher = std::mem::take(&mut h.hasher);
+            drop(h);
+            hasher.update(&buf[..len]);
+            self.put_buf(buf);
+            if next + len as u64 >= size {
+                let got: [u8; 20] = hasher.finalize().into();
+                self.check_sha1(&self.plans[large.plan], &got)?;
+                return self.finish_large(large);
+            }
+            if self.failed() {
+                return Ok(());
+            }
+            h = lock(&large.hashing);
+            h.hasher = hasher;
+            h.next = next + len as u64;
+        }
     }
 
     /// Creates the temporary files of large blob `n`.
@@ -362,6 +410,7 @@ impl<R: Read + Seek> Shared<'_, R> {
             plan: n,
             files,
             writing: Mutex::new(()),
+            hashing: Mutex::new(Hashing::default()),
         })
     }
 
@@ -505,7 +554,7 @@ impl<R: Read + Seek> Shared<'_, R> {
 
     /// One worker: takes a buffer, then a task, until every blob was handed out or a task
     /// failed.
-    fn work(&self, lane: mpsc::Sender<(u64, Hashed)>) {
+    fn work(&self) {
         let mut stored = Vec::new();
         while let Some(mut buf) = self.take_buf() {
             let task = match self.next_task() {
@@ -527,16 +576,13 @@ impl<R: Read + Seek> Shared<'_, R> {
                 }
                 Task::Segment {
                     large,
-                    seq,
                     uoff,
                     pieces,
-                    first,
-                    last,
                 } => {
                     let plan = &self.plans[large.plan];
                     // The segment is written in one call per file (writing in pieces of 64 or
-                    // 256 KiB cost more CPU), then hashed in order by the lane. Writers of one
-                    // file take turns here: waiting in the kernel for the file's lock spins.
+                    // 256 KiB cost more CPU), then hashed in order. Writers of one file take
+                    // turns here: waiting in the kernel for the file's lock spins.
                     let write = |bytes: &[u8]| -> Result<()> {
                         let _turn = lock(&large.writing);
                         for ((f, _), t) in large.files.iter().zip(&plan.targets) {
@@ -546,18 +592,7 @@ impl<R: Read + Seek> Shared<'_, R> {
                         Ok(())
                     };
                     match self.load(&pieces, self.plan_part(plan), &mut stored, &mut buf, write) {
-                        Ok(len) => {
-                            let msg = Hashed {
-                                large,
-                                first,
-                                last,
-                                buf,
-                                len,
-                            };
-                            // The lane only stops after a failure, which the loop sees.
-                            let _ = lane.send((seq, msg));
-                            Ok(())
-                        }
+                        Ok(len) => self.hash_segment(&large, uoff, buf, len),
                         Err(e) => {
                             self.put_buf(buf);
                             Err(e)
@@ -568,40 +603,6 @@ impl<R: Read + Seek> Shared<'_, R> {
             if let Err(e) = r {
                 self.fail(e);
                 break;
-            }
-        }
-    }
-
-    /// The hashing lane: hashes large blobs' segments in order and finishes each blob.
-    fn hash_lane(&self, segments: mpsc::Receiver<(u64, Hashed)>) {
-        let mut waiting: BTreeMap<u64, Hashed> = BTreeMap::new();
-        let mut next = 0u64;
-        let mut hasher = Sha1::new();
-        for (seq, msg) in segments {
-            waiting.insert(seq, msg);
-            while let Some(m) = waiting.remove(&next) {
-                next += 1;
-                if self.failed() {
-                    self.put_buf(m.buf);
-                    continue;
-                }
-                if m.first {
-                    hasher = Sha1::new();
-                }
-                hasher.update(&m.buf[..m.len]);
-                let Hashed {
-                    large, last, buf, ..
-                } = m;
-                self.put_buf(buf);
-                if last {
-                    let got: [u8; 20] = std::mem::take(&mut hasher).finalize().into();
-                    let r = self
-                        .check_sha1(&self.plans[large.plan], &got)
-                        .and_then(|()| self.finish_large(&large));
-                    if let Err(e) = r {
-                        self.fail(e);
-                    }
-                }
             }
         }
     }
@@ -636,6 +637,7 @@ pub(crate) fn extract_blobs<R: Read + Seek + Send>(
     } else {
         threads
     }
+    .clamp(1, MAX_WORKERS)
     .min(plans.len().max(1));
     let shared = Shared {
         plans,
@@ -644,8 +646,8 @@ pub(crate) fn extract_blobs<R: Read + Seek + Send>(
         reader: Mutex::new(reader),
         dispatch: Mutex::new(Dispatch {
             next_plan: 0,
-            cutting: None,
-            seq: 0,
+            open: Vec::new(),
+            turn: 0,
         }),
         pool: Mutex::new((Vec::new(), workers + 3)),
         pool_cv: Condvar::new(),
@@ -653,29 +655,17 @@ pub(crate) fn extract_blobs<R: Read + Seek + Send>(
         error: Mutex::new(None),
         live: Mutex::new(BTreeMap::new()),
     };
-    let has_large = plans.iter().any(|p| p.res.original_size > SEGMENT);
     std::thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<(u64, Hashed)>();
-        let lane = has_large.then(|| {
-            let sh = &shared;
-            s.spawn(move || sh.hash_lane(rx))
-        });
         let helpers: Vec<_> = (1..workers)
             .map(|_| {
-                let tx = tx.clone();
                 let sh = &shared;
-                s.spawn(move || sh.work(tx))
+                s.spawn(move || sh.work())
             })
             .collect();
-        shared.work(tx);
+        shared.work();
         for h in helpers {
             if h.join().is_err() {
                 shared.fail(Error::malformed("an extraction thread panicked"));
-            }
-        }
-        if let Some(h) = lane {
-            if h.join().is_err() {
-                shared.fail(Error::malformed("the hashing thread panicked"));
             }
         }
     });

@@ -121,8 +121,8 @@ pub struct ExtractStats {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExtractOptions {
-    /// Workers decoding, writing and checking files; `0` (the default) is one per core. Each
-    /// worker holds about 4 MiB; the result does not depend on the count.
+    /// Workers decoding, writing and checking files; `0` (the default) is one per core, at most
+    /// 8 (each holds about 4 MiB). The result does not depend on the count.
     pub threads: usize,
     /// Whether the target folder is created by the call and so known to be empty (default
     /// `false`): see [`WimReader::extract_to_fresh`].
