@@ -447,6 +447,106 @@ fn bulk_beyond_the_memory_window_writes_all_or_nothing() {
     assert_eq!(in_zip, in_folder);
 }
 
+/// A bulk run whose rows are all good still prints each row's warnings, placed at its line.
+#[test]
+fn bulk_prints_warnings_of_good_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let profile = ppkg_testdata::workspace_root().join("examples/bulk-enrollment.toml");
+    std::fs::write(
+        d.join("devices.csv"),
+        "name,computer_name\ndev2,THIS-NAME-IS-WAY-TOO-LONG-FOR-NETBIOS\ndev3,PC-3\n",
+    )
+    .unwrap();
+    for out in ["out", "out.zip"] {
+        let o = ok(
+            &[
+                "bulk",
+                profile.to_str().unwrap(),
+                "--devices",
+                "devices.csv",
+                "-o",
+                out,
+            ],
+            d,
+        );
+        let all = text(&o);
+        assert!(
+            all.contains("devices.csv:2:1: warning[NetBiosNameWillDiffer]"),
+            "{all}"
+        );
+        assert_eq!(all.matches("warning[").count(), 1, "{all}");
+    }
+}
+
+/// An output never replaces an input: a package named `.cat` when signing (the catalog would
+/// replace it), a catalog over the signing PFX, a package over one of the profile's certificates.
+#[test]
+fn outputs_never_replace_inputs_or_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let examples = ppkg_testdata::workspace_root().join("examples");
+    let pfx = examples.join("assets/example-test-signer.pfx");
+    let pfx_bytes = std::fs::read(&pfx).unwrap();
+    let pfx = pfx.to_str().unwrap();
+    let o = ppkg(
+        &[
+            "build",
+            "-o",
+            "sg.cat",
+            "--sign",
+            pfx,
+            "--sign-password",
+            "example-signer",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("name the package .ppkg"), "{}", text(&o));
+    assert!(!d.join("sg.cat").exists());
+    std::fs::write(d.join("m.cat"), &pfx_bytes).unwrap();
+    let o = ppkg(
+        &[
+            "build",
+            "-o",
+            "m.ppkg",
+            "--sign",
+            "m.cat",
+            "--sign-password",
+            "example-signer",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(d.join("m.cat")).unwrap(),
+        pfx_bytes,
+        "the PFX was replaced"
+    );
+    assert!(!d.join("m.ppkg").exists());
+    std::fs::copy(examples.join("bulk-enrollment.toml"), d.join("p.toml")).unwrap();
+    std::fs::create_dir(d.join("assets")).unwrap();
+    for e in std::fs::read_dir(examples.join("assets"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), d.join("assets").join(e.file_name())).unwrap();
+    }
+    let cer = d.join("assets/example-test-root-ca.cer");
+    let before = std::fs::read(&cer).unwrap();
+    let o = ppkg(
+        &["build", "p.toml", "-o", "assets/example-test-root-ca.cer"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("CertificatePath"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(&cer).unwrap(),
+        before,
+        "the certificate was replaced"
+    );
+}
+
 #[test]
 fn validate_exit_codes_and_positions() {
     let dir = tempfile::tempdir().unwrap();

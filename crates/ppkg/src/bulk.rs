@@ -119,6 +119,8 @@ pub struct BulkOutput {
     pub package_id: uuid::Uuid,
     /// The package bytes.
     pub bytes: Vec<u8>,
+    /// The device's warnings and notes (its errors make [`Bulk::build`] fail instead).
+    pub report: Report,
 }
 
 impl std::fmt::Debug for BulkOutput {
@@ -128,6 +130,7 @@ impl std::fmt::Debug for BulkOutput {
             .field("name", &self.name)
             .field("package_id", &self.package_id)
             .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .field("report", &self.report)
             .finish()
     }
 }
@@ -356,6 +359,7 @@ impl Bulk {
                 name,
                 package_id: w.package_id,
                 bytes: buf.into_inner(),
+                report: w.report,
             }),
             Err(Error::Invalid(r)) => Err(r),
             Err(e) => Err(self.fail(device, "", e.to_string())),

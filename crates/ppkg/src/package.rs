@@ -432,6 +432,49 @@ impl Package {
         self.write_compiled(prepared, out, &name)
     }
 
+    /// Refuses an output `path` (or, when signing, its catalog `path` with `.cat`) that is one
+    /// of the package's input files (a certificate, a provisioning-command file), and a package
+    /// path ending in `.cat` when signing (the catalog would replace the package).
+    fn refuse_overwriting_inputs(&self, path: &Path) -> Result<()> {
+        let mut outputs = vec![path.to_path_buf()];
+        if self.signer.is_some() {
+            let cat = ppkg_sign::catalog_path(path);
+            if cat == path {
+                return Err(Error::Usage(format!(
+                    "{}: the signed catalog is written beside the package with the extension \
+                     .cat, which this package already has; name the package .ppkg",
+                    path.display()
+                )));
+            }
+            outputs.push(cat);
+        }
+        let Some(profile) = self.profile() else {
+            return Ok(());
+        };
+        let dir = self
+            .assets_folder
+            .clone()
+            .or_else(|| self.base_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("."));
+        for out in outputs {
+            let Ok(out_real) = std::fs::canonicalize(&out) else {
+                continue; // does not exist yet
+            };
+            for a in profile.assets() {
+                let file = a.file.clone().unwrap_or_else(|| dir.join(&a.path));
+                if std::fs::canonicalize(&file).is_ok_and(|f| f == out_real) {
+                    return Err(Error::Usage(format!(
+                        "{}: the output would overwrite {} ({}), an input of the package",
+                        out.display(),
+                        file.display(),
+                        a.field
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Builds the package and writes it to `path` atomically: to a temporary file in the same
     /// folder, renamed into place only when everything (including the signature, written to
     /// `path` with `.cat` in place of its extension) succeeded. A failed build leaves no file
@@ -442,6 +485,7 @@ impl Package {
     /// As [`Package::write_to`]; [`Error::Io`] when the folder is not writable.
     pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<Written> {
         let path = path.as_ref();
+        self.refuse_overwriting_inputs(path)?;
         let prepared = self.prepare_valid()?;
         let mut file = crate::atomic::AtomicFile::create(path)?;
         let name = path

@@ -13,6 +13,10 @@ pub(crate) fn run(a: &BuildArgs) -> Result<u8> {
     let mut inputs: Vec<&std::path::Path> = a.input.iter().map(|p| p.as_path()).collect();
     inputs.extend(a.sign.as_deref());
     crate::io::refuse_output_over_input(&a.output, &inputs)?;
+    if a.sign.is_some() {
+        // The catalog is written beside the package: it must not replace an input either.
+        crate::io::refuse_output_over_input(&ppkg::sign::catalog_path(&a.output), &inputs)?;
+    }
     let mut tmp = None;
     let mut pkg = package(a.input.as_deref(), a.asset_dir.as_deref(), &mut tmp)?.edition(edition);
     if a.now.is_some() {

@@ -84,6 +84,8 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
         }
     };
     let mut failed = Vec::new();
+    // Warnings of the good rows: printed with the errors, or alone when every row is good.
+    let mut warnings = Vec::new();
     // Packages already in place when a row failed after the check (a file that changed).
     let mut early = 0;
     let n = if zip {
@@ -100,6 +102,7 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
                 tick();
                 match r {
                     Ok(p) if failed.is_empty() => {
+                        warnings.extend(p.report.into_diagnostics());
                         w.start_file(format!("{}.ppkg", p.name), fopts)?;
                         w.write_all(&p.bytes)?;
                         n += 1;
@@ -153,11 +156,15 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
                 tick();
                 match r {
                     Ok(p) if stream && failed.is_empty() => {
+                        warnings.extend(p.report.into_diagnostics());
                         write_atomic(&a.output.join(format!("{}.ppkg", p.name)), &p.bytes)?;
                         early += 1;
                     }
                     Ok(_) if stream => {}
-                    Ok(p) => built.push(p),
+                    Ok(mut p) => {
+                        warnings.extend(std::mem::take(&mut p.report).into_diagnostics());
+                        built.push(p);
+                    }
                     Err(report) => failed.extend(report.into_diagnostics()),
                 }
                 Ok(())
@@ -175,7 +182,13 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if !failed.is_empty() {
+    // A warning of the template itself comes with every row: shown for its first row only.
+    let mut seen = std::collections::HashSet::new();
+    warnings.retain(|d| seen.insert((d.code, d.path.clone(), d.message.clone())));
+    if failed.is_empty() {
+        print(&warnings);
+    } else {
+        failed.append(&mut warnings);
         print(&failed);
         let n = failed.iter().filter(|d| d.is_error()).count();
         if early > 0 {
