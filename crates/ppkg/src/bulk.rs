@@ -20,7 +20,9 @@ use ppkg_format::wim::ResourceCache;
 /// One device: where it comes from (for diagnostics, `devices.csv:17`), its setting overrides
 /// by path, its variables and its output name.
 ///
-/// Values may use the bulk's declared variables as `{name}` (see [`Bulk::variables`]).
+/// Values may use the bulk's declared variables as `{name}` (see [`Bulk::variables`]); a
+/// `{word}` that is not declared is an error (a typo would otherwise reach the package as
+/// text), and `{{` / `}}` write a literal brace.
 ///
 /// `Debug` shows the origin, the output name and the setting paths and variable names, never
 /// their values: a value may be a password, a PFX password or an Azure AD token.
@@ -480,16 +482,42 @@ impl Bulk {
     }
 
     /// Replaces `{var}` by the device's value for every declared variable (and `{name}`);
-    /// other braces (GUIDs) stay as they are.
+    /// `{{` and `}}` are literal braces; an undeclared `{word}` is an error; other braces (a
+    /// GUID's) stay as they are.
     fn expand(&self, device: &Device, text: &str) -> std::result::Result<String, String> {
-        if !text.contains('{') {
+        if !text.contains(['{', '}']) {
             return Ok(text.to_owned());
         }
-        let mut out = text.to_owned();
-        for v in self.variables.iter().map(String::as_str).chain(["name"]) {
-            let pat = format!("{{{v}}}");
-            if !out.contains(&pat) {
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut rest = text;
+        while let Some(i) = rest.find(['{', '}']) {
+            out.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            // `{{` and `}}` are a literal brace.
+            if tail.starts_with("{{") || tail.starts_with("}}") {
+                out.push_str(&tail[..1]);
+                rest = &tail[2..];
                 continue;
+            }
+            let placeholder = tail
+                .strip_prefix('{')
+                .and_then(|t| t.find('}').map(|j| &t[..j]))
+                .filter(|v| self.has_variable(v) || is_identifier(v));
+            let Some(v) = placeholder else {
+                // A lone brace that names nothing (`{5b0f4c34-…}`, `a}b`) is text.
+                out.push_str(&tail[..1]);
+                rest = &tail[1..];
+                continue;
+            };
+            if !self.has_variable(v) {
+                return Err(format!(
+                    "{{{v}}} is not a declared variable (declared: {}); write {{{{{v}}}}} for \
+                     the text {{{v}}}",
+                    std::iter::once("name")
+                        .chain(self.variables.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
             let value = if v == "name" {
                 device.name.as_deref()
@@ -503,8 +531,10 @@ impl Bulk {
             let Some(value) = value else {
                 return Err(format!("{{{v}}} is used but the device has no {v}"));
             };
-            out = out.replace(&pat, value);
+            out.push_str(value);
+            rest = &tail[v.len() + 2..];
         }
+        out.push_str(rest);
         Ok(out)
     }
 
@@ -843,6 +873,15 @@ fn derive_secrets(p: &mut Profile, touched: &Touched) -> std::result::Result<(),
 
 /// A distinct, reproducible package ID per device: SHA-1 of the template's ID (or name) and
 /// the device's output name, as a version-5-shaped UUID.
+/// What looks like a variable name: an ASCII letter or `_`, then letters, digits or `_` (a
+/// GUID's `{a1b2c3d4-…}` does not).
+fn is_identifier(v: &str) -> bool {
+    let mut c = v.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
 fn derive_id(_p: &Profile, template: &Profile, name: &str) -> uuid::Uuid {
     use sha1::Digest as _;
     let mut h = sha1::Sha1::new();

@@ -413,3 +413,43 @@ fn build_each_windows_equal_build_all_and_check_all_finds_the_same_faults() {
     });
     assert_eq!((stop, seen), (Err("stop"), 3));
 }
+
+/// An undeclared `{word}` in a per-device value is an error naming the row (a typo would reach
+/// the package as text); `{{`/`}}` write a brace; a GUID's braces are text.
+#[test]
+fn undeclared_placeholders_are_errors_and_braces_can_be_written() {
+    let bulk = Bulk::new(Package::from_path(examples().join("bulk-enrollment.toml")).unwrap())
+        .unwrap()
+        .variables(["serial"]);
+    let device = |value: &str| {
+        Device::new("devices.csv:3")
+            .name("d")
+            .var("serial", "001")
+            .set(
+                "Workplace/Enrollments/UPN[enroll@example.com]/Secret",
+                value,
+            )
+    };
+    let err = bulk
+        .build(&device("Pass-{nope}-1"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("devices.csv:3"), "{err}");
+    assert!(err.contains("{nope} is not a declared variable"), "{err}");
+    for (value, want) in [
+        ("Pass-{serial}-x", "Pass-001-x"),
+        ("Pass-{{serial}}-x", "Pass-{serial}-x"),
+        (
+            "P{a1b2c3d4-0000-4000-8000-000000000000}}}x",
+            "P{a1b2c3d4-0000-4000-8000-000000000000}}x",
+        ),
+    ] {
+        let out = bulk.build(&device(value)).unwrap();
+        let back = read_back(&out.bytes);
+        assert_eq!(
+            back.enrollments[0].secret.as_ref().map(|s| s.expose()),
+            Some(want),
+            "{value}"
+        );
+    }
+}
