@@ -755,7 +755,9 @@ impl Bulk {
         Ok(())
     }
 
-    /// Reads a per-device file (a PFX) relative to [`Bulk::files_folder`].
+    /// Reads a per-device file (a PFX) relative to [`Bulk::files_folder`]. When the template
+    /// confines its assets to a folder ([`Package::assets_folder`], `--asset-dir`), a
+    /// per-device file must be a relative path that stays inside the files folder too.
     fn load_file(&self, value: &str) -> std::result::Result<Asset, String> {
         let path = Path::new(value);
         let full = if path.is_absolute() {
@@ -763,6 +765,23 @@ impl Bulk {
         } else {
             self.files_folder.join(path)
         };
+        if self.template.assets_folder.is_some() {
+            let inside = !path.is_absolute()
+                && path
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+                && match (full.canonicalize(), self.files_folder.canonicalize()) {
+                    (Ok(f), Ok(dir)) => f.starts_with(dir),
+                    _ => true, // a missing file is reported by the read below
+                };
+            if !inside {
+                return Err(format!(
+                    "{value}: a per-device file must be a relative path inside {} when the \
+                     assets are confined to a folder (--asset-dir)",
+                    self.files_folder.display()
+                ));
+            }
+        }
         let data = crate::package::read_input(&full).map_err(|e| e.to_string())?;
         let mut a = Asset::bytes(value, data);
         a.file = None;

@@ -453,3 +453,25 @@ fn undeclared_placeholders_are_errors_and_braces_can_be_written() {
         );
     }
 }
+
+/// With the template's assets confined to a folder (`--asset-dir`), a per-device file must be
+/// a relative path inside the files folder: an absolute path or `..` is refused before reading.
+#[test]
+fn per_device_files_stay_inside_a_confined_folder() {
+    let template = Package::from_path(examples().join("bulk-enrollment.toml"))
+        .unwrap()
+        .assets_folder(examples());
+    let bulk = Bulk::new(template)
+        .unwrap()
+        .files_folder(examples().join("assets"));
+    let path =
+        "Certificates/ClientCertificates/ClientCertificate[CertificateName=Dev]/CertificatePath";
+    for value in ["/etc/passwd", "../bulk-enrollment.toml"] {
+        let d = Device::new("devices.csv:2").name("d").set(path, value);
+        let err = bulk.build(&d).unwrap_err().to_string();
+        assert!(
+            err.contains("must be a relative path inside"),
+            "{value}: {err}"
+        );
+    }
+}
