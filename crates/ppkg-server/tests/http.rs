@@ -402,10 +402,9 @@ async fn validate_every_input_kind() -> T {
 async fn bulk_csv_and_json_stream_a_zip() -> T {
     let (_dir, s) = common::serve("").await;
     let csv = "serial,computer_name,enrollment_secret\nA1,LAB-A1,Secret-A1-long\nA2,LAB-A2,Secret-A2-long\nA3,,\n";
-    let r = common::post(
+    let r = common::post_csv(
         s.addr,
         "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D",
-        "text/csv",
         csv.as_bytes(),
     )
     .await;
@@ -433,26 +432,14 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     assert_eq!(zip::ZipArchive::new(std::io::Cursor::new(r.body))?.len(), 2);
     // A bad row: 422 naming its CSV line, before anything is streamed.
     let bad = "serial,upn\nB1,ok@example.com\nB2,not-a-upn\n";
-    let r = common::post(
-        s.addr,
-        "/v1/bulk?template=bulk-enrollment",
-        "text/csv",
-        bad.as_bytes(),
-    )
-    .await;
+    let r = common::post_csv(s.addr, "/v1/bulk?template=bulk-enrollment", bad.as_bytes()).await;
     let j = common::assert_problem(&r, 422, "invalid-input");
     assert_eq!(j["file"], "devices.csv", "{j}");
     assert_eq!(j["line"], 3, "{j}");
     // Columns nobody would read are refused at their header position: a setting path without
     // the leading `/` is a setting, an undeclared variable or a repeated column is an error.
     let csv = "serial,Accounts/ComputerAccount/ComputerName,Workplace/Enrollments/UPN[enroll@example.com]/Secret\nP1,SRV-PC-1,PerDeviceSecret1\n";
-    let r = common::post(
-        s.addr,
-        "/v1/bulk?template=bulk-enrollment",
-        "text/csv",
-        csv.as_bytes(),
-    )
-    .await;
+    let r = common::post_csv(s.addr, "/v1/bulk?template=bulk-enrollment", csv.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.body.clone()))?;
     let mut one = Vec::new();
@@ -469,13 +456,7 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
         ),
         ("serial,serial\nA,B\n", 2, "column 1"),
     ] {
-        let r = common::post(
-            s.addr,
-            "/v1/bulk?template=bulk-enrollment",
-            "text/csv",
-            csv.as_bytes(),
-        )
-        .await;
+        let r = common::post_csv(s.addr, "/v1/bulk?template=bulk-enrollment", csv.as_bytes()).await;
         let j = common::assert_problem(&r, 422, "invalid-input");
         assert_eq!(
             (j["line"].as_u64(), j["column"].as_u64()),
@@ -484,15 +465,14 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
         );
         assert!(j.to_string().contains(what), "{j}");
     }
-    let r = common::post(
+    let r = common::post_csv(
         s.addr,
         "/v1/bulk?template=bulk-enrollment&vars=colour",
-        "text/csv",
         b"serial,colour\nA,red\n",
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let r = common::post(s.addr, "/v1/bulk?template=bulk-enrollment", "text/csv", b"").await;
+    let r = common::post_csv(s.addr, "/v1/bulk?template=bulk-enrollment", b"").await;
     assert_eq!(r.status, 422, "{}", r.text());
     let r = post_json(
         s.addr,
@@ -502,7 +482,7 @@ async fn bulk_csv_and_json_stream_a_zip() -> T {
     .await;
     common::assert_problem(&r, 422, "no-rows");
     // CSV without a template.
-    let r = common::post(s.addr, "/v1/bulk", "text/csv", bad.as_bytes()).await;
+    let r = common::post_csv(s.addr, "/v1/bulk", bad.as_bytes()).await;
     assert_eq!(r.status, 400);
     s.shutdown().await;
     Ok(())
@@ -523,11 +503,11 @@ async fn bulk_beyond_one_window_checks_every_row_first() -> T {
         csv
     };
     let path = "/v1/bulk?template=bulk-enrollment&name=Dev%20%7Bserial%7D";
-    let r = common::post(s.addr, path, "text/csv", rows(Some(57)).as_bytes()).await;
+    let r = common::post_csv(s.addr, path, rows(Some(57)).as_bytes()).await;
     let j = common::assert_problem(&r, 422, "invalid-input");
     assert_eq!(j["file"], "devices.csv", "{j}");
     assert_eq!(j["line"], 59, "{j}");
-    let r = common::post(s.addr, path, "text/csv", rows(None).as_bytes()).await;
+    let r = common::post_csv(s.addr, path, rows(None).as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let z = zip::ZipArchive::new(std::io::Cursor::new(r.body))?;
     let names: Vec<String> = z.file_names().map(str::to_owned).collect();

@@ -560,13 +560,7 @@ pub fn write_package_with<W: Write + Seek>(
     opts: &WriteOptions,
     layout: &LayoutOptions,
 ) -> Result<WriteStats> {
-    let config = parts.answer_file.package_config()?;
-    config.validate()?;
-    if config.id.is_none() {
-        return Err(Error::invalid_input(
-            "PackageConfig has no ID; set one before building (WCD always writes one)",
-        ));
-    }
+    let config = package_config_with_id(parts)?;
     let tree = build_tree_with(parts, layout)?;
     let info = image_info_flags(
         &config,
@@ -577,6 +571,19 @@ pub fn write_package_with<W: Write + Seek>(
     let mut opts = opts.clone();
     opts.file_count = crate::wim::FileCount::WcdPackage;
     write_wim(out, &tree, &info, &opts)
+}
+
+/// The parts' `PackageConfig`, validated and required to have an `ID` (the compiled documents
+/// and the WIM `PACKAGEID` need one; WCD always writes one).
+fn package_config_with_id(parts: &PackageParts) -> Result<PackageConfig> {
+    let config = parts.answer_file.package_config()?;
+    config.validate()?;
+    if config.id.is_none() {
+        return Err(Error::invalid_input(
+            "PackageConfig has no ID; set one before building (WCD always writes one)",
+        ));
+    }
+    Ok(config)
 }
 
 /// [`write_package_with`] into a [`WimWriter`] that may already hold the payloads
@@ -593,13 +600,7 @@ pub fn write_package_into<W: Write + Seek>(
     mut parts: PackageParts,
     layout: &LayoutOptions,
 ) -> Result<WriteStats> {
-    let config = parts.answer_file.package_config()?;
-    config.validate()?;
-    if config.id.is_none() {
-        return Err(Error::invalid_input(
-            "PackageConfig has no ID; set one before building (WCD always writes one)",
-        ));
-    }
+    let config = package_config_with_id(&parts)?;
     let docs = std::mem::take(&mut parts.provxml);
     let tree = build_tree_from(
         &parts,

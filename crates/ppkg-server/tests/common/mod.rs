@@ -122,6 +122,11 @@ pub async fn post(addr: std::net::SocketAddr, path: &str, content_type: &str, bo
 }
 
 /// `POST /v1/inspect` of a package (with its password, if any).
+/// POSTs a devices CSV (`text/csv`) to `path`.
+pub async fn post_csv(addr: std::net::SocketAddr, path: &str, csv: &[u8]) -> Resp {
+    post(addr, path, "text/csv", csv).await
+}
+
 pub async fn inspect(addr: std::net::SocketAddr, package: &[u8], password: Option<&str>) -> Resp {
     let mut headers = vec![("Content-Type", "application/octet-stream")];
     if let Some(p) = password {
