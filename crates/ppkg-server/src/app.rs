@@ -522,7 +522,7 @@ fn inline_source(
             BODY,
             Code::ParseError,
             "profile",
-            e.to_string(),
+            workplace::redact_values(&e.to_string()),
         )])
     })?;
     let mut assets = BTreeMap::new();

@@ -99,7 +99,9 @@ impl Problem {
         let mut p = Problem::new(
             StatusCode::BAD_REQUEST,
             "bad-request-body",
-            format!("{what}: {e}"),
+            // serde repeats a wrongly typed value ("invalid type: integer `98765432`"): it may
+            // be a password, so it is hidden.
+            format!("{what}: {}", workplace::redact_values(&e.to_string())),
         );
         p.file = Some("request body".to_owned());
         p.line = u32::try_from(e.line()).ok().filter(|l| *l > 0);

@@ -519,6 +519,33 @@ async fn bulk_beyond_one_window_checks_every_row_first() -> T {
     Ok(())
 }
 
+/// A secret sent with the wrong JSON type is refused without being repeated in the problem
+/// (serde's message would quote it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrongly_typed_secrets_are_not_echoed() -> T {
+    let (_dir, s) = common::serve("").await;
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"template": "bulk-enrollment", "device": {"enrollment_secret": 98765432123u64}}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("invalid type"), "{}", r.text());
+    assert!(!r.text().contains("98765432123"), "{}", r.text());
+    let r = post_json(
+        s.addr,
+        "/v1/packages",
+        &json!({"profile": {"package": {"name": "P", "version": "1.0"},
+            "local_users": [{"name": "admin", "password": 98765432123u64, "group": "Administrators"}]}}),
+    )
+    .await;
+    assert!(r.status >= 400, "{}", r.text());
+    assert!(!r.text().contains("98765432123"), "{}", r.text());
+    s.shutdown().await;
+    Ok(())
+}
+
 /// A body announced larger than the route's limit is refused with 413 before it is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_limits_per_route() -> T {

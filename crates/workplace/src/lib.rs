@@ -80,7 +80,8 @@ pub use xmlmap::{PACKAGE_CONFIG_NS, SETTINGS_NS};
 /// expected a string" → "invalid type: integer `…`, expected a string"): the value may be a
 /// password written with the wrong type. Field and variant names (after "unknown field",
 /// "unknown variant", "missing field") stay, since they name the problem, not a secret.
-fn redact_values(message: &str) -> String {
+/// Used for profile errors here and by `ppkg serve` for request bodies.
+pub fn redact_values(message: &str) -> String {
     let lower = message.to_ascii_lowercase();
     if !(lower.starts_with("invalid type")
         || lower.starts_with("invalid value")
