@@ -50,11 +50,41 @@ fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ppkg: error: {e:#}");
+            eprintln!("ppkg: error: {}", message(&e));
             ExitCode::from(
                 e.downcast_ref::<cmd::Invalid>()
                     .map_or(EXIT_USAGE, |_| EXIT_INVALID),
             )
         }
+    }
+}
+
+/// The error and its causes joined by `: `, leaving out a cause whose text the message already
+/// holds (several error types print their source in their own message, so `{e:#}` said
+/// "not UTF-8 text (byte 11): not UTF-8 text (byte 11)").
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        let inner = std::io::Error::other("not UTF-8 text (byte 11)");
+        let e = anyhow::Error::new(inner).context("bad8.toml: not UTF-8 text (byte 11)");
+        assert_eq!(super::message(&e), "bad8.toml: not UTF-8 text (byte 11)");
+        let e = anyhow::Error::new(std::io::Error::other("denied")).context("cannot read x");
+        assert_eq!(super::message(&e), "cannot read x: denied");
     }
 }
