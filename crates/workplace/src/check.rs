@@ -151,6 +151,16 @@ fn check_package(p: &Profile, r: &mut Report) {
             "PackageConfig/Name",
             "the package has no name",
         ));
+    } else if p.package.name.trim() != p.package.name {
+        r.push(
+            Diagnostic::field(
+                Code::PackageNameWhitespace,
+                "PackageConfig/Name",
+                "the package name starts or ends with white space, which the package's \
+                 PackageConfig reader drops",
+            )
+            .with_hint("remove the leading and trailing spaces, tabs or line breaks"),
+        );
     }
     if let Some(id) = &p.package.id {
         if !guid_ok(id) {

@@ -223,6 +223,9 @@ codes! {
     RankOutOfRange = Error in Profile;
     /// Package name empty.
     PackageNameMissing = Error in Profile;
+    /// Package name starts or ends with white space: the PackageConfig reader trims it (the WIM
+    /// image NAME would differ from the answer file's `Name`).
+    PackageNameWhitespace = Error in Profile;
     /// PackageConfig `ID` is not a GUID (8-4-4-4-12 hex digits, braces optional).
     PackageIdInvalid = Error in Profile;
     /// OwnerType is not one of PackageConfig.xsd's six names (Microsoft, SiliconVendor, OEM,
