@@ -407,14 +407,21 @@ impl Package {
         // The validation's dry compile is skipped: the real compile follows. Only when that
         // fails is the validation run again whole, so that a refusal comes back as the same
         // placed diagnostic `validate` gives (one compile per package instead of two).
-        let p = self.prepare_with(false)?;
-        if p.report.has_errors() {
-            return Err(Error::Invalid(p.report));
+        let p = self.prepare_valid()?;
+        compile_prepared(p, self.edition, &self.display).map_err(|e| self.compile_refused(e))
+    }
+
+    /// A compile that failed after a validation without the dry compile: the validation runs
+    /// again whole, so that the refusal is the placed diagnostic `validate` gives
+    /// ([`Error::Invalid`]); other errors pass through.
+    fn compile_refused(&self, e: Error) -> Error {
+        if !matches!(e, Error::Compile { .. }) {
+            return e;
         }
-        compile_prepared(p, self.edition, &self.display).map_err(|e| match self.prepare() {
+        match self.prepare() {
             Ok(full) if full.report.has_errors() => Error::Invalid(full.report),
             _ => e,
-        })
+        }
     }
 
     /// Builds the package and writes it to `out` (encrypted when asked). When signing, the
@@ -482,7 +489,9 @@ impl Package {
     /// a FIFO) is never replaced.
     ///
     /// # Errors
-    /// As [`Package::write_to`]; [`Error::Io`] when the folder is not writable.
+    /// As [`Package::write_to`]; [`Error::Io`] when the folder is not writable;
+    /// [`Error::Usage`] when `path` (or, signing, its `.cat`) would replace one of the
+    /// package's input files, or `path` itself ends in `.cat` when signing.
     pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<Written> {
         let path = path.as_ref();
         self.refuse_overwriting_inputs(path)?;
@@ -511,8 +520,10 @@ impl Package {
     }
 
     /// [`Package::prepare`], refusing an input with errors.
+    /// [`Package::prepare`] without the validation's dry compile (the real compile follows; see
+    /// [`Package::compile_refused`]), refused when the report has an error.
     fn prepare_valid(&self) -> Result<Prepared> {
-        let p = self.prepare()?;
+        let p = self.prepare_with(false)?;
         if p.report.has_errors() {
             return Err(Error::Invalid(p.report));
         }
@@ -534,7 +545,8 @@ impl Package {
     ) -> Result<(WriteStats, WrittenParts)> {
         let write_err = |e: ppkg_format::Error| Error::Write(Box::new(e));
         if self.resource_cache.is_some() {
-            let mut compiled = compile_prepared(p, self.edition, &self.display)?;
+            let mut compiled = compile_prepared(p, self.edition, &self.display)
+                .map_err(|e| self.compile_refused(e))?;
             compiled.layout.encrypt_package = encrypt;
             compiled.layout.sign_package = sign;
             let stats = write_package_with(out, &compiled.parts, opts, &compiled.layout)
@@ -542,7 +554,8 @@ impl Package {
             return Ok((stats, WrittenParts::of(compiled)));
         }
         let mut writer = WimWriter::new(out, opts).map_err(write_err)?;
-        let compiled = compile_prepared_with(p, self.edition, &self.display, &mut writer)?;
+        let compiled = compile_prepared_with(p, self.edition, &self.display, &mut writer)
+            .map_err(|e| self.compile_refused(e))?;
         let Compiled {
             parts,
             mut layout,
