@@ -546,6 +546,27 @@ async fn wrongly_typed_secrets_are_not_echoed() -> T {
     Ok(())
 }
 
+/// Errors the framework answers (a body over the limit, a query that does not parse, a wrong
+/// method) are RFC 9457 problems too, like every other error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_errors_are_problems() -> T {
+    let dir = template_dir();
+    let s = start(dir.path(), "[limits]\ninspect_body_bytes = 5000\n").await;
+    let r = common::inspect(s.addr, &vec![0u8; 6000], None).await;
+    common::assert_problem(&r, 413, "body-too-large");
+    let r = common::get(s.addr, "/v1/schedule?fail=-1").await;
+    common::assert_problem(&r, 400, "bad-request");
+    let r = common::get(s.addr, "/v1/bulk").await;
+    common::assert_problem(&r, 405, "method-not-allowed");
+    assert!(
+        r.header("allow").is_some_and(|a| a.contains("POST")),
+        "{:?}",
+        r.headers
+    );
+    s.shutdown().await;
+    Ok(())
+}
+
 /// A body announced larger than the route's limit is refused with 413 before it is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_limits_per_route() -> T {
