@@ -838,14 +838,8 @@ pub fn package_checks<R: Read + Seek>(
     let profile_diags: Vec<Diagnostic> = match Profile::from_answer_file(answer) {
         Ok(mut profile) => {
             load_package_assets(pkg, &mut profile);
-            workplace::check(&profile, now)
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.code != workplace::Code::AssetNotLoaded)
-                .map(|d| {
-                    let pos = workplace::locate(answer, &d.path).map(Into::into);
-                    place(d, pos)
-                })
+            crate::package::profile_checks_in(&profile, answer, now)
+                .map(|(d, pos)| place(d, pos))
                 .collect()
         }
         Err(e) => vec![place(

@@ -961,12 +961,8 @@ fn answer_profile_checks(answer: &AnswerFile, display: &str, now: SystemTime) ->
             )];
         }
     };
-    workplace::check(&profile, now)
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.code != workplace::Code::AssetNotLoaded)
-        .map(|d| {
-            let pos = workplace::locate(answer, &d.path).map(Into::into);
+    profile_checks_in(&profile, answer, now)
+        .map(|(d, pos)| {
             place(
                 d,
                 display,
@@ -975,6 +971,24 @@ fn answer_profile_checks(answer: &AnswerFile, display: &str, now: SystemTime) ->
             )
         })
         .collect()
+}
+
+/// The typed profile checks of a profile read from `answer`, each with the line:column of the
+/// element its path names; `AssetNotLoaded` left out (the compiler or the package reader
+/// reports asset files). Shared by validation and `inspect`.
+pub(crate) fn profile_checks_in<'a>(
+    profile: &Profile,
+    answer: &'a AnswerFile,
+    now: SystemTime,
+) -> impl Iterator<Item = (Diagnostic, Option<crate::LineCol>)> + 'a {
+    workplace::check(profile, now)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code != workplace::Code::AssetNotLoaded)
+        .map(move |d| {
+            let pos = workplace::locate(answer, &d.path).map(Into::into);
+            (d, pos)
+        })
 }
 
 /// Adds the catalog validation's diagnostics so that one fault gives one diagnostic

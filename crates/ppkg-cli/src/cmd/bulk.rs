@@ -124,17 +124,14 @@ pub(crate) fn run(a: &BulkArgs) -> Result<u8> {
         // Up to WINDOW rows: built in memory, written only when all are good. More: every row
         // is checked first (nothing is written unless all are good), then built and written
         // WINDOW at a time, so memory does not grow with the row count.
-        let checked = devices.len() <= WINDOW
-            || bulk
-                .check_all(&devices)
-                .into_iter()
-                .filter_map(Result::err)
-                .map(|report| failed.extend(report.into_diagnostics()))
-                .count()
-                == 0;
-        let mut built = Vec::new();
         let stream = devices.len() > WINDOW;
-        if checked {
+        if stream {
+            for report in bulk.check_all(&devices).into_iter().filter_map(Result::err) {
+                failed.extend(report.into_diagnostics());
+            }
+        }
+        let mut built = Vec::new();
+        if failed.is_empty() {
             // Every target must be writable before the first package is written, so that a
             // folder or FIFO in the way stops the run with nothing written.
             for d in &devices {
