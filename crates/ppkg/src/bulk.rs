@@ -384,15 +384,27 @@ impl Bulk {
         devices: &[Device],
         done: impl Fn() + Sync,
     ) -> Vec<std::result::Result<BulkOutput, Report>> {
-        let mut out = Vec::with_capacity(devices.len());
-        let r: std::result::Result<(), std::convert::Infallible> =
-            self.build_each(devices, devices.len(), |r| {
+        devices
+            .par_iter()
+            .zip(self.repeated_names(devices))
+            .map(|(d, repeated)| {
+                let r = self.build_unless_repeated(d, repeated);
                 done();
-                out.push(r);
-                Ok(())
-            });
-        let Ok(()) = r;
-        out
+                r
+            })
+            .collect()
+    }
+
+    /// The device's package, or the error of its name repeating an earlier device's.
+    fn build_unless_repeated(
+        &self,
+        device: &Device,
+        repeated: Option<Report>,
+    ) -> std::result::Result<BulkOutput, Report> {
+        match repeated {
+            Some(report) => Err(report),
+            None => self.build(device),
+        }
     }
 
     /// Builds every device like [`Bulk::build_all`] (same bytes, same errors, names distinct
@@ -415,10 +427,7 @@ impl Bulk {
             let built: Vec<_> = part
                 .par_iter()
                 .zip(repeated.par_iter_mut())
-                .map(|(d, repeated)| match repeated.take() {
-                    Some(report) => Err(report),
-                    None => self.build(d),
-                })
+                .map(|(d, repeated)| self.build_unless_repeated(d, repeated.take()))
                 .collect();
             for r in built {
                 sink(r)?;
