@@ -24,6 +24,14 @@
 # (`bins`); peak RSS <= 64 MiB.
 # The machine load (`uptime`) is printed before and after: medians on a loaded machine say less.
 #
+# Each extraction goes to a folder of its own, and nothing extracted is deleted before the
+# last timing (old outputs are moved aside, then deleted at the end): on ext4 without a
+# journal (this development machine's root file system, mounted with `discard`), creating a
+# file scans past every inode of its group deleted in the last 60 s (360 s while the inode
+# table block is dirty; the kernel's `recently_deleted()`), so creating 14,000 files right
+# after deleting 14,000 took 3 to 8 s of system time, for every tool alike, instead of 0.5 s.
+# Run the script again within about 6 minutes and `small` pays for the previous run's deletes.
+#
 # Usage: benches/compare-wimlib.sh [RUNS]     (PPKG=/path/to/ppkg skips the release build;
 #        CORPORA="mixed acer small" to choose; MIB=64 shrinks `mixed`; WORK=/dir keeps the
 #        scratch folder and the generated corpora between runs; BINS=DIR adds `bins`;
@@ -47,7 +55,11 @@ if [[ -z "${PPKG:-}" ]]; then
 fi
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
-trap '[[ -z "${WORK:-}" ]] && rm -rf "$work"' EXIT
+# Outputs to delete, moved aside until the timings are done (see above).
+trash="$work/.trash"
+mkdir -p "$trash"
+aside() { local p; for p in "$@"; do [[ -e "$p" ]] && mv "$p" "$trash/$(date +%s%N)-$RANDOM"; done; return 0; }
+trap 'rm -rf "$trash"; [[ -z "${WORK:-}" ]] && rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 
 # --- corpora ------------------------------------------------------------------------------------
@@ -191,7 +203,7 @@ for name in $corpora; do
   # wimlib captures the same payload files (plus the answer file) without ppkg's compiled
   # documents: the data volume is the same to within a few KiB.
   cap="$dir/cap"
-  rm -rf "$cap"; mkdir -p "$cap"
+  aside "$cap"; mkdir -p "$cap"
   for f in "$src"/payload*.bin "$dir/customizations.xml"; do ln -f "$f" "$cap/" 2>/dev/null || cp "$f" "$cap/"; done
   rm -f "$dir"/*.times
   # Warm the page cache: every tool then reads from memory.
@@ -201,20 +213,21 @@ for name in $corpora; do
   if [[ "$name" == bins ]]; then one=(env RAYON_NUM_THREADS=1); wthreads=(--threads=1); fi
   extract=1
   [[ -n "${NO_EXTRACT:-}" || "$name" == bins ]] && extract=
+  aside "$dir"/x-*
   for r in $(seq 1 "$runs"); do
     rm -f "$dir/ours.ppkg" "$dir/wimlib.wim"
     run ppkg_build "${one[@]}" "$PPKG" build "$dir/customizations.xml" --asset-dir "$src" -o "$dir/ours.ppkg"
     run wimlib_capture wimlib-imagex capture "$cap" "$dir/wimlib.wim" payload --compress=XPRESS \
       --chunk-size=32768 --no-acls "${wthreads[@]}"
     [[ -n "$extract" ]] || continue
-    rm -rf "$dir/x-ppkg" "$dir/x-7zz" "$dir/x-wimlib"
-    run ppkg_extract "$PPKG" extract "$dir/ours.ppkg" -o "$dir/x-ppkg"
-    run 7zz_x 7zz x -y -bd "$dir/ours.ppkg" "-o$dir/x-7zz"
-    run wimlib_apply wimlib-imagex apply "$dir/ours.ppkg" 1 "$dir/x-wimlib" --no-acls
+    # A fresh folder per tool and round: nothing is deleted between timings.
+    run ppkg_extract "$PPKG" extract "$dir/ours.ppkg" -o "$dir/x-ppkg-$r"
+    run 7zz_x 7zz x -y -bd "$dir/ours.ppkg" "-o$dir/x-7zz-$r"
+    run wimlib_apply wimlib-imagex apply "$dir/ours.ppkg" 1 "$dir/x-wimlib-$r" --no-acls
   done
   # Same payload from every reader (one `find` per reader: thousands of files in `small`).
   want=$(ls "$src"/payload*.bin | wc -l)
-  for x in ${extract:+x-ppkg x-7zz x-wimlib}; do
+  for x in ${extract:+x-ppkg-$runs x-7zz-$runs x-wimlib-$runs}; do
     got=0
     while IFS= read -r found; do
       cmp -s "$src/$(basename "$found")" "$found" || { echo "$name: $x: $found differs"; exit 1; }

@@ -128,20 +128,26 @@ impl RunTime {
     }
 
     /// The bytes as WCD writes them ([`WriteStyle::wcd`]).
+    ///
+    /// The `ConfigurationSet` elements are made and written one at a time
+    /// ([`Document::to_bytes_appending`]): a RunTime of 12,000 sets never exists as a tree.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut root = Element::new(ROOT_ELEMENT).with_attr("Version", self.version.clone());
-        for s in &self.sets {
-            let mut e = Element::new("ConfigurationSet")
-                .with_attr("Type", s.kind.clone())
-                .with_attr("SettingsGroup", s.settings_group.clone())
-                .with_attr("Data", s.data.clone());
-            for (k, v) in &s.attrs {
-                e.set_attr(k.clone(), v.clone());
-            }
-            root.push(e);
-        }
-        Document::new(root).to_bytes(&WriteStyle::wcd())
+        let root = Element::new(ROOT_ELEMENT).with_attr("Version", self.version.clone());
+        let mut sets = self.sets.iter().map(set_element);
+        Document::new(root).to_bytes_appending(&WriteStyle::wcd(), &mut sets)
     }
+}
+
+/// One `<ConfigurationSet Type SettingsGroup Data …/>`.
+fn set_element(s: &ConfigurationSet) -> Element {
+    let mut e = Element::new("ConfigurationSet")
+        .with_attr("Type", s.kind.clone())
+        .with_attr("SettingsGroup", s.settings_group.clone())
+        .with_attr("Data", s.data.clone());
+    for (k, v) in &s.attrs {
+        e.set_attr(k.clone(), v.clone());
+    }
+    e
 }
 
 /// `Multivariant/0/MasterDatastore.xml`, the same bytes in every WCD package seen: one
@@ -184,6 +190,31 @@ mod tests {
         assert_eq!(bad.file_name(), None);
         bad.data = "C:\\x".into();
         assert_eq!(bad.file_name(), None);
+    }
+
+    /// The streamed writer gives the bytes of the whole tree written at once (WCD layout:
+    /// BOM, CRLF, 2 spaces), for no set, one, and several with escaped values and extra
+    /// attributes.
+    #[test]
+    fn streamed_bytes_equal_the_tree() {
+        for n in [0usize, 1, 3] {
+            let mut r = RunTime::new();
+            for i in 0..n {
+                let mut s =
+                    ConfigurationSet::provxml(format!("g{i}&\"<"), &format!("{i}__X.provxml"));
+                if i == 2 {
+                    s.attrs.push(("Extra".into(), "a\nb".into()));
+                }
+                r.sets.push(s);
+            }
+            let mut root = Element::new(ROOT_ELEMENT).with_attr("Version", r.version.clone());
+            for s in &r.sets {
+                root.push(set_element(s));
+            }
+            let whole = Document::new(root).to_bytes(&WriteStyle::wcd());
+            assert_eq!(r.to_bytes(), whole, "{n} sets");
+            assert_eq!(RunTime::parse(&whole).unwrap(), r);
+        }
     }
 
     #[test]

@@ -11,8 +11,8 @@ use csp_model::compile::AssetResolver;
 use csp_model::{Catalog, CompileOptions, Edition};
 use ppkg_format::answer::AnswerFile;
 use ppkg_format::crypt::{self, Password};
-use ppkg_format::layout::{write_package_into, write_package_with, LayoutOptions, PackageParts};
-use ppkg_format::wim::{Compression, ResourceCache, WimWriter, WriteOptions, WriteStats};
+use ppkg_format::layout::{write_serialized_into, LayoutOptions, PackageParts};
+use ppkg_format::wim::{Compression, ResourceCache, Source, WimWriter, WriteOptions, WriteStats};
 use workplace::Profile;
 
 use crate::error::{Error, Result};
@@ -544,18 +544,27 @@ impl Package {
         sign: bool,
     ) -> Result<(WriteStats, WrittenParts)> {
         let write_err = |e: ppkg_format::Error| Error::Write(Box::new(e));
-        if self.resource_cache.is_some() {
-            let mut compiled = compile_prepared(p, self.edition, &self.display)
-                .map_err(|e| self.compile_refused(e))?;
-            compiled.layout.encrypt_package = encrypt;
-            compiled.layout.sign_package = sign;
-            let stats = write_package_with(out, &compiled.parts, opts, &compiled.layout)
-                .map_err(write_err)?;
-            return Ok((stats, WrittenParts::of(compiled)));
+        let writer = std::cell::RefCell::new(WimWriter::new(out, opts).map_err(write_err)?);
+        // Each document is serialized, checked and written into the package as the compiler
+        // makes it (in batches, compressed in parallel): no document, tree or bytes, is held
+        // to the end (peak memory, issue #15). The same in both cases below, so that a bulk
+        // package has the bytes of the same package built alone.
+        let mut docs = DocBatches::new(&writer);
+        let mut doc = |name, doc: ppkg_format::provxml::ProvDoc| docs.push(name, doc.to_bytes());
+        let compiled = if self.resource_cache.is_some() {
+            compile_prepared_streaming(
+                p,
+                self.edition,
+                &self.display,
+                &mut csp_model::compile::StreamDigests,
+                &mut doc,
+            )
+        } else {
+            compile_prepared_streaming(p, self.edition, &self.display, &mut &writer, &mut doc)
         }
-        let mut writer = WimWriter::new(out, opts).map_err(write_err)?;
-        let compiled = compile_prepared_with(p, self.edition, &self.display, &mut writer)
-            .map_err(|e| self.compile_refused(e))?;
+        .map_err(|e| self.compile_refused(e))?;
+        let docs = docs.finish().map_err(write_err)?;
+        let writer = writer.into_inner();
         let Compiled {
             parts,
             mut layout,
@@ -565,13 +574,12 @@ impl Package {
         layout.encrypt_package = encrypt;
         layout.sign_package = sign;
         let written = WrittenParts {
-            groups: parts.provxml.len(),
+            groups: docs.len(),
             payloads: parts.assets.len(),
             report,
             package_id,
         };
-        // By value: the compiled documents are dropped as they are serialized (peak memory).
-        let stats = write_package_into(writer, parts, &layout).map_err(write_err)?;
+        let stats = write_serialized_into(writer, parts, docs, &layout).map_err(write_err)?;
         Ok((stats, written))
     }
 
@@ -785,6 +793,80 @@ fn error_code(e: &Error) -> Code {
     }
 }
 
+/// Compiled `.provxml` documents on their way into the package: checked
+/// ([`ppkg_format::layout::check_provxml`]) and written by the package's WIM writer
+/// ([`WimWriter::write_blobs`]) in batches of about [`DocBatches::BATCH`] bytes; each one is
+/// then named by its blob ([`Source::Written`]). The compiler hands documents over through a
+/// callback that cannot fail, so the first error is kept and reported by
+/// [`DocBatches::finish`] (later documents are dropped unwritten).
+struct DocBatches<'w, W: Write + Seek> {
+    writer: &'w std::cell::RefCell<WimWriter<W>>,
+    /// Documents not written yet: (file name, bytes).
+    pending: Vec<(String, Source)>,
+    pending_bytes: usize,
+    /// Written documents in RunTime order: (file name, blob).
+    done: Vec<(String, Source)>,
+    error: Option<ppkg_format::Error>,
+}
+
+impl<'w, W: Write + Seek> DocBatches<'w, W> {
+    /// Bytes of serialized documents per batch: enough for the writer's parallel compression
+    /// (its groups of small sources are up to 8 MiB), small against the 64 MiB memory goal.
+    const BATCH: usize = 1 << 20;
+
+    fn new(writer: &'w std::cell::RefCell<WimWriter<W>>) -> Self {
+        Self {
+            writer,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            done: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn push(&mut self, name: String, bytes: Vec<u8>) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = ppkg_format::layout::check_provxml(&name, &bytes) {
+            self.error = Some(e);
+            return;
+        }
+        self.pending_bytes += bytes.len();
+        self.pending.push((name, Source::from(bytes)));
+        if self.pending_bytes >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.pending.is_empty() || self.error.is_some() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let refs: Vec<(&str, &Source)> = pending.iter().map(|(n, s)| (n.as_str(), s)).collect();
+        match self.writer.borrow_mut().write_blobs(&refs) {
+            Ok(digests) => self.done.extend(
+                pending
+                    .into_iter()
+                    .zip(digests)
+                    .map(|((name, _), d)| (name, Source::Written(d))),
+            ),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// The written documents in RunTime order, or the first error.
+    fn finish(mut self) -> std::result::Result<Vec<(String, Source)>, ppkg_format::Error> {
+        self.flush();
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.done),
+        }
+    }
+}
+
 /// An input checked and validated, with its package ID.
 pub(crate) struct Prepared {
     pub(crate) answer: AnswerFile,
@@ -805,17 +887,6 @@ struct WrittenParts {
     package_id: uuid::Uuid,
 }
 
-impl WrittenParts {
-    fn of(c: Compiled) -> Self {
-        Self {
-            groups: c.parts.provxml.len(),
-            payloads: c.parts.assets.len(),
-            report: c.report,
-            package_id: c.package_id,
-        }
-    }
-}
-
 /// A validated, compiled package, not yet written.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -831,23 +902,42 @@ pub struct Compiled {
 }
 
 pub(crate) fn compile_prepared(p: Prepared, edition: Edition, display: &str) -> Result<Compiled> {
-    compile_prepared_with(p, edition, display, &mut csp_model::compile::StreamDigests)
+    let mut provxml = Vec::new();
+    let mut compiled = compile_prepared_streaming(
+        p,
+        edition,
+        display,
+        &mut csp_model::compile::StreamDigests,
+        &mut |name, doc| provxml.push((name, doc)),
+    )?;
+    compiled.parts.provxml = provxml;
+    Ok(compiled)
 }
 
-/// [`compile_prepared`], hashing payloads with `digests` (the package's WIM writer).
-pub(crate) fn compile_prepared_with(
+/// [`compile_prepared`], hashing payloads with `digests` (the package's WIM writer) and
+/// handing each `.provxml` document to `docs` as it is made ([`csp_model::compile_streaming`]):
+/// the returned parts hold no documents.
+pub(crate) fn compile_prepared_streaming(
     p: Prepared,
     edition: Edition,
     display: &str,
     digests: &mut dyn csp_model::PayloadDigests,
+    docs: &mut dyn FnMut(String, ppkg_format::provxml::ProvDoc),
 ) -> Result<Compiled> {
     let catalog = Catalog::builtin();
     let opts = CompileOptions::for_edition(edition);
-    let compiled = csp_model::compile_with(&p.answer, catalog, &opts, p.resolver.as_ref(), digests)
-        .map_err(|source| Error::Compile {
-            file: display.to_owned(),
-            source: Box::new(source),
-        })?;
+    let compiled = csp_model::compile_streaming(
+        &p.answer,
+        catalog,
+        &opts,
+        p.resolver.as_ref(),
+        digests,
+        docs,
+    )
+    .map_err(|source| Error::Compile {
+        file: display.to_owned(),
+        source: Box::new(source),
+    })?;
     let mut layout = LayoutOptions::default();
     layout.common_settings_xml = Some(csp_model::answer_settings_xml(&p.answer, catalog));
     layout.target_skus = edition_skus(edition).to_owned();

@@ -206,6 +206,19 @@ impl<W: std::io::Write + std::io::Seek> PayloadDigests for ppkg_format::wim::Wim
     }
 }
 
+/// A shared package writer as the compiler's hasher (as [`WimWriter`](ppkg_format::wim::WimWriter)):
+/// the caller also writes each compiled `.provxml` document into it as it is handed over
+/// ([`crate::compile_streaming`]), which a `&mut` borrow held by the compiler would not allow.
+/// The compiler never hashes while a document is being handed over, so the borrows do not
+/// overlap.
+impl<W: std::io::Write + std::io::Seek> PayloadDigests
+    for &std::cell::RefCell<ppkg_format::wim::WimWriter<W>>
+{
+    fn digests(&mut self, payloads: &[&AssetContent]) -> Result<Vec<PayloadDigest>, PayloadError> {
+        self.borrow_mut().digests(payloads)
+    }
+}
+
 /// The last component of a file reference, splitting on `\` and `/` (Windows paths in answer
 /// files): `D:\Cortex_XDR.msi` → `Cortex_XDR.msi`.
 pub fn file_name_of(reference: &str) -> &str {

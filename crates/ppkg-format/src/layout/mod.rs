@@ -344,7 +344,10 @@ pub fn build_tree(parts: &PackageParts) -> Result<ImageTree> {
 pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<ImageTree> {
     build_tree_from(
         parts,
-        parts.provxml.iter().map(|(n, d)| (n.clone(), d.to_bytes())),
+        parts
+            .provxml
+            .iter()
+            .map(|(n, d)| (n.clone(), Source::from(d.to_bytes()))),
         opts,
     )
 }
@@ -355,7 +358,7 @@ pub fn build_tree_with(parts: &PackageParts, opts: &LayoutOptions) -> Result<Ima
 /// were a third of the build's peak memory).
 fn build_tree_from(
     parts: &PackageParts,
-    provxml: impl Iterator<Item = (String, Vec<u8>)>,
+    provxml: impl Iterator<Item = (String, Source)>,
     opts: &LayoutOptions,
 ) -> Result<ImageTree> {
     let mut tree = ImageTree::new();
@@ -388,8 +391,17 @@ fn build_tree_from(
             )));
         }
         let member = format!("Multivariant/0/Prov/RunTime/{name}");
-        let bytes = xml_member(&member, doc)?;
-        tree.add_file(&member, bytes)?;
+        match &doc {
+            Source::Bytes(b) => check_xml_member(&member, b)?,
+            // Checked by the caller before it was written (`check_provxml`).
+            Source::Written(_) => {}
+            Source::File(_) => {
+                return Err(Error::invalid_input(format!(
+                    "provxml '{name}': give its bytes or its written blob, not a file"
+                )))
+            }
+        }
+        tree.add_file(&member, doc)?;
     }
     for set in &parts.runtime.sets {
         if let Some(f) = set.file_name() {
@@ -483,19 +495,37 @@ fn check_plain_name(name: &str, what: &str) -> Result<()> {
 /// (`crate::xml::check_xml_text`): a package Windows cannot parse is never written (issue #11).
 /// UTF-8 (with or without BOM) and UTF-16LE (BOM `FF FE`) members are checked.
 fn xml_member(member: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    check_xml_member(member, &bytes)?;
+    Ok(bytes)
+}
+
+/// The check of [`xml_member`], on borrowed bytes.
+fn check_xml_member(member: &str, bytes: &[u8]) -> Result<()> {
     if bytes.starts_with(&[0xFF, 0xFE]) {
         let text = crate::metadata::decode_utf16le(&bytes[2..])?;
         crate::xml::check_xml_text(&text, member)?;
     } else {
         // `from_utf8` first: valid text (every member this crate writes) is checked in place,
         // faster than the lossy decoder's chunk walk.
-        let text = match std::str::from_utf8(&bytes) {
+        let text = match std::str::from_utf8(bytes) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(&bytes),
+            Err(_) => String::from_utf8_lossy(bytes),
         };
         crate::xml::check_xml_text(text.trim_start_matches('\u{feff}'), member)?;
     }
-    Ok(bytes)
+    Ok(())
+}
+
+/// Checks a serialized `.provxml` document before it is written into a package as a blob of
+/// its own ([`WimWriter::write_blobs`], then [`write_serialized_into`] with
+/// [`Source::Written`]): its file name must be a plain name XML can carry, and its text must
+/// hold only characters XML 1.0 can carry (a package Windows cannot parse is never written).
+///
+/// # Errors
+/// [`ErrorKind::InvalidInput`] for the name; [`ErrorKind::Xml`] with the position for the text.
+pub fn check_provxml(name: &str, bytes: &[u8]) -> Result<()> {
+    check_plain_name(name, "provxml file name")?;
+    check_xml_member(&format!("Multivariant/0/Prov/RunTime/{name}"), bytes)
 }
 
 /// The WIM `<IMAGE>` fields for a package, as WCD fills them: `NAME` = package name, empty
@@ -596,17 +626,45 @@ fn package_config_with_id(parts: &PackageParts) -> Result<PackageConfig> {
 /// Takes the parts by value: each `.provxml` document is dropped as soon as it is serialized
 /// (the answer file, RunTime and assets are kept to the end).
 pub fn write_package_into<W: Write + Seek>(
-    mut writer: WimWriter<W>,
+    writer: WimWriter<W>,
     mut parts: PackageParts,
     layout: &LayoutOptions,
 ) -> Result<WriteStats> {
-    let config = package_config_with_id(&parts)?;
     let docs = std::mem::take(&mut parts.provxml);
-    let tree = build_tree_from(
-        &parts,
-        docs.into_iter().map(|(n, d)| (n, d.to_bytes())),
+    write_serialized_into(
+        writer,
+        parts,
+        docs.into_iter()
+            .map(|(n, d)| (n, Source::from(d.to_bytes()))),
         layout,
-    )?;
+    )
+}
+
+/// [`write_package_into`] with the `.provxml` documents already serialized
+/// ([`ProvDoc::to_bytes`](crate::provxml::ProvDoc::to_bytes)), as `(file name, source)` in
+/// RunTime order: [`Source::Bytes`] (checked here), or [`Source::Written`] for a document the
+/// caller checked with [`check_provxml`] and wrote with [`WimWriter::write_blobs`] as the
+/// compiler made it (then no document, tree or bytes, outlives its writing: issue #15).
+/// `parts.provxml` must be empty.
+///
+/// # Errors
+/// As [`write_package_with`]; [`ErrorKind::InvalidInput`] when `parts.provxml` is not empty
+/// (its documents would be left out) or a document is given as [`Source::File`].
+pub fn write_serialized_into<W: Write + Seek>(
+    mut writer: WimWriter<W>,
+    parts: PackageParts,
+    docs: impl IntoIterator<Item = (String, Source)>,
+    layout: &LayoutOptions,
+) -> Result<WriteStats> {
+    if !parts.provxml.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "write_serialized_into: the parts hold {} unserialized .provxml document(s), which \
+             would be left out; pass them serialized or use write_package_into",
+            parts.provxml.len()
+        )));
+    }
+    let config = package_config_with_id(&parts)?;
+    let tree = build_tree_from(&parts, docs.into_iter(), layout)?;
     drop(parts);
     let info = image_info_flags(
         &config,
