@@ -710,6 +710,35 @@ mod tests {
         );
     }
 
+    /// Documents written ahead as blobs are checked by `check_provxml` (name and XML text);
+    /// parts that still hold documents are refused by `write_serialized_into`, not written
+    /// without them.
+    #[test]
+    fn serialized_documents_are_checked() {
+        assert!(check_provxml("0__A.provxml", b"\xef\xbb\xbf<wap-provisioningdoc />").is_ok());
+        assert!(check_provxml("a/b.provxml", b"<x />").is_err());
+        assert!(check_provxml("", b"<x />").is_err());
+        let e = check_provxml("0__A.provxml", "<x a=\"\u{1}\" />".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("0__A.provxml"), "{e}");
+
+        let mut config = PackageConfig::new("p");
+        config.id = Some(uuid::Uuid::from_u128(7));
+        let parts = PackageParts {
+            answer_file: AnswerFile::new(&config),
+            runtime: RunTime::new(),
+            provxml: vec![("0__A.provxml".into(), ProvDoc::new())],
+            assets: Vec::new(),
+        };
+        let w = WimWriter::new(
+            std::io::Cursor::new(Vec::new()),
+            &WriteOptions::deterministic([1; 16], 1),
+        )
+        .unwrap();
+        let e = write_serialized_into(w, parts, Vec::new(), &LayoutOptions::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("left out"), "{e}");
+    }
+
     #[test]
     fn index_files_round_trip() {
         let e = [IndexEntry {
