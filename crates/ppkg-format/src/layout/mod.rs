@@ -734,8 +734,7 @@ mod tests {
             &WriteOptions::deterministic([1; 16], 1),
         )
         .unwrap();
-        let e = write_serialized_into(w, parts, Vec::new(), &LayoutOptions::default())
-            .unwrap_err();
+        let e = write_serialized_into(w, parts, Vec::new(), &LayoutOptions::default()).unwrap_err();
         assert!(e.to_string().contains("left out"), "{e}");
     }
 
