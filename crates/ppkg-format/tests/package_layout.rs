@@ -72,7 +72,7 @@ fn parts_from_extracted(dir: &Path) -> PackageParts {
         })
         .collect();
     PackageParts {
-        answer_file,
+        answer_file: answer_file.into(),
         runtime,
         provxml,
         assets: Vec::new(),
@@ -454,7 +454,7 @@ fn a_package_needs_an_id_and_consistent_parts() {
     let mut parts = parts_from_extracted(&dir);
     let mut cfg = parts.answer_file.package_config().unwrap();
     cfg.id = None;
-    parts.answer_file.set_package_config(&cfg);
+    std::sync::Arc::make_mut(&mut parts.answer_file).set_package_config(&cfg);
     let e = write_package(
         Cursor::new(Vec::new()),
         &parts,

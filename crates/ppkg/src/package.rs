@@ -51,7 +51,7 @@ pub(crate) enum Input {
         toml: Option<Arc<str>>,
     },
     /// An answer file.
-    Answer(Box<AnswerFile>),
+    Answer(Arc<AnswerFile>),
 }
 
 /// One package to build: a typed [`Profile`] or a WCD answer file, plus the build options.
@@ -178,7 +178,7 @@ impl Package {
     /// A package from an answer file already parsed or built in code.
     pub fn from_parsed_answer_file(answer: AnswerFile) -> Self {
         Package::new(
-            Input::Answer(Box::new(answer)),
+            Input::Answer(Arc::new(answer)),
             "customizations.xml".to_owned(),
         )
     }
@@ -692,7 +692,7 @@ impl Package {
         let now = self.now.unwrap_or_else(SystemTime::now);
         let mut profile_text: Option<Arc<str>> = None;
         let (mut answer, resolver, mut diags, use_profile, profile): (
-            AnswerFile,
+            Arc<AnswerFile>,
             Box<dyn AssetResolver + Send + Sync>,
             Vec<Diagnostic>,
             bool,
@@ -708,7 +708,7 @@ impl Package {
                     source: Box::new(source),
                 })?;
                 let resolver = Box::new(profile.asset_resolver());
-                (answer, resolver, diags, true, Some(profile))
+                (Arc::new(answer), resolver, diags, true, Some(profile))
             }
             Input::Answer(answer) => {
                 let diags = answer_profile_checks(answer, &self.display, now);
@@ -718,7 +718,9 @@ impl Package {
                     (None, None) => (PathBuf::from("."), false),
                 };
                 let resolver = Box::new(PathResolver { dir, explicit });
-                ((**answer).clone(), resolver, diags, false, None)
+                // Shared, not copied: a large answer file exists once (peak memory, issue
+                // #15); it is copied only if its package ID must be set.
+                (Arc::clone(answer), resolver, diags, false, None)
             }
         };
         let catalog_report = csp_model::validate::Validator::new(Catalog::builtin(), self.edition)
@@ -869,7 +871,7 @@ impl<'w, W: Write + Seek> DocBatches<'w, W> {
 
 /// An input checked and validated, with its package ID.
 pub(crate) struct Prepared {
-    pub(crate) answer: AnswerFile,
+    pub(crate) answer: Arc<AnswerFile>,
     pub(crate) resolver: Box<dyn AssetResolver + Send + Sync>,
     pub(crate) report: Report,
     pub(crate) package_id: uuid::Uuid,
@@ -1121,12 +1123,15 @@ pub(crate) fn merge_catalog_diags(
 
 /// Gives the answer file its package ID: the one given, else the input's, else one derived
 /// from the content when `SOURCE_DATE_EPOCH` is set, else a random one.
+///
+/// The answer file is shared ([`Arc`]) and copied only when its ID changes.
 pub(crate) fn set_package_id(
-    answer: &mut AnswerFile,
+    answer: &mut Arc<AnswerFile>,
     package_id: Option<uuid::Uuid>,
 ) -> std::result::Result<uuid::Uuid, String> {
     let mut config = answer.package_config().map_err(|e| e.to_string())?;
     let id = match (package_id, config.id) {
+        (Some(id), Some(have)) if id == have => return Ok(id),
         (Some(id), _) => id,
         (None, Some(id)) => return Ok(id),
         (None, None) => {
@@ -1142,7 +1147,7 @@ pub(crate) fn set_package_id(
         }
     };
     config.id = Some(id);
-    answer.set_package_config(&config);
+    Arc::make_mut(answer).set_package_config(&config);
     Ok(id)
 }
 

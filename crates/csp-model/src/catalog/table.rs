@@ -96,6 +96,10 @@ pub(crate) fn parse(text: &str) -> Result<Table> {
             message: "no V line".to_owned(),
         });
     }
+    // Built once per process and kept: no growth slack (the settings are about 3 MB).
+    settings.shrink_to_fit();
+    superseded.shrink_to_fit();
+    sequence.shrink_to_fit();
     Ok(Table {
         settings,
         sequence,

@@ -182,9 +182,9 @@ impl Compiled {
     /// The parts `ppkg_format::layout::write_package` lays out: `answer_file` (the compiled
     /// answer file), the RunTime, the documents and the payloads (in-memory content as
     /// `Source::Bytes`, files as `Source::File`, streamed by the writer).
-    pub fn into_parts(self, answer_file: AnswerFile) -> PackageParts {
+    pub fn into_parts(self, answer_file: impl Into<std::sync::Arc<AnswerFile>>) -> PackageParts {
         PackageParts {
-            answer_file,
+            answer_file: answer_file.into(),
             runtime: self.runtime,
             provxml: self.provxml,
             assets: self

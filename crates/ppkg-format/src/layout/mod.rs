@@ -284,8 +284,11 @@ pub fn sha256_source(source: &Source) -> Result<[u8; 32]> {
 #[derive(Clone, Debug)]
 pub struct PackageParts {
     /// The answer file (`Multivariant/0/customizations.xml`, and `CommonSettings/1/AnswerFile.xml`
-    /// from its `<Settings>`).
-    pub answer_file: AnswerFile,
+    /// from its `<Settings>`). Shared: a caller that keeps the answer file (a package builder
+    /// reused for many builds) lends it without copying it (issue #15: the tree of a
+    /// 2,000-command answer file is about 4 MB). `AnswerFile` converts with `.into()`;
+    /// change it in place with [`Arc::make_mut`](std::sync::Arc::make_mut).
+    pub answer_file: std::sync::Arc<AnswerFile>,
     /// `Multivariant/0/Prov/RunTime.xml`.
     pub runtime: RunTime,
     /// The compiled documents: (file name in `Prov/RunTime/`, document), in RunTime order.
@@ -724,7 +727,7 @@ mod tests {
         let mut config = PackageConfig::new("p");
         config.id = Some(uuid::Uuid::from_u128(7));
         let parts = PackageParts {
-            answer_file: AnswerFile::new(&config),
+            answer_file: AnswerFile::new(&config).into(),
             runtime: RunTime::new(),
             provxml: vec![("0__A.provxml".into(), ProvDoc::new())],
             assets: Vec::new(),
