@@ -693,7 +693,7 @@ impl Package {
         let mut profile_text: Option<Arc<str>> = None;
         let (mut answer, resolver, mut diags, use_profile, profile): (
             Arc<AnswerFile>,
-            Box<dyn AssetResolver + Send + Sync>,
+            BoxedResolver,
             Vec<Diagnostic>,
             bool,
             Option<Profile>,
@@ -869,10 +869,13 @@ impl<'w, W: Write + Seek> DocBatches<'w, W> {
     }
 }
 
+/// The asset resolver of a prepared input.
+pub(crate) type BoxedResolver = Box<dyn AssetResolver + Send + Sync>;
+
 /// An input checked and validated, with its package ID.
 pub(crate) struct Prepared {
     pub(crate) answer: Arc<AnswerFile>,
-    pub(crate) resolver: Box<dyn AssetResolver + Send + Sync>,
+    pub(crate) resolver: BoxedResolver,
     pub(crate) report: Report,
     pub(crate) package_id: uuid::Uuid,
     /// The profile with its assets loaded, when the input is one.
