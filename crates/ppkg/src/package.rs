@@ -545,10 +545,10 @@ impl Package {
     ) -> Result<(WriteStats, WrittenParts)> {
         let write_err = |e: ppkg_format::Error| Error::Write(Box::new(e));
         let writer = std::cell::RefCell::new(WimWriter::new(out, opts).map_err(write_err)?);
-        // Each document is serialized, checked and written into the package as the compiler
-        // makes it (in batches, compressed in parallel): no document, tree or bytes, is held
-        // to the end (peak memory, issue #15). The same in both cases below, so that a bulk
-        // package has the bytes of the same package built alone.
+        // Each document is serialized as the compiler makes it and written into the package
+        // in batches (compressed in parallel): no document tree, and at most about a batch of
+        // document bytes, is held (peak memory, issue #15). The same in both cases below, so
+        // that a bulk package has the bytes of the same package built alone.
         let mut docs = DocBatches::new(&writer);
         let mut doc = |name, doc: ppkg_format::provxml::ProvDoc| docs.push(name, doc.to_bytes());
         let compiled = if self.resource_cache.is_some() {
@@ -795,25 +795,29 @@ fn error_code(e: &Error) -> Code {
     }
 }
 
-/// Compiled `.provxml` documents on their way into the package: checked
+/// Compiled `.provxml` documents on their way into the package. Once more than
+/// [`DocBatches::BATCH`] bytes of them wait, they are checked
 /// ([`ppkg_format::layout::check_provxml`]) and written by the package's WIM writer
-/// ([`WimWriter::write_blobs`]) in batches of about [`DocBatches::BATCH`] bytes; each one is
-/// then named by its blob ([`Source::Written`]). The compiler hands documents over through a
-/// callback that cannot fail, so the first error is kept and reported by
-/// [`DocBatches::finish`] (later documents are dropped unwritten).
+/// ([`WimWriter::write_blobs`], compressed in parallel) and each one is then named by its blob
+/// ([`Source::Written`]); the last ones (all of them in a package of fewer documents) stay
+/// bytes, checked and written with the rest of the tree. So a package's documents never take
+/// more than about one batch of memory (issue #15), and a small package, a bulk device's, is
+/// written as before. The compiler hands documents over through a callback that cannot fail,
+/// so the first error is kept and reported by [`DocBatches::finish`] (later documents are
+/// dropped unwritten).
 struct DocBatches<'w, W: Write + Seek> {
     writer: &'w std::cell::RefCell<WimWriter<W>>,
     /// Documents not written yet: (file name, bytes).
     pending: Vec<(String, Source)>,
     pending_bytes: usize,
-    /// Written documents in RunTime order: (file name, blob).
+    /// Documents in RunTime order: (file name, blob or bytes).
     done: Vec<(String, Source)>,
     error: Option<ppkg_format::Error>,
 }
 
 impl<'w, W: Write + Seek> DocBatches<'w, W> {
-    /// Bytes of serialized documents per batch: enough for the writer's parallel compression
-    /// (its groups of small sources are up to 8 MiB), small against the 64 MiB memory goal.
+    /// Bytes of serialized documents per batch (2,000 documents or so): enough for the
+    /// writer's parallel compression, small against the 64 MiB memory goal.
     const BATCH: usize = 1 << 20;
 
     fn new(writer: &'w std::cell::RefCell<WimWriter<W>>) -> Self {
@@ -830,10 +834,6 @@ impl<'w, W: Write + Seek> DocBatches<'w, W> {
         if self.error.is_some() {
             return;
         }
-        if let Err(e) = ppkg_format::layout::check_provxml(&name, &bytes) {
-            self.error = Some(e);
-            return;
-        }
         self.pending_bytes += bytes.len();
         self.pending.push((name, Source::from(bytes)));
         if self.pending_bytes >= Self::BATCH {
@@ -841,12 +841,18 @@ impl<'w, W: Write + Seek> DocBatches<'w, W> {
         }
     }
 
+    /// Checks and writes the waiting documents.
     fn flush(&mut self) {
-        if self.pending.is_empty() || self.error.is_some() {
-            return;
-        }
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
+        for (name, src) in &pending {
+            if let Source::Bytes(b) = src {
+                if let Err(e) = ppkg_format::layout::check_provxml(name, b) {
+                    self.error = Some(e);
+                    return;
+                }
+            }
+        }
         let refs: Vec<(&str, &Source)> = pending.iter().map(|(n, s)| (n.as_str(), s)).collect();
         match self.writer.borrow_mut().write_blobs(&refs) {
             Ok(digests) => self.done.extend(
@@ -859,12 +865,15 @@ impl<'w, W: Write + Seek> DocBatches<'w, W> {
         }
     }
 
-    /// The written documents in RunTime order, or the first error.
+    /// The documents in RunTime order (written ones as blobs, the last batch as bytes), or the
+    /// first error.
     fn finish(mut self) -> std::result::Result<Vec<(String, Source)>, ppkg_format::Error> {
-        self.flush();
         match self.error {
             Some(e) => Err(e),
-            None => Ok(self.done),
+            None => {
+                self.done.append(&mut self.pending);
+                Ok(self.done)
+            }
         }
     }
 }
