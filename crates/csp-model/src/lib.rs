@@ -19,7 +19,7 @@ pub mod validate;
 
 pub use catalog::{Catalog, Edition, EditionSet, Setting, SettingKind};
 pub use compile::{
-    answer_settings_xml, compile, compile_streaming, compile_with, AssetResolver, CompileOptions,
-    Compiled, CompiledAsset, PayloadDigests, WcdVersion,
+    answer_settings_xml, compile, compile_check, compile_streaming, compile_with, AssetResolver,
+    CompileOptions, Compiled, CompiledAsset, PayloadDigests, WcdVersion,
 };
 pub use error::{Error, Result};

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use csp_model::catalog::{Catalog, Edition};
 use csp_model::compile::{
-    answer_settings_xml, compile, file_name_of, AssetContent, AssetFile, AssetResolver,
-    CompileOptions,
+    answer_settings_xml, compile, compile_check, file_name_of, AssetContent, AssetFile,
+    AssetResolver, CompileOptions,
 };
 use csp_model::validate::{validate, Code};
 use ppkg_format::answer::AnswerFile;
@@ -111,6 +111,17 @@ fn validate_ok_means_build_ok_on_every_reference_answer_file() {
             report.len()
         );
         codes.extend(report.errors().map(|d| (name.clone(), edition, d.code)));
+        // The compiler's check-only run (validation's dry run) refuses exactly what the
+        // compiler refuses, at the same place (issue #15 made it skip the documents).
+        let mut opts = CompileOptions::for_edition(edition);
+        opts.package_id = Some("{00000000-0000-0000-0000-000000000001}".to_owned());
+        let checked = compile_check(&answer, catalog, &opts, &StandIn).err();
+        let compiled = compile(&answer, catalog, &opts, &StandIn).err();
+        assert_eq!(
+            checked.as_ref().map(ToString::to_string),
+            compiled.as_ref().map(ToString::to_string),
+            "{name} ({edition}): compile_check and compile disagree"
+        );
         // Every error names a line:column in the file.
         for d in report.errors() {
             assert!(d.pos.is_some(), "{name}: error without position: {d}");

@@ -290,6 +290,46 @@ pub fn compile_streaming(
     digests: &mut dyn PayloadDigests,
     docs: &mut dyn FnMut(String, ProvDoc),
 ) -> Result<Compiled> {
+    compile_impl(answer, catalog, opts, assets, Some((digests, docs)))
+}
+
+/// Runs every check [`compile`] runs, without hashing payloads or making the documents: what
+/// validation's dry run of the compiler needs (`validate` runs it on every clean answer file,
+/// so that a valid answer file is one the build accepts). The refusals are the compiler's: a
+/// setting it has no handler for, a value it cannot convert, a missing SettingsGroup, Wi-Fi
+/// settings it cannot turn into a profile, payloads without a package ID, multivariant
+/// settings; payloads are only resolved (`assets`), not read.
+///
+/// About 3× faster than [`compile`] on a 1 MiB answer file (no document trees, names or
+/// RunTime; issue #15's criterion rows).
+///
+/// # Errors
+/// As [`compile`], except read errors of payload contents.
+pub fn compile_check(
+    answer: &AnswerFile,
+    catalog: &Catalog,
+    opts: &CompileOptions,
+    assets: &dyn AssetResolver,
+) -> Result<()> {
+    compile_impl(answer, catalog, opts, assets, None).map(|_| ())
+}
+
+/// Where a compile's payload digests come from and its documents go.
+type CompileOut<'a> = (
+    &'a mut dyn PayloadDigests,
+    &'a mut dyn FnMut(String, ProvDoc),
+);
+
+/// The compiler: with `out` (the payload hasher and the document sink) it compiles; without,
+/// it only checks ([`compile_check`]).
+fn compile_impl(
+    answer: &AnswerFile,
+    catalog: &Catalog,
+    opts: &CompileOptions,
+    assets: &dyn AssetResolver,
+    out: Option<CompileOut<'_>>,
+) -> Result<Compiled> {
+    let checking = out.is_none();
     refuse_multivariant(answer)?;
     let mut walker = Walker {
         catalog,
@@ -384,6 +424,13 @@ pub fn compile_streaming(
             continue;
         }
         let pending = leaf.pending(assets)?;
+        if checking {
+            // Only what the document loop could still refuse is kept (Wi-Fi, above).
+            if matches!(pending, Pending::DataAsset { .. }) {
+                package_id()?;
+            }
+            continue;
+        }
         groups[gi].parms.push(pending);
         if s.path == COMPUTER_NAME {
             // WCD 2024 sample: the computer name is followed by
@@ -399,6 +446,34 @@ pub fn compile_streaming(
     drop(leaves);
     drop(by_key);
     drop(wlan_slots);
+    let Some((digests, docs)) = out else {
+        // Checking only: what the document loop below can still refuse.
+        for pending in groups.iter().flat_map(|g| &g.parms) {
+            match pending {
+                Pending::Wlan {
+                    ssid,
+                    settings,
+                    pos,
+                } => {
+                    wlan::profile_xml(ssid, settings).map_err(|message| Error::InvalidValue {
+                        path: WLAN_XML_SETTINGS.to_owned(),
+                        line: *pos,
+                        column: 0,
+                        message,
+                    })?;
+                }
+                Pending::DataAsset { .. } => {
+                    package_id()?;
+                }
+                Pending::Ready { .. } => {}
+            }
+        }
+        return Ok(Compiled {
+            runtime: RunTime::new(),
+            provxml: Vec::new(),
+            assets: Vec::new(),
+        });
+    };
     hash_payloads(&mut groups, digests)?;
 
     // Order (rule 7) and number (rule 8).

@@ -820,7 +820,9 @@ impl<'a> Walker<'_, 'a> {
     /// [`Code::NoCompilerHandler`] error at the position it names. Asset errors are not
     /// reported: the stand-in content is not the user's file (`build` reads the real one).
     fn dry_compile(&mut self, answer: &AnswerFile) {
-        use crate::compile::{compile, file_name_of, AssetContent, AssetFile, CompileOptions};
+        use crate::compile::{
+            compile_check, file_name_of, AssetContent, AssetFile, CompileOptions,
+        };
         use crate::Error;
         struct StandIn;
         impl crate::compile::AssetResolver for StandIn {
@@ -833,8 +835,10 @@ impl<'a> Walker<'_, 'a> {
         }
         let mut opts = CompileOptions::for_edition(self.v.edition);
         opts.package_id = Some("{00000000-0000-0000-0000-000000000000}".to_owned());
-        let (path, line, column, message) = match compile(answer, self.v.catalog, &opts, &StandIn) {
-            Ok(_) | Err(Error::Asset { .. }) => return,
+        // The compiler's checks without its documents: only the refusal matters here.
+        let checked = compile_check(answer, self.v.catalog, &opts, &StandIn);
+        let (path, line, column, message) = match checked {
+            Ok(()) | Err(Error::Asset { .. }) => return,
             Err(Error::UnknownSetting { path, line, column }) => (
                 path,
                 line,
