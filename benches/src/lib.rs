@@ -48,7 +48,11 @@ pub fn device_profile(base: &Profile, i: u64) -> Profile {
 pub fn build_package(profile: &Profile) -> Result<Vec<u8>, String> {
     let catalog = Catalog::builtin();
     let answer = profile.to_answer_file().map_err(|e| e.to_string())?;
-    let report = csp_model::validate::validate(&answer, catalog, Edition::Desktop);
+    // The compile follows: validation's dry run of the compiler is skipped, as its docs advise
+    // (`Validator::with_dry_compile`) and as `ppkg::Package` does; the compile reports the same.
+    let report = csp_model::validate::Validator::new(catalog, Edition::Desktop)
+        .with_dry_compile(false)
+        .validate(&answer);
     if let Some(d) = report.errors().next() {
         return Err(d.to_string());
     }
