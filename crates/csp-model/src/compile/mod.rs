@@ -447,25 +447,21 @@ fn compile_impl(
     drop(by_key);
     drop(wlan_slots);
     let Some((digests, docs)) = out else {
-        // Checking only: what the document loop below can still refuse.
+        // Checking only: what the document loop below can still refuse. Only the Wi-Fi
+        // parms were kept (payloads needing a package ID were checked above).
         for pending in groups.iter().flat_map(|g| &g.parms) {
-            match pending {
-                Pending::Wlan {
-                    ssid,
-                    settings,
-                    pos,
-                } => {
-                    wlan::profile_xml(ssid, settings).map_err(|message| Error::InvalidValue {
-                        path: WLAN_XML_SETTINGS.to_owned(),
-                        line: *pos,
-                        column: 0,
-                        message,
-                    })?;
-                }
-                Pending::DataAsset { .. } => {
-                    package_id()?;
-                }
-                Pending::Ready { .. } => {}
+            if let Pending::Wlan {
+                ssid,
+                settings,
+                pos,
+            } = pending
+            {
+                wlan::profile_xml(ssid, settings).map_err(|message| Error::InvalidValue {
+                    path: WLAN_XML_SETTINGS.to_owned(),
+                    line: *pos,
+                    column: 0,
+                    message,
+                })?;
             }
         }
         return Ok(Compiled {
