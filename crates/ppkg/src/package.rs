@@ -551,18 +551,17 @@ impl Package {
         // that a bulk package has the bytes of the same package built alone.
         let mut docs = DocBatches::new(&writer);
         let mut doc = |name, doc: ppkg_format::provxml::ProvDoc| docs.push(name, doc.to_bytes());
-        let compiled = if self.resource_cache.is_some() {
-            compile_prepared_streaming(
-                p,
-                self.edition,
-                &self.display,
-                &mut csp_model::compile::StreamDigests,
-                &mut doc,
-            )
+        // With a resource cache (bulk) payloads are hashed first and the cache finds them
+        // compressed; without, the writer writes each payload as it hashes it (one read).
+        let (mut stream, mut shared) = (csp_model::compile::StreamDigests, &writer);
+        let digests: &mut dyn csp_model::PayloadDigests = if self.resource_cache.is_some() {
+            &mut stream
         } else {
-            compile_prepared_streaming(p, self.edition, &self.display, &mut &writer, &mut doc)
-        }
-        .map_err(|e| self.compile_refused(e))?;
+            &mut shared
+        };
+        let compiled =
+            compile_prepared_streaming(p, self.edition, &self.display, digests, &mut doc)
+                .map_err(|e| self.compile_refused(e))?;
         let docs = docs.finish().map_err(write_err)?;
         let writer = writer.into_inner();
         let Compiled {

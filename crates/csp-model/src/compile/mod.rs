@@ -341,17 +341,21 @@ fn compile_impl(
     }
     let leaves = walker.leaves;
 
-    let package_id = || -> Result<String> {
-        if let Some(id) = &opts.package_id {
+    // Read once, on the first payload (the answer file's PackageConfig is parsed for it).
+    let mut known_id: Option<String> = None;
+    let mut package_id = || -> Result<String> {
+        if let Some(id) = known_id.as_ref().or(opts.package_id.as_ref()) {
             return Ok(id.clone());
         }
         let config = answer.package_config()?;
-        config.id_braced().ok_or_else(|| {
+        let id = config.id_braced().ok_or_else(|| {
             Error::AnswerFile(
                 "PackageConfig/ID is missing; payloads need a package ID (CompileOptions::package_id)"
                     .to_owned(),
             )
-        })
+        })?;
+        known_id = Some(id.clone());
+        Ok(id)
     };
 
     // Group the leaves.
